@@ -1,0 +1,88 @@
+import type { UserFromGetMe } from 'grammy/types';
+import { createBot } from './bot/index.js';
+import { createI18n } from './bot/i18n.js';
+import { createUpdateTracker } from './bot/middlewares/update-tracker.js';
+import { type Poller, startPolling } from './bot/polling.js';
+import type { Config } from './config.js';
+import { createDb, type DbHandle } from './db/client.js';
+import { pendingMigrations, runMigrations } from './db/migrate.js';
+import type { Logger } from './logger.js';
+import { describeError } from './process-env.js';
+
+/** A reason the bot cannot start that an operator can act on; printed as one line. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export interface App {
+  readonly db: DbHandle;
+  readonly bot: ReturnType<typeof createBot>['bot'];
+  /** Connects to Telegram and starts polling. */
+  start(onFatal: (err: unknown) => void): Promise<void>;
+  /** Graceful stop: no new updates, in-flight ones finish, the database closes. */
+  stop(timeoutMs: number): Promise<boolean>;
+}
+
+/**
+ * Builds the application graph: database (migrated or checked), i18n, bot. Nothing talks to
+ * Telegram until start().
+ */
+export async function createApp(deps: { config: Config; logger: Logger; botInfo?: UserFromGetMe }): Promise<App> {
+  const { config, logger } = deps;
+  const db = await openDatabase(config, logger);
+  const i18n = createI18n(config.DEFAULT_LOCALE);
+  const tracker = createUpdateTracker();
+  const { bot } = createBot({ config, logger, db: db.db, i18n, tracker, ...(deps.botInfo && { botInfo: deps.botInfo }) });
+  let poller: Poller | undefined;
+
+  return {
+    db,
+    bot,
+    async start(onFatal) {
+      poller = await startPolling({ bot, i18n, tracker, logger, config, onFatal });
+    },
+    async stop(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      const clean = poller ? await poller.stop(timeoutMs - 500) : true;
+      await Promise.race([db.close(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+      return clean;
+    },
+  };
+}
+
+/**
+ * Opens the database and makes sure its schema is current: the embedded database is migrated
+ * on the spot; a server with pending migrations is refused, since migrating it is the
+ * operator's decision (`npm run db:migrate`).
+ */
+async function openDatabase(config: Config, logger: Logger): Promise<DbHandle> {
+  let db: DbHandle;
+  try {
+    db = await createDb(config, logger);
+  } catch (err) {
+    throw new StartupError(describeError(err));
+  }
+  try {
+    try {
+      await db.ping();
+    } catch (err) {
+      throw new StartupError(`Cannot connect to the database at ${db.location}: ${describeError(err)}`);
+    }
+    if (db.kind === 'pglite') {
+      const applied = await runMigrations(db);
+      if (applied.length > 0) logger.info({ applied }, 'embedded database migrated');
+    } else {
+      const pending = await pendingMigrations(db);
+      if (pending.length > 0) {
+        throw new StartupError(
+          `The database at ${db.location} has ${pending.length} pending migration(s) (${pending.join(', ')}); run \`npm run db:migrate\` first`,
+        );
+      }
+    }
+    logger.info({ database: db.kind, location: db.location }, 'database ready');
+    return db;
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err instanceof StartupError ? err : new StartupError(`Database check failed: ${describeError(err)}`);
+  }
+}

@@ -1,0 +1,23 @@
+import type { I18nFlavor } from '@grammyjs/i18n';
+import type { Context } from 'grammy';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { User } from '../db/users.js';
+import type { Logger } from '../logger.js';
+
+/** What every handler finds on the context, besides grammY's own fields. */
+export interface AppFlavor {
+  config: BotConfig;
+  /** Child logger of this update (update_id, user_id, update_type). */
+  logger: Logger;
+  /** The transaction of this update; commits when the handlers return, rolls back on a throw. */
+  db: Database;
+  /** The sender's row, when the update has a sender. */
+  user: User | undefined;
+  /** True when this update created the user (and granted the signup bonus). */
+  isNewUser: boolean;
+}
+
+export type BotConfig = Pick<Config, 'ADMIN_IDS' | 'FREE_PHOTOSHOOTS' | 'DEFAULT_LOCALE'>;
+
+export type BotContext = Context & AppFlavor & I18nFlavor;

@@ -1,0 +1,13 @@
+import { Composer } from 'grammy';
+import type { BotContext } from '../context.js';
+
+const composer = new Composer<BotContext>();
+
+// A button nobody handles (an old keyboard, a forged payload) still gets an answer.
+composer.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('button-expired') }));
+
+// Anything else a person sends privately gets guidance; other chats and update types are ignored.
+composer.chatType('private').on('message', (ctx) => ctx.reply(ctx.t('unhandled-message')));
+
+/** The catch-all, installed last. */
+export const unhandledFeature = composer;

@@ -1,0 +1,80 @@
+import type { I18n } from '@grammyjs/i18n';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { sequentialize } from '@grammyjs/runner';
+import { Bot, type BotConfig as GrammyBotConfig } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { BotContext } from './context.js';
+import { languageFeature } from './features/language.js';
+import { startFeature } from './features/start.js';
+import { unhandledFeature } from './features/unhandled.js';
+import { handleError } from './handlers/error.js';
+import { createTransactionMiddleware } from './middlewares/transaction.js';
+import { createUpdateContext } from './middlewares/update-context.js';
+import type { UpdateTracker } from './middlewares/update-tracker.js';
+import { userMiddleware } from './middlewares/user.js';
+
+export type CreateBotConfig = Pick<
+  Config,
+  | 'BOT_TOKEN'
+  | 'TELEGRAM_API_ROOT'
+  | 'TELEGRAM_RETRY_ATTEMPTS'
+  | 'TELEGRAM_RETRY_MAX_DELAY_S'
+  | 'ADMIN_IDS'
+  | 'FREE_PHOTOSHOOTS'
+  | 'DEFAULT_LOCALE'
+>;
+
+export interface CreateBotDeps {
+  config: CreateBotConfig;
+  logger: Logger;
+  db: Database;
+  i18n: I18n<BotContext>;
+  tracker: UpdateTracker;
+  /** Known bot identity (tests); otherwise fetched with getMe by bot.init(). */
+  botInfo?: UserFromGetMe;
+}
+
+/** Updates the bot asks Telegram for; successful and refunded payments arrive as messages. */
+export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query', 'my_chat_member'] as const;
+
+/**
+ * createBot wires the bot and is the only place that orders middleware:
+ * tracker -> context -> per-chat ordering -> i18n -> error boundary ( transaction -> user -> features -> catch-all ).
+ */
+export function createBot(deps: CreateBotDeps) {
+  const { config, logger, db, i18n, tracker } = deps;
+  const options: GrammyBotConfig<BotContext> = { client: { apiRoot: config.TELEGRAM_API_ROOT } };
+  if (deps.botInfo) options.botInfo = deps.botInfo;
+  const bot = new Bot<BotContext>(config.BOT_TOKEN, options);
+
+  bot.api.config.use(
+    autoRetry({
+      maxRetryAttempts: config.TELEGRAM_RETRY_ATTEMPTS,
+      maxDelaySeconds: config.TELEGRAM_RETRY_MAX_DELAY_S,
+    }),
+  );
+
+  const transactions = createTransactionMiddleware({ db, logger });
+
+  bot.use(tracker.middleware);
+  bot.use(createUpdateContext(config, logger));
+  // One chat's updates run in order; updates without a chat (pre_checkout_query) never wait.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  bot.use(i18n);
+
+  const guarded = bot.errorBoundary(handleError);
+  guarded.use(transactions.middleware);
+  guarded.use(userMiddleware);
+  guarded.use(startFeature);
+  guarded.use(languageFeature);
+  guarded.use(unhandledFeature);
+
+  bot.catch((err) => logger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'unhandled bot error'));
+
+  return { bot, transactionStats: transactions.stats };
+}
+
+export type AppBot = ReturnType<typeof createBot>['bot'];

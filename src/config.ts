@@ -1,0 +1,145 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.join(', ')}` });
+
+const idList = z
+  .string()
+  .transform((value, ctx) => {
+    const ids = value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0);
+    for (const id of ids) {
+      if (!/^\d{1,16}$/.test(id)) {
+        ctx.addIssue({ code: 'custom', message: `"${id}" is not a Telegram user id` });
+        return z.NEVER;
+      }
+    }
+    return ids.map(Number);
+  })
+  .default([]);
+
+/** Environment variables the bot reads. Every key is documented in .env.example. */
+const fields = {
+    /** Token from @BotFather. */
+    BOT_TOKEN: z
+      .string({ error: 'is required (the token from @BotFather)' })
+      .regex(/^\d+:[A-Za-z0-9_-]+$/, 'does not look like a bot token (123456:ABC...)'),
+    /** Bot API root; tests point it at a local fake server. */
+    TELEGRAM_API_ROOT: z.url({ error: 'must be a URL such as https://api.telegram.org' }).default('https://api.telegram.org'),
+    /** Long-polling timeout for getUpdates, in seconds. */
+    TELEGRAM_POLL_TIMEOUT_S: int(0, 50).default(30),
+    /** Updates handled at once by the runner; stays below DB_POOL_MAX so jobs keep a connection. */
+    UPDATE_CONCURRENCY: int(1, 1000).default(25),
+    /** Attempts and longest wait that auto-retry spends on a Bot API call (429 / 5xx / network). */
+    TELEGRAM_RETRY_ATTEMPTS: int(0, 10).default(3),
+    TELEGRAM_RETRY_MAX_DELAY_S: int(0, 300).default(5),
+    /** PostgreSQL URL; absent: embedded PGlite under DATA_DIR. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+      .optional(),
+    /** Folder of the embedded database; memory:// keeps it in memory only (nothing survives a restart). */
+    DATA_DIR: z.string().min(1).default('./data'),
+    /** Pool: the seed's 10 core + 20 overflow connections. */
+    DB_POOL_MAX: int(1, 1000).default(30),
+    /** Idle connections above need are closed after this many seconds. */
+    DB_IDLE_TIMEOUT_S: int(0, 86_400).default(300),
+    /** Connections are recycled after this many seconds (the seed's pool_recycle). */
+    DB_MAX_LIFETIME_S: int(0, 86_400).default(3600),
+    /** Seconds to wait for a connection (the seed's pool_timeout). */
+    DB_CONNECT_TIMEOUT_S: int(1, 600).default(30),
+    /** Telegram user ids allowed to use admin commands, comma separated. */
+    ADMIN_IDS: idList,
+    LOG_LEVEL: oneOf(LOG_LEVELS).default('info'),
+    /** json for machines, pretty for people; default: json in production, pretty otherwise. */
+    LOG_FORMAT: oneOf(['json', 'pretty']).optional(),
+    NODE_ENV: oneOf(['development', 'production', 'test']).default('development'),
+    /** Free photoshoots a new user receives once. */
+    FREE_PHOTOSHOOTS: int(0, 1000).default(2),
+    /** Locale used when the user's language is not one we speak. */
+    DEFAULT_LOCALE: oneOf(['en', 'ru']).default('en'),
+    /** Seconds a graceful shutdown may take before the process exits anyway. */
+    SHUTDOWN_TIMEOUT_S: int(1, 60).default(9),
+};
+
+const withLogFormat = <T extends { LOG_FORMAT?: 'json' | 'pretty' | undefined; NODE_ENV: string }>(env: T) => ({
+  ...env,
+  LOG_FORMAT: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? ('json' as const) : ('pretty' as const)),
+});
+
+export const configSchema = z
+  .object(fields)
+  .transform(withLogFormat)
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL && env.UPDATE_CONCURRENCY >= env.DB_POOL_MAX) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UPDATE_CONCURRENCY'],
+        message: `must be lower than DB_POOL_MAX (${env.DB_POOL_MAX}) so background jobs keep a connection`,
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+
+/** What operator commands such as `npm run db:migrate` need: the database and logging, no bot token. */
+export const operatorConfigSchema = z
+  .object({
+    BOT_TOKEN: fields.BOT_TOKEN.optional(),
+    DATABASE_URL: fields.DATABASE_URL,
+    DATA_DIR: fields.DATA_DIR,
+    DB_CONNECT_TIMEOUT_S: fields.DB_CONNECT_TIMEOUT_S,
+    DB_IDLE_TIMEOUT_S: fields.DB_IDLE_TIMEOUT_S,
+    DB_MAX_LIFETIME_S: fields.DB_MAX_LIFETIME_S,
+    DB_POOL_MAX: fields.DB_POOL_MAX,
+    LOG_LEVEL: fields.LOG_LEVEL,
+    LOG_FORMAT: fields.LOG_FORMAT,
+    NODE_ENV: fields.NODE_ENV,
+  })
+  .transform(withLogFormat);
+
+export type OperatorConfig = z.output<typeof operatorConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Parses the environment; throws one ConfigError naming every problem. Pure: reads only `env`. */
+export function parseConfig(env: Env): Config {
+  return parseEnv(configSchema, env);
+}
+
+export function parseOperatorConfig(env: Env): OperatorConfig {
+  return parseEnv(operatorConfigSchema, env);
+}
+
+function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
+  // An empty value in .env means "not set", so defaults apply.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || 'environment';
+    const missing = issue.path.length === 1 && !(String(issue.path[0]) in present);
+    return `${key} ${missing && !issue.message.startsWith('is ') ? 'is required' : issue.message}`;
+  });
+  throw new ConfigError(problems);
+}

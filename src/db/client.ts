@@ -1,0 +1,143 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { type SQL, sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import * as schema from './schema.js';
+
+/** The database as every repository sees it: the pool, or the transaction of the current update. */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DbConfig = Pick<
+  Config,
+  'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_MAX' | 'DB_IDLE_TIMEOUT_S' | 'DB_MAX_LIFETIME_S' | 'DB_CONNECT_TIMEOUT_S'
+>;
+
+export interface DbHandle {
+  readonly db: Database;
+  /** 'postgres' (a server through the pool) or 'pglite' (embedded, in-process). */
+  readonly kind: 'postgres' | 'pglite';
+  /** Where the data lives, for people: the server address without credentials, or the folder. */
+  readonly location: string;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Rows of a raw statement, whichever driver ran it (postgres.js returns an array, PGlite `{ rows }`). */
+export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** host:port/database of a connection string, never its credentials. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'the configured DATABASE_URL';
+  }
+}
+
+/**
+ * createDb opens PostgreSQL through a bounded postgres.js pool when DATABASE_URL is set, or
+ * embedded PGlite under DATA_DIR otherwise. Nothing is connected until the first query.
+ */
+export async function createDb(config: DbConfig, logger: Logger): Promise<DbHandle> {
+  if (config.DATABASE_URL) return createPostgres(config.DATABASE_URL, config, logger);
+  if (config.DATA_DIR.startsWith('memory://')) return createPglite(config.DATA_DIR);
+  return createPglite(path.resolve(config.DATA_DIR, 'pglite'));
+}
+
+function createPostgres(url: string, config: DbConfig, logger: Logger): DbHandle {
+  const client = postgres(url, {
+    max: config.DB_POOL_MAX,
+    idle_timeout: config.DB_IDLE_TIMEOUT_S || undefined,
+    max_lifetime: config.DB_MAX_LIFETIME_S || null,
+    connect_timeout: config.DB_CONNECT_TIMEOUT_S,
+    onnotice: (notice) => logger.debug({ notice: notice.message }, 'postgres notice'),
+    connection: { application_name: 'photoshoot-bot' },
+  });
+  const db = drizzlePostgres(client, { schema }) as unknown as Database;
+  return {
+    db,
+    kind: 'postgres',
+    location: describeUrl(url),
+    async ping() {
+      await client`select 1`;
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+/** Embedded PostgreSQL in `dataDir`, or in memory (nothing kept) for DATA_DIR=memory://. */
+async function createPglite(dataDir: string): Promise<DbHandle> {
+  const release = dataDir.startsWith('memory://') ? () => undefined : lockDataDir(dataDir);
+  try {
+    const client = await PGlite.create(dataDir);
+    const db = drizzlePglite(client, { schema }) as unknown as Database;
+    return {
+      db,
+      kind: 'pglite',
+      location: dataDir,
+      async ping() {
+        await db.execute(sql`select 1`);
+      },
+      async close() {
+        await client.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw new DatabaseUnavailableError(`Cannot open the embedded database in ${dataDir}`, err);
+  }
+}
+
+/**
+ * PGlite's files may be opened by one process only; a second one would corrupt them. A pid
+ * file makes a second bot (or a migration while the bot runs) stop with a clear message.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lockFile = `${dataDir}.lock`;
+  try {
+    writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+  } catch {
+    const owner = Number(readFileSync(lockFile, 'utf8'));
+    if (owner && owner !== process.pid && isAlive(owner)) {
+      throw new DatabaseUnavailableError(
+        `The embedded database in ${dataDir} is in use by process ${owner}; stop it first or set DATABASE_URL`,
+      );
+    }
+    writeFileSync(lockFile, String(process.pid));
+  }
+  return () => rmSync(lockFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,151 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const ledgerReason = pgEnum('ledger_reason', [
+  'signup_bonus',
+  'photoshoot_reserve',
+  'photoshoot_release',
+  'purchase',
+  'refund',
+  'admin_grant',
+]);
+
+export const orderStatus = pgEnum('order_status', ['pending', 'paid', 'refunded', 'canceled', 'failed']);
+
+export const photoshootStatus = pgEnum('photoshoot_status', ['queued', 'running', 'done', 'failed', 'canceled']);
+
+export const imageStatus = pgEnum('image_status', ['pending', 'done', 'failed']);
+
+export const users = pgTable(
+  'users',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    telegramId: bigint('telegram_id', { mode: 'number' }).notNull().unique(),
+    username: text('username'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    languageCode: text('language_code'),
+    /** Locale chosen with /language; null: follow language_code. */
+    locale: text('locale'),
+    /** Photoshoots the user can still start. Changed only through db/ledger.ts. */
+    balance: integer('balance').notNull().default(0),
+    imagesProcessed: integer('images_processed').notNull().default(0),
+    /** Deep-link payload of the first /start that carried one. */
+    startPayload: text('start_payload'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('users_balance_non_negative', sql`${t.balance} >= 0`),
+    check('users_images_processed_non_negative', sql`${t.imagesProcessed} >= 0`),
+  ],
+);
+
+export const balanceLedger = pgTable(
+  'balance_ledger',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    delta: integer('delta').notNull(),
+    reason: ledgerReason('reason').notNull(),
+    /** What caused the change: an order id, a photoshoot id, an admin id. */
+    reference: text('reference'),
+    balanceAfter: integer('balance_after').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('balance_ledger_delta_non_zero', sql`${t.delta} <> 0`),
+    index('idx_balance_ledger_user_created').on(t.userId, t.createdAt),
+    // The signup bonus is granted once per user, whatever races the application has.
+    uniqueIndex('uq_balance_ledger_signup_bonus').on(t.userId).where(sql`${t.reason} = 'signup_bonus'`),
+  ],
+);
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    packageCode: text('package_code').notNull(),
+    /** Price in Telegram Stars (XTR), whole units. */
+    amount: integer('amount').notNull(),
+    photoshoots: integer('photoshoots').notNull(),
+    status: orderStatus('status').notNull().default('pending'),
+    invoicePayload: text('invoice_payload').notNull().unique(),
+    telegramPaymentChargeId: text('telegram_payment_charge_id').unique(),
+    createdAt: createdAt(),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    refundedAt: timestamp('refunded_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('orders_amount_positive', sql`${t.amount} > 0`),
+    check('orders_photoshoots_positive', sql`${t.photoshoots} > 0`),
+    // The seed's performance indexes (second migration).
+    index('idx_orders_created').on(t.createdAt),
+    index('idx_orders_paid').on(t.paidAt),
+    index('idx_orders_status_created').on(t.status, t.createdAt),
+    index('idx_orders_user_status').on(t.userId, t.status),
+  ],
+);
+
+export const photoshoots = pgTable('photoshoots', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  userId: integer('user_id')
+    .notNull()
+    .references(() => users.id),
+  status: photoshootStatus('status').notNull().default('queued'),
+  aspectRatio: text('aspect_ratio').notNull(),
+  sourceFileId: text('source_file_id').notNull(),
+  isFree: boolean('is_free').notNull().default(false),
+  error: text('error'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});
+
+export const processedImages = pgTable(
+  'processed_images',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    photoshootId: integer('photoshoot_id').references(() => photoshoots.id),
+    orderId: integer('order_id').references(() => orders.id),
+    style: text('style').notNull(),
+    prompt: text('prompt'),
+    aspectRatio: text('aspect_ratio').notNull(),
+    isFree: boolean('is_free').notNull().default(false),
+    sourceFileId: text('source_file_id'),
+    resultFileId: text('result_file_id'),
+    status: imageStatus('status').notNull().default('pending'),
+    error: text('error'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('idx_processed_images_photoshoot').on(t.photoshootId),
+    // The seed's performance indexes (second migration).
+    index('idx_processed_images_created').on(t.createdAt),
+    index('idx_processed_images_user_created').on(t.userId, t.createdAt),
+    index('idx_processed_images_style').on(t.style),
+    index('idx_processed_images_user_style').on(t.userId, t.style),
+  ],
+);

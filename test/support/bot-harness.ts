@@ -1,0 +1,64 @@
+import type { Update } from 'grammy/types';
+import { createBot } from '../../src/bot/index.js';
+import { createI18n } from '../../src/bot/i18n.js';
+import { createUpdateTracker } from '../../src/bot/middlewares/update-tracker.js';
+import type { Database } from '../../src/db/client.js';
+import type { Logger } from '../../src/logger.js';
+import { FAKE_BOT_INFO } from './fake-bot-api.js';
+import { silentLogger } from './logger.js';
+
+export const TEST_TOKEN = '123456789:TEST-token-for-the-fake-bot-api_xyz';
+
+export interface OutgoingCall {
+  method: string;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * The real bot with a fake identity; outgoing API calls are captured by a transformer and
+ * answered locally (the grammY way of testing). Updates are fed with bot.handleUpdate.
+ */
+export function createBotHarness(options: {
+  db: Database;
+  logger?: Logger;
+  freePhotoshoots?: number;
+  adminIds?: number[];
+}) {
+  const calls: OutgoingCall[] = [];
+  const i18n = createI18n('en');
+  const tracker = createUpdateTracker();
+  const { bot, transactionStats } = createBot({
+    config: {
+      BOT_TOKEN: TEST_TOKEN,
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+      TELEGRAM_RETRY_ATTEMPTS: 0,
+      TELEGRAM_RETRY_MAX_DELAY_S: 0,
+      ADMIN_IDS: options.adminIds ?? [],
+      FREE_PHOTOSHOOTS: options.freePhotoshoots ?? 2,
+      DEFAULT_LOCALE: 'en',
+    },
+    logger: options.logger ?? silentLogger,
+    db: options.db,
+    i18n,
+    tracker,
+    botInfo: FAKE_BOT_INFO,
+  });
+  let messageId = 1;
+  bot.api.config.use(async (_prev, method, payload) => {
+    calls.push({ method, payload: payload as Record<string, unknown> });
+    const result =
+      method === 'sendMessage' || method === 'editMessageText'
+        ? { message_id: messageId++, date: 0, chat: { id: (payload as { chat_id: number }).chat_id, type: 'private' } }
+        : true;
+    // biome-ignore lint/suspicious/noExplicitAny: the transformer returns any method's result.
+    return { ok: true, result } as any;
+  });
+  return {
+    bot,
+    calls,
+    tracker,
+    transactionStats,
+    handle: (update: Update) => bot.handleUpdate(update),
+    sent: (method = 'sendMessage') => calls.filter((c) => c.method === method),
+  };
+}

@@ -1,0 +1,205 @@
+import { once } from 'node:events';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Update, UserFromGetMe } from 'grammy/types';
+
+export interface RecordedCall {
+  method: string;
+  token: string;
+  payload: Record<string, unknown>;
+  at: number;
+}
+
+export type MethodHandler = (payload: Record<string, unknown>, call: RecordedCall) => unknown;
+
+interface ApiFailure {
+  error_code: number;
+  description: string;
+  parameters?: Record<string, unknown>;
+}
+
+export const FAKE_BOT_INFO: UserFromGetMe = {
+  id: 777_000_001,
+  is_bot: true,
+  first_name: 'Photoshoot Test Bot',
+  username: 'photoshoot_test_bot',
+  can_join_groups: false,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+} as UserFromGetMe;
+
+type UpdateBody = Omit<Update, 'update_id'> & Record<string, unknown>;
+
+/**
+ * A local stand-in for the Telegram Bot API over real HTTP, so the real grammY client (and
+ * runner) run against it: getUpdates long polling with offsets, the methods the bot calls, a
+ * record of every call, and failure injection.
+ */
+export class FakeBotApi {
+  readonly calls: RecordedCall[] = [];
+  private server: Server | undefined;
+  private readonly pending: Update[] = [];
+  private nextUpdateId = 1;
+  private nextMessageId = 1;
+  private readonly waiters = new Set<() => void>();
+  private readonly handlers = new Map<string, MethodHandler>();
+  private readonly failures = new Map<string, ApiFailure[]>();
+  /** The highest offset a getUpdates call has confirmed. */
+  confirmedOffset = 0;
+
+  constructor(readonly options: { token?: string; botInfo?: UserFromGetMe } = {}) {
+    const ok = () => true;
+    this.handlers.set('getMe', () => this.options.botInfo ?? FAKE_BOT_INFO);
+    this.handlers.set('deleteWebhook', ok);
+    this.handlers.set('setMyCommands', ok);
+    this.handlers.set('answerCallbackQuery', ok);
+    this.handlers.set('sendMessage', (p) => this.message(p));
+    this.handlers.set('editMessageText', (p) => this.message(p, Number(p.message_id)));
+  }
+
+  get apiRoot(): string {
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('FakeBotApi is not listening');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.route(req, res));
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const wake of this.waiters) wake();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** Replaces or adds a method. */
+  on(method: string, handler: MethodHandler): void {
+    this.handlers.set(method, handler);
+  }
+
+  /** The next call(s) of `method` fail with this error, once each. */
+  failNext(method: string, failure: ApiFailure, times = 1): void {
+    const list = this.failures.get(method) ?? [];
+    for (let i = 0; i < times; i++) list.push(failure);
+    this.failures.set(method, list);
+  }
+
+  /** Queues an update for getUpdates; returns its update_id. */
+  pushUpdate(update: UpdateBody): number {
+    const update_id = this.nextUpdateId++;
+    this.pending.push({ update_id, ...update } as Update);
+    for (const wake of this.waiters) wake();
+    return update_id;
+  }
+
+  callsOf(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Resolves with the first call of `method` (after index `from`) that matches. */
+  async waitForCall(
+    method: string,
+    match: (call: RecordedCall) => boolean = () => true,
+    { timeoutMs = 5000, from = 0 } = {},
+  ): Promise<RecordedCall> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.calls.slice(from).find((c) => c.method === method && match(c));
+      if (found) return found;
+      if (Date.now() > deadline) {
+        const seen = this.calls.map((c) => c.method).join(', ');
+        throw new Error(`No ${method} call within ${timeoutMs} ms (calls: ${seen || 'none'})`);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  private message(payload: Record<string, unknown>, messageId = this.nextMessageId++) {
+    const chatId = Number(payload.chat_id);
+    return {
+      message_id: messageId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: chatId > 0 ? 'private' : 'supergroup', first_name: 'User' },
+      from: { ...FAKE_BOT_INFO },
+      text: typeof payload.text === 'string' ? payload.text : undefined,
+    };
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
+    if (!match) return this.reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+    const [, token = '', method = ''] = match;
+    const payload = await readPayload(req);
+    const call: RecordedCall = { method, token, payload, at: Date.now() };
+    this.calls.push(call);
+    if (this.options.token && token !== this.options.token) {
+      return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+    }
+    const failure = this.failures.get(method)?.shift();
+    if (failure) return this.reply(res, failure.error_code, { ok: false, ...failure });
+    if (method === 'getUpdates') return this.getUpdates(req, res, payload);
+    const handler = this.handlers.get(method);
+    if (!handler) {
+      return this.reply(res, 404, { ok: false, error_code: 404, description: `Not Found: method ${method} is not faked` });
+    }
+    try {
+      this.reply(res, 200, { ok: true, result: await handler(payload, call) });
+    } catch (err) {
+      this.reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${(err as Error).message}` });
+    }
+  }
+
+  private async getUpdates(req: IncomingMessage, res: ServerResponse, payload: Record<string, unknown>) {
+    const offset = Number(payload.offset ?? 0);
+    const limit = Math.max(1, Math.min(100, Number(payload.limit ?? 100)));
+    const timeoutS = Number(payload.timeout ?? 0);
+    if (offset > 0) {
+      this.confirmedOffset = Math.max(this.confirmedOffset, offset);
+      // Telegram forgets updates below the offset once they are confirmed.
+      for (let i = this.pending.length - 1; i >= 0; i--) {
+        if ((this.pending[i]?.update_id ?? 0) < offset) this.pending.splice(i, 1);
+      }
+    }
+    const available = () => this.pending.filter((u) => u.update_id >= offset).slice(0, limit);
+    let updates = available();
+    if (updates.length === 0 && timeoutS > 0) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, timeoutS * 1000);
+        this.waiters.add(wake);
+        req.socket.once('close', wake);
+      });
+      updates = available();
+    }
+    if (!res.destroyed) this.reply(res, 200, { ok: true, result: updates });
+  }
+
+  private reply(res: ServerResponse, status: number, body: unknown): void {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+}
+
+async function readPayload(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = Buffer.concat(chunks).toString('utf8');
+  if (!body) return {};
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('application/json')) return JSON.parse(body) as Record<string, unknown>;
+  if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(body));
+  return { raw: body };
+}

@@ -1,0 +1,49 @@
+import type { Update, User } from 'grammy/types';
+
+export interface Sender {
+  id: number;
+  first_name?: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+}
+
+const toUser = (s: Sender): User => ({ is_bot: false, first_name: 'Seller', ...s });
+let nextMessageId = 1000;
+
+/** A private text message; a leading /command gets its bot_command entity, as Telegram sends it. */
+export function textMessage(from: Sender, text: string): Omit<Update, 'update_id'> {
+  const command = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
+  return {
+    message: {
+      message_id: nextMessageId++,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: from.id, type: 'private', first_name: from.first_name ?? 'Seller' },
+      from: toUser(from),
+      text,
+      ...(command && { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] }),
+    },
+  } as Omit<Update, 'update_id'>;
+}
+
+export function callbackQuery(from: Sender, data: string, messageId = 1): Omit<Update, 'update_id'> {
+  return {
+    callback_query: {
+      id: `cq-${nextMessageId++}`,
+      from: toUser(from),
+      chat_instance: 'ci-1',
+      data,
+      message: {
+        message_id: messageId,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: from.id, type: 'private', first_name: from.first_name ?? 'Seller' },
+        text: 'keyboard',
+      },
+    },
+  } as Omit<Update, 'update_id'>;
+}
+
+/** Wraps an update body with an update_id for bot.handleUpdate. */
+let nextUpdateId = 1;
+export const withId = (body: Omit<Update, 'update_id'> | Record<string, unknown>): Update =>
+  ({ update_id: nextUpdateId++, ...body }) as Update;
