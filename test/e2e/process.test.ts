@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, createEmptyDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
+import { FakeBotApi } from '../support/fake-bot-api.js';
+import { exitWithin, type RunningProcess, startProcess } from '../support/process.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { textMessage } from '../support/updates.js';
+
+/** Shaped like a real token, so the pattern-based redaction is exercised too. */
+const TOKEN = '7000000001:AAE-realistic_looking_token_value_123456';
+
+let dataDir: string;
+let api: FakeBotApi;
+let database: TestDatabase | undefined;
+const running: RunningProcess[] = [];
+
+beforeAll(() => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'bot-e2e-'));
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterEach(async () => {
+  for (const proc of running.splice(0)) {
+    if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+  }
+  await api?.close();
+  await database?.close();
+  database = undefined;
+});
+
+/** The bot process against the fake Bot API and a fresh database (PostgreSQL or embedded). */
+async function startBot(env: Record<string, string> = {}) {
+  api = await new FakeBotApi({ token: TOKEN }).start();
+  let dbEnv: Record<string, string>;
+  if (usingPostgres) {
+    database = await createTestDatabase();
+    dbEnv = { DATABASE_URL: database.url ?? '' };
+  } else {
+    dbEnv = { DATA_DIR: mkdtempSync(path.join(dataDir, 'pglite-')) };
+  }
+  const proc = startProcess('src/main.ts', {
+    BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: api.apiRoot,
+    TELEGRAM_POLL_TIMEOUT_S: '2',
+    ...dbEnv,
+    ...env,
+  });
+  running.push(proc);
+  return proc;
+}
+
+describe('the bot process', () => {
+  it('answers /start within 2 s, and SIGTERM ends it with exit 0 within 10 s', async () => {
+    const proc = await startBot();
+    await proc.waitForOutput(/polling for updates/, 20_000);
+    const sentAt = Date.now();
+    const updateId = api.pushUpdate(textMessage({ id: 4242, first_name: 'Neo', language_code: 'en' }, '/start'));
+    const reply = await api.waitForCall('sendMessage', (c) => c.payload.chat_id === 4242, { timeoutMs: 2000 });
+    expect(reply.at - sentAt).toBeLessThan(2000);
+    expect(String(reply.payload.text)).toContain('Welcome, Neo!');
+
+    const stopAt = Date.now();
+    proc.child.kill('SIGTERM');
+    expect(await exitWithin(proc, 10_000)).toBe(0);
+    expect(Date.now() - stopAt).toBeLessThan(10_000);
+    // The handled update was confirmed, so Telegram will not deliver it again.
+    expect(api.confirmedOffset).toBeGreaterThan(updateId);
+    expect(proc.output()).not.toContain(TOKEN);
+    expect(proc.output()).not.toContain(TOKEN.split(':')[1]);
+  });
+
+  it('keeps updates that were pending before it started, and sets the command menu', async () => {
+    api = await new FakeBotApi({ token: TOKEN }).start();
+    const proc = await startBotWithApi(api, () => {
+      api.pushUpdate(textMessage({ id: 4343, first_name: 'Early' }, '/start'));
+    });
+    await api.waitForCall('sendMessage', (c) => c.payload.chat_id === 4343, { timeoutMs: 20_000 });
+    const deleteWebhook = api.callsOf('deleteWebhook')[0];
+    expect(deleteWebhook?.payload.drop_pending_updates).toBe(false);
+    const menus = api.callsOf('setMyCommands').map((c) => c.payload.language_code ?? 'default');
+    expect(menus).toEqual(['default', 'en', 'ru']);
+    const poll = api.callsOf('getUpdates')[0];
+    expect(poll?.payload.allowed_updates).toEqual(['message', 'callback_query', 'pre_checkout_query', 'my_chat_member']);
+    proc.child.kill('SIGINT');
+    expect(await exitWithin(proc, 10_000)).toBe(0);
+  });
+
+  it('says clearly that BOT_TOKEN is missing and exits non-zero without a stack trace', async () => {
+    const proc = startProcess('src/main.ts', { DATA_DIR: path.join(dataDir, 'unused') });
+    running.push(proc);
+    expect(await exitWithin(proc, 15_000)).toBe(1);
+    const lines = proc.stderr().trim().split('\n');
+    expect(lines).toEqual(['Invalid configuration: BOT_TOKEN is required (the token from @BotFather)']);
+    expect(proc.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('names every invalid setting in one line', async () => {
+    const proc = startProcess('src/main.ts', { BOT_TOKEN: TOKEN, DB_POOL_MAX: 'many', LOG_LEVEL: 'loud' });
+    running.push(proc);
+    expect(await exitWithin(proc, 15_000)).toBe(1);
+    const stderr = proc.stderr().trim();
+    expect(stderr.split('\n')).toHaveLength(1);
+    expect(stderr).toContain('DB_POOL_MAX must be a whole number');
+    expect(stderr).toContain('LOG_LEVEL must be one of');
+    expect(stderr).not.toContain(TOKEN);
+  });
+
+  it('says clearly when the database is down at startup and exits non-zero', async () => {
+    const proc = startProcess('src/main.ts', {
+      BOT_TOKEN: TOKEN,
+      DATABASE_URL: 'postgres://bot:secret-password@127.0.0.1:1/nowhere',
+    });
+    running.push(proc);
+    expect(await exitWithin(proc, 15_000)).toBe(1);
+    const stderr = proc.stderr().trim();
+    expect(stderr).toMatch(/^Cannot connect to the database at 127\.0\.0\.1:1\/nowhere: .*ECONNREFUSED/);
+    expect(stderr).not.toContain('secret-password');
+    expect(proc.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('says clearly when Telegram rejects the token', async () => {
+    api = await new FakeBotApi({ token: '1:another-token' }).start();
+    const proc = await startBotWithApi(api);
+    expect(await exitWithin(proc, 20_000)).toBe(1);
+    expect(proc.stderr()).toContain('Telegram rejected BOT_TOKEN (401 Unauthorized)');
+    expect(proc.output()).not.toContain(TOKEN);
+  });
+});
+
+describe.runIf(usingPostgres)('the bot process on PostgreSQL', () => {
+  it('refuses a database with pending migrations and names the command to run', async () => {
+    database = await createEmptyDatabase();
+    const proc = startProcess('src/main.ts', { BOT_TOKEN: TOKEN, DATABASE_URL: database.url ?? '' });
+    running.push(proc);
+    expect(await exitWithin(proc, 15_000)).toBe(1);
+    expect(proc.stderr().trim()).toMatch(
+      /has 2 pending migration\(s\) \(0000_tables, 0001_performance_indexes\); run `npm run db:migrate` first$/,
+    );
+  });
+
+  it('answers with a friendly message while the database is down, and recovers when it is back', async () => {
+    database = await createTestDatabase();
+    const target = new URL(database.url ?? '');
+    const proxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();
+    try {
+      const viaProxy = new URL(target);
+      viaProxy.port = String(proxy.port);
+      api = await new FakeBotApi({ token: TOKEN }).start();
+      const proc = startProcess('src/main.ts', {
+        BOT_TOKEN: TOKEN,
+        TELEGRAM_API_ROOT: api.apiRoot,
+        TELEGRAM_POLL_TIMEOUT_S: '2',
+        DATABASE_URL: viaProxy.toString(),
+        DB_CONNECT_TIMEOUT_S: '2',
+      });
+      running.push(proc);
+      await proc.waitForOutput(/polling for updates/, 20_000);
+
+      proxy.cut();
+      const before = api.calls.length;
+      api.pushUpdate(textMessage({ id: 5151, first_name: 'Down' }, '/start'));
+      const apology = await api.waitForCall('sendMessage', (c) => c.payload.chat_id === 5151, {
+        timeoutMs: 10_000,
+        from: before,
+      });
+      expect(String(apology.payload.text)).toContain('something went wrong on our side');
+
+      proxy.restore();
+      const after = api.calls.length;
+      api.pushUpdate(textMessage({ id: 5151, first_name: 'Down' }, '/start'));
+      const welcome = await api.waitForCall('sendMessage', (c) => c.payload.chat_id === 5151, {
+        timeoutMs: 10_000,
+        from: after,
+      });
+      expect(String(welcome.payload.text)).toContain('Welcome, Down!');
+
+      proc.child.kill('SIGTERM');
+      expect(await exitWithin(proc, 10_000)).toBe(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+async function startBotWithApi(fake: FakeBotApi, beforeStart?: () => void) {
+  beforeStart?.();
+  let dbEnv: Record<string, string>;
+  if (usingPostgres) {
+    database = await createTestDatabase();
+    dbEnv = { DATABASE_URL: database.url ?? '' };
+  } else {
+    dbEnv = { DATA_DIR: mkdtempSync(path.join(dataDir, 'pglite-')) };
+  }
+  const proc = startProcess('src/main.ts', {
+    BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_POLL_TIMEOUT_S: '2',
+    ...dbEnv,
+  });
+  running.push(proc);
+  return proc;
+}
