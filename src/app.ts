@@ -1,6 +1,6 @@
 import type { UserFromGetMe } from 'grammy/types';
-import { createBot } from './bot/index.js';
 import { createI18n } from './bot/i18n.js';
+import { createBot } from './bot/index.js';
 import { createUpdateTracker } from './bot/middlewares/update-tracker.js';
 import { type Poller, startPolling } from './bot/polling.js';
 import type { Config } from './config.js';
@@ -32,7 +32,14 @@ export async function createApp(deps: { config: Config; logger: Logger; botInfo?
   const db = await openDatabase(config, logger);
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const tracker = createUpdateTracker();
-  const { bot } = createBot({ config, logger, db: db.db, i18n, tracker, ...(deps.botInfo && { botInfo: deps.botInfo }) });
+  const { bot } = createBot({
+    config,
+    logger,
+    db: db.db,
+    i18n,
+    tracker,
+    ...(deps.botInfo && { botInfo: deps.botInfo }),
+  });
   let poller: Poller | undefined;
 
   return {

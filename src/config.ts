@@ -31,46 +31,48 @@ const idList = z
 
 /** Environment variables the bot reads. Every key is documented in .env.example. */
 const fields = {
-    /** Token from @BotFather. */
-    BOT_TOKEN: z
-      .string({ error: 'is required (the token from @BotFather)' })
-      .regex(/^\d+:[A-Za-z0-9_-]+$/, 'does not look like a bot token (123456:ABC...)'),
-    /** Bot API root; tests point it at a local fake server. */
-    TELEGRAM_API_ROOT: z.url({ error: 'must be a URL such as https://api.telegram.org' }).default('https://api.telegram.org'),
-    /** Long-polling timeout for getUpdates, in seconds. */
-    TELEGRAM_POLL_TIMEOUT_S: int(0, 50).default(30),
-    /** Updates handled at once by the runner; stays below DB_POOL_MAX so jobs keep a connection. */
-    UPDATE_CONCURRENCY: int(1, 1000).default(25),
-    /** Attempts and longest wait that auto-retry spends on a Bot API call (429 / 5xx / network). */
-    TELEGRAM_RETRY_ATTEMPTS: int(0, 10).default(3),
-    TELEGRAM_RETRY_MAX_DELAY_S: int(0, 300).default(5),
-    /** PostgreSQL URL; absent: embedded PGlite under DATA_DIR. */
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
-      .optional(),
-    /** Folder of the embedded database; memory:// keeps it in memory only (nothing survives a restart). */
-    DATA_DIR: z.string().min(1).default('./data'),
-    /** Pool: the seed's 10 core + 20 overflow connections. */
-    DB_POOL_MAX: int(1, 1000).default(30),
-    /** Idle connections above need are closed after this many seconds. */
-    DB_IDLE_TIMEOUT_S: int(0, 86_400).default(300),
-    /** Connections are recycled after this many seconds (the seed's pool_recycle). */
-    DB_MAX_LIFETIME_S: int(0, 86_400).default(3600),
-    /** Seconds to wait for a connection (the seed's pool_timeout). */
-    DB_CONNECT_TIMEOUT_S: int(1, 600).default(30),
-    /** Telegram user ids allowed to use admin commands, comma separated. */
-    ADMIN_IDS: idList,
-    LOG_LEVEL: oneOf(LOG_LEVELS).default('info'),
-    /** json for machines, pretty for people; default: json in production, pretty otherwise. */
-    LOG_FORMAT: oneOf(['json', 'pretty']).optional(),
-    NODE_ENV: oneOf(['development', 'production', 'test']).default('development'),
-    /** Free photoshoots a new user receives once. */
-    FREE_PHOTOSHOOTS: int(0, 1000).default(2),
-    /** Locale used when the user's language is not one we speak. */
-    DEFAULT_LOCALE: oneOf(['en', 'ru']).default('en'),
-    /** Seconds a graceful shutdown may take before the process exits anyway. */
-    SHUTDOWN_TIMEOUT_S: int(1, 60).default(9),
+  /** Token from @BotFather. */
+  BOT_TOKEN: z
+    .string({ error: 'is required (the token from @BotFather)' })
+    .regex(/^\d+:[A-Za-z0-9_-]+$/, 'does not look like a bot token (123456:ABC...)'),
+  /** Bot API root; tests point it at a local fake server. */
+  TELEGRAM_API_ROOT: z
+    .url({ error: 'must be a URL such as https://api.telegram.org' })
+    .default('https://api.telegram.org'),
+  /** Long-polling timeout for getUpdates, in seconds. */
+  TELEGRAM_POLL_TIMEOUT_S: int(0, 50).default(30),
+  /** Updates handled at once by the runner; stays below DB_POOL_MAX so jobs keep a connection. */
+  UPDATE_CONCURRENCY: int(1, 1000).default(25),
+  /** Attempts and longest wait that auto-retry spends on a Bot API call (429 / 5xx / network). */
+  TELEGRAM_RETRY_ATTEMPTS: int(0, 10).default(3),
+  TELEGRAM_RETRY_MAX_DELAY_S: int(0, 300).default(5),
+  /** PostgreSQL URL; absent: embedded PGlite under DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  /** Folder of the embedded database; memory:// keeps it in memory only (nothing survives a restart). */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Pool: the seed's 10 core + 20 overflow connections. */
+  DB_POOL_MAX: int(1, 1000).default(30),
+  /** Idle connections above need are closed after this many seconds. */
+  DB_IDLE_TIMEOUT_S: int(0, 86_400).default(300),
+  /** Connections are recycled after this many seconds (the seed's pool_recycle). */
+  DB_MAX_LIFETIME_S: int(0, 86_400).default(3600),
+  /** Seconds to wait for a connection (the seed's pool_timeout). */
+  DB_CONNECT_TIMEOUT_S: int(1, 600).default(30),
+  /** Telegram user ids allowed to use admin commands, comma separated. */
+  ADMIN_IDS: idList,
+  LOG_LEVEL: oneOf(LOG_LEVELS).default('info'),
+  /** json for machines, pretty for people; default: json in production, pretty otherwise. */
+  LOG_FORMAT: oneOf(['json', 'pretty']).optional(),
+  NODE_ENV: oneOf(['development', 'production', 'test']).default('development'),
+  /** Free photoshoots a new user receives once. */
+  FREE_PHOTOSHOOTS: int(0, 1000).default(2),
+  /** Locale used when the user's language is not one we speak. */
+  DEFAULT_LOCALE: oneOf(['en', 'ru']).default('en'),
+  /** Seconds a graceful shutdown may take before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_S: int(1, 60).default(9),
 };
 
 const withLogFormat = <T extends { LOG_FORMAT?: 'json' | 'pretty' | undefined; NODE_ENV: string }>(env: T) => ({

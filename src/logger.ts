@@ -51,10 +51,7 @@ export function configSecrets(config: LoggerConfig): string[] {
  * redactor just before it is written, so secrets cannot leak through messages, URLs, error
  * stacks or nested objects.
  */
-export function createLogger(
-  config: LoggerConfig,
-  destination?: DestinationStream,
-): Logger {
+export function createLogger(config: LoggerConfig, destination?: DestinationStream): Logger {
   const redact = createRedactor(configSecrets(config));
   const stream =
     destination ??
@@ -65,7 +62,19 @@ export function createLogger(
     {
       level: config.LOG_LEVEL,
       base: undefined,
-      redact: { paths: ['*.token', '*.password', '*.headers.authorization'], censor: REDACTED },
+      redact: {
+        paths: [
+          'token',
+          'password',
+          'apiKey',
+          'headers.authorization',
+          '*.token',
+          '*.password',
+          '*.apiKey',
+          '*.headers.authorization',
+        ],
+        censor: REDACTED,
+      },
       hooks: { streamWrite: redact },
       serializers: { err: pino.stdSerializers.errWithCause },
     },

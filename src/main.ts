@@ -1,4 +1,4 @@
-import { StartupError, createApp } from './app.js';
+import { createApp, StartupError } from './app.js';
 import { TelegramStartupError } from './bot/polling.js';
 import { type Config, ConfigError, parseConfig } from './config.js';
 import { configSecrets, createLogger, createRedactor } from './logger.js';

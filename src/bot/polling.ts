@@ -1,12 +1,12 @@
 import type { I18n } from '@grammyjs/i18n';
-import { run, type RunnerHandle } from '@grammyjs/runner';
+import { type RunnerHandle, run } from '@grammyjs/runner';
 import { GrammyError, HttpError } from 'grammy';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { describeError } from '../process-env.js';
 import { setMenuCommands } from './commands.js';
 import type { BotContext } from './context.js';
-import { type AppBot, ALLOWED_UPDATES } from './index.js';
+import { ALLOWED_UPDATES, type AppBot } from './index.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
 
 export class TelegramStartupError extends Error {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { type DbHandle, queryRows } from './client.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -49,7 +49,10 @@ export async function pendingMigrations(handle: Pick<DbHandle, 'db'>, folder = M
  * (a pool of one, or PGlite): the advisory lock is per session, so two runs at once queue on
  * it and the second finds nothing left to do.
  */
-export async function runMigrations(handle: Pick<DbHandle, 'db' | 'kind'>, folder = MIGRATIONS_FOLDER): Promise<string[]> {
+export async function runMigrations(
+  handle: Pick<DbHandle, 'db' | 'kind'>,
+  folder = MIGRATIONS_FOLDER,
+): Promise<string[]> {
   const { db } = handle;
   await db.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
   try {

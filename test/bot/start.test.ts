@@ -138,7 +138,11 @@ describe('anything else', () => {
         channel_post: { message_id: 1, date: 0, chat: { id: -100, type: 'channel', title: 'c' }, text: 'hi' },
       }),
     );
-    await h.handle(withId({ message: { message_id: 2, date: 0, chat: { id: 303, type: 'private', first_name: 'x' }, text: 'no from' } }));
+    await h.handle(
+      withId({
+        message: { message_id: 2, date: 0, chat: { id: 303, type: 'private', first_name: 'x' }, text: 'no from' },
+      }),
+    );
     // Only the private message gets the guidance reply; nothing else is sent.
     expect(h.calls.map((c) => [c.method, c.payload.chat_id])).toEqual([['sendMessage', 303]]);
     expect(h.transactionStats().failed).toBe(0);
@@ -150,7 +154,9 @@ describe('anything else', () => {
     const h = createBotHarness({ db: broken.handle.db });
     await expect(h.handle(withId(textMessage({ id: 304, language_code: 'ru' }, '/start')))).resolves.toBeUndefined();
     const [reply] = h.sent();
-    expect(textOf(reply)).toBe('Извините, у нас что-то пошло не так. Ничего не списано. Попробуйте ещё раз чуть позже.');
+    expect(textOf(reply)).toBe(
+      'Извините, у нас что-то пошло не так. Ничего не списано. Попробуйте ещё раз чуть позже.',
+    );
     expect(textOf(reply)).not.toMatch(/error|stack|at /i);
   });
 });

@@ -30,8 +30,12 @@ describe('changeBalance', () => {
     const { db } = database.handle;
     const { user } = await registerUser(db, { id: 5001, first_name: 'Ledger' }, { freePhotoshoots: 2 });
     expect(await changeBalance(db, { userId: user.id, delta: 10, reason: 'purchase', reference: 'order:1' })).toBe(12);
-    expect(await changeBalance(db, { userId: user.id, delta: -1, reason: 'photoshoot_reserve', reference: 'ps:1' })).toBe(11);
-    expect(await changeBalance(db, { userId: user.id, delta: 1, reason: 'photoshoot_release', reference: 'ps:1' })).toBe(12);
+    expect(
+      await changeBalance(db, { userId: user.id, delta: -1, reason: 'photoshoot_reserve', reference: 'ps:1' }),
+    ).toBe(11);
+    expect(
+      await changeBalance(db, { userId: user.id, delta: 1, reason: 'photoshoot_release', reference: 'ps:1' }),
+    ).toBe(12);
     expect(await balanceOf(user.id)).toBe(12);
     expect(await sumOfDeltas(user.id)).toBe(12);
     const entries = await recentLedgerEntries(db, user.id);
@@ -46,9 +50,9 @@ describe('changeBalance', () => {
   it('refuses to go below zero and writes nothing', async () => {
     const { db } = database.handle;
     const { user } = await registerUser(db, { id: 5002, first_name: 'Broke' }, { freePhotoshoots: 1 });
-    await expect(changeBalance(db, { userId: user.id, delta: -2, reason: 'photoshoot_reserve' })).rejects.toBeInstanceOf(
-      InsufficientBalanceError,
-    );
+    await expect(
+      changeBalance(db, { userId: user.id, delta: -2, reason: 'photoshoot_reserve' }),
+    ).rejects.toBeInstanceOf(InsufficientBalanceError);
     expect(await balanceOf(user.id)).toBe(1);
     expect((await recentLedgerEntries(db, user.id)).length).toBe(1);
   });
@@ -77,7 +81,9 @@ describe('changeBalance', () => {
     const { user } = await registerUser(db, { id: 5004, first_name: 'Busy' }, { freePhotoshoots: 5 });
     // 20 reserves against a balance of 5 (+ 5 grants racing): exactly the affordable ones succeed.
     const results = await Promise.allSettled([
-      ...Array.from({ length: 20 }, () => changeBalance(db, { userId: user.id, delta: -1, reason: 'photoshoot_reserve' })),
+      ...Array.from({ length: 20 }, () =>
+        changeBalance(db, { userId: user.id, delta: -1, reason: 'photoshoot_reserve' }),
+      ),
       ...Array.from({ length: 5 }, () => changeBalance(db, { userId: user.id, delta: 1, reason: 'admin_grant' })),
     ]);
     const reserved = results.slice(0, 20).filter((r) => r.status === 'fulfilled').length;

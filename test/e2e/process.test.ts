@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, createEmptyDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
+import { createEmptyDatabase, createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
 import { FakeBotApi } from '../support/fake-bot-api.js';
 import { exitWithin, type RunningProcess, startProcess } from '../support/process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -81,7 +81,12 @@ describe('the bot process', () => {
     const menus = api.callsOf('setMyCommands').map((c) => c.payload.language_code ?? 'default');
     expect(menus).toEqual(['default', 'en', 'ru']);
     const poll = api.callsOf('getUpdates')[0];
-    expect(poll?.payload.allowed_updates).toEqual(['message', 'callback_query', 'pre_checkout_query', 'my_chat_member']);
+    expect(poll?.payload.allowed_updates).toEqual([
+      'message',
+      'callback_query',
+      'pre_checkout_query',
+      'my_chat_member',
+    ]);
     proc.child.kill('SIGINT');
     expect(await exitWithin(proc, 10_000)).toBe(0);
   });

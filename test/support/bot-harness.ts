@@ -1,6 +1,6 @@
 import type { Update } from 'grammy/types';
-import { createBot } from '../../src/bot/index.js';
 import { createI18n } from '../../src/bot/i18n.js';
+import { createBot } from '../../src/bot/index.js';
 import { createUpdateTracker } from '../../src/bot/middlewares/update-tracker.js';
 import type { Database } from '../../src/db/client.js';
 import type { Logger } from '../../src/logger.js';

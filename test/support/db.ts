@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { type DbHandle, createDb } from '../../src/db/client.js';
+import { createDb, type DbHandle } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { silentLogger } from './logger.js';
 
@@ -28,7 +28,10 @@ export async function createEmptyDatabase(poolMax = 10): Promise<TestDatabase> {
   await admin.unsafe(`create database "${name}"`);
   const url = new URL(testDatabaseUrl);
   url.pathname = `/${name}`;
-  const handle = await createDb({ DATABASE_URL: url.toString(), DATA_DIR: '', DB_POOL_MAX: poolMax, ...poolDefaults }, silentLogger);
+  const handle = await createDb(
+    { DATABASE_URL: url.toString(), DATA_DIR: '', DB_POOL_MAX: poolMax, ...poolDefaults },
+    silentLogger,
+  );
   return {
     handle,
     url: url.toString(),

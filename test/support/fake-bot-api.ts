@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Update, UserFromGetMe } from 'grammy/types';
 
@@ -148,7 +148,11 @@ export class FakeBotApi {
     if (method === 'getUpdates') return this.getUpdates(req, res, payload);
     const handler = this.handlers.get(method);
     if (!handler) {
-      return this.reply(res, 404, { ok: false, error_code: 404, description: `Not Found: method ${method} is not faked` });
+      return this.reply(res, 404, {
+        ok: false,
+        error_code: 404,
+        description: `Not Found: method ${method} is not faked`,
+      });
     }
     try {
       this.reply(res, 200, { ok: true, result: await handler(payload, call) });

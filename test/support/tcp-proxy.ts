@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones
@@ -16,7 +16,9 @@ export class TcpProxy {
   ) {}
 
   get port(): number {
-    return (this.server?.address() as AddressInfo).port;
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('TcpProxy is not listening');
+    return address.port;
   }
 
   async start(): Promise<this> {

@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, queryRows } from '../../src/db/client.js';
+import { createEmptyDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
+import { silentLogger } from '../support/logger.js';
+import { exitWithin, startProcess } from '../support/process.js';
+
+const SEED_INDEXES = [
+  'idx_orders_created',
+  'idx_orders_paid',
+  'idx_orders_status_created',
+  'idx_orders_user_status',
+  'idx_processed_images_created',
+  'idx_processed_images_style',
+  'idx_processed_images_user_created',
+  'idx_processed_images_user_style',
+];
+
+let workDir: string;
+let database: TestDatabase | undefined;
+/** Where `npm run db:migrate` points: a fresh PostgreSQL database, or a fresh embedded one. */
+let target: Record<string, string>;
+
+beforeAll(async () => {
+  workDir = mkdtempSync(path.join(tmpdir(), 'bot-migrate-'));
+  if (usingPostgres) {
+    database = await createEmptyDatabase();
+    target = { DATABASE_URL: database.url ?? '' };
+  } else {
+    target = { DATA_DIR: path.join(workDir, 'data') };
+  }
+});
+afterAll(async () => {
+  await database?.close();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+const migrate = async (env: Record<string, string> = target) => {
+  const proc = startProcess('src/cli/migrate.ts', env);
+  const code = await exitWithin(proc, 30_000);
+  return { code, output: proc.output().trim(), stderr: proc.stderr().trim() };
+};
+
+async function indexNames(): Promise<string[]> {
+  const handle = await createDb(
+    {
+      DATABASE_URL: target.DATABASE_URL,
+      DATA_DIR: target.DATA_DIR ?? '',
+      DB_POOL_MAX: 1,
+      DB_IDLE_TIMEOUT_S: 0,
+      DB_MAX_LIFETIME_S: 0,
+      DB_CONNECT_TIMEOUT_S: 5,
+    },
+    silentLogger,
+  );
+  try {
+    const rows = await queryRows<{ indexname: string }>(
+      handle.db,
+      sql`select indexname from pg_indexes where schemaname = 'public' and indexname like 'idx\_%' order by indexname`,
+    );
+    return rows.map((r) => r.indexname);
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('npm run db:migrate', () => {
+  it('applies both migrations, then is a no-op the second time; the eight seed indexes exist', async () => {
+    const first = await migrate();
+    expect(first.code).toBe(0);
+    expect(first.output).toMatch(/^Applied 2 migration\(s\) to .*: 0000_tables, 0001_performance_indexes$/);
+    const second = await migrate();
+    expect(second.code).toBe(0);
+    expect(second.output).toMatch(/^No pending migrations: .* is up to date\.$/);
+    expect(await indexNames()).toEqual(expect.arrayContaining(SEED_INDEXES));
+  });
+
+  it('fails with a clear reason and a non-zero exit when the database cannot be reached', async () => {
+    const result = await migrate({ DATABASE_URL: 'postgres://op:hunter2-secret@127.0.0.1:1/db' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Migration failed: cannot reach the database at 127\.0\.0\.1:1\/db: .*ECONNREFUSED/);
+    expect(result.output).not.toContain('hunter2-secret');
+    expect(result.output).not.toMatch(/\n\s+at /);
+  });
+
+  it('needs no BOT_TOKEN but still rejects invalid settings', async () => {
+    const result = await migrate({ ...target, DB_CONNECT_TIMEOUT_S: 'soon' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('Invalid configuration: DB_CONNECT_TIMEOUT_S must be a whole number');
+  });
+});
+
+describe.runIf(usingPostgres)('npm run db:migrate on PostgreSQL', () => {
+  it('is safe when two runs start at once: one applies, the other finds nothing to do', async () => {
+    const fresh = await createEmptyDatabase();
+    try {
+      const env = { DATABASE_URL: fresh.url ?? '' };
+      const results = await Promise.all([migrate(env), migrate(env), migrate(env)]);
+      expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+      expect(results.filter((r) => r.output.startsWith('Applied 2 migration(s)'))).toHaveLength(1);
+      expect(results.filter((r) => r.output.startsWith('No pending migrations'))).toHaveLength(2);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe.skipIf(usingPostgres)('npm run db:migrate on the embedded database', () => {
+  it('refuses to open the embedded database while another process holds it', async () => {
+    const dir = path.join(workDir, 'locked');
+    const bot = startProcess('src/main.ts', {
+      BOT_TOKEN: '1:abc',
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:1',
+      DATA_DIR: dir,
+    });
+    try {
+      await bot.waitForOutput(/database ready/, 30_000);
+      const result = await migrate({ DATA_DIR: dir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/embedded database in .* is in use by process \d+/);
+    } finally {
+      bot.child.kill('SIGKILL');
+      await bot.exited;
+    }
+  });
+});

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createI18n, LOCALES, resolveLocale } from '../../src/bot/i18n.js';
+
+const keysOf = (locale: string) =>
+  readFileSync(new URL(`../../src/locales/${locale}.ftl`, import.meta.url), 'utf8')
+    .split('\n')
+    .map((line) => /^([a-z][a-z0-9-]*)\s*=/.exec(line)?.[1])
+    .filter((key): key is string => key !== undefined)
+    .sort();
+
+describe('locales', () => {
+  it('have the same messages in every language', () => {
+    const english = keysOf('en');
+    expect(english.length).toBeGreaterThan(5);
+    for (const locale of LOCALES) expect(keysOf(locale)).toEqual(english);
+  });
+
+  it('pluralise counts in Russian and English', () => {
+    const i18n = createI18n('en');
+    expect(i18n.t('en', 'photoshoots', { count: 1 })).toBe('1 photoshoot');
+    expect(i18n.t('en', 'photoshoots', { count: 3 })).toBe('3 photoshoots');
+    expect(i18n.t('ru', 'photoshoots', { count: 1 })).toBe('1 фотосессия');
+    expect(i18n.t('ru', 'photoshoots', { count: 3 })).toBe('3 фотосессии');
+    expect(i18n.t('ru', 'photoshoots', { count: 11 })).toBe('11 фотосессий');
+  });
+
+  it('maps Telegram language codes to a locale we speak', () => {
+    expect(resolveLocale('ru-RU', 'en')).toBe('ru');
+    expect(resolveLocale('RU', 'en')).toBe('ru');
+    expect(resolveLocale('pt-br', 'en')).toBe('en');
+    expect(resolveLocale(undefined, 'ru')).toBe('ru');
+  });
+});
