@@ -2,8 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/client.js';
+import { findUserByTelegramId } from '../../src/db/users.js';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
 import { FakeBotApi } from '../support/fake-bot-api.js';
+import { silentLogger } from '../support/logger.js';
 import { exitWithin, type RunningProcess, startProcess } from '../support/process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { textMessage } from '../support/updates.js';
@@ -12,6 +15,7 @@ import { textMessage } from '../support/updates.js';
 const TOKEN = '7000000001:AAE-realistic_looking_token_value_123456';
 
 let dataDir: string;
+let lastDataDir = '';
 let api: FakeBotApi;
 let database: TestDatabase | undefined;
 const running: RunningProcess[] = [];
@@ -29,7 +33,7 @@ afterEach(async () => {
   database = undefined;
 });
 
-/** The bot process against the fake Bot API and a fresh database (PostgreSQL or embedded). */
+/** `npm start` against the fake Bot API and a fresh database (PostgreSQL or embedded). */
 async function startBot(env: Record<string, string> = {}) {
   api = await new FakeBotApi({ token: TOKEN }).start();
   let dbEnv: Record<string, string>;
@@ -37,12 +41,12 @@ async function startBot(env: Record<string, string> = {}) {
     database = await createTestDatabase();
     dbEnv = { DATABASE_URL: database.url ?? '' };
   } else {
-    dbEnv = { DATA_DIR: mkdtempSync(path.join(dataDir, 'pglite-')) };
+    lastDataDir = mkdtempSync(path.join(dataDir, 'pglite-'));
+    dbEnv = { DATA_DIR: lastDataDir };
   }
-  const proc = startProcess('src/main.ts', {
+  const proc = startProcess('npm:start', {
     BOT_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: api.apiRoot,
-    TELEGRAM_POLL_TIMEOUT_S: '2',
     ...dbEnv,
     ...env,
   });
@@ -51,7 +55,7 @@ async function startBot(env: Record<string, string> = {}) {
 }
 
 describe('the bot process', () => {
-  it('answers /start within 2 s, and SIGTERM ends it with exit 0 within 10 s', async () => {
+  it('`npm start` answers /start within 2 s, and SIGTERM to npm ends it with exit 0 within 10 s', async () => {
     const proc = await startBot();
     await proc.waitForOutput(/polling for updates/, 20_000);
     const sentAt = Date.now();
@@ -68,6 +72,22 @@ describe('the bot process', () => {
     expect(api.confirmedOffset).toBeGreaterThan(updateId);
     expect(proc.output()).not.toContain(TOKEN);
     expect(proc.output()).not.toContain(TOKEN.split(':')[1]);
+  });
+
+  it('lets an update in flight finish and commit before exiting on SIGTERM', async () => {
+    const proc = await startBot();
+    await proc.waitForOutput(/polling for updates/, 20_000);
+    // Telegram is slow to accept the reply: the handler (and its transaction) is still open when SIGTERM arrives.
+    api.on('sendMessage', async (payload) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      return { message_id: 1, date: 0, chat: { id: payload.chat_id, type: 'private' } };
+    });
+    api.pushUpdate(textMessage({ id: 4545, first_name: 'Late' }, '/start'));
+    await api.waitForCall('sendMessage', (c) => c.payload.chat_id === 4545, { timeoutMs: 5000 });
+    proc.child.kill('SIGTERM');
+    expect(await exitWithin(proc, 10_000)).toBe(0);
+    const user = await readUserAfterExit(4545);
+    expect(user?.balance).toBe(2);
   });
 
   it('keeps updates that were pending before it started, and sets the command menu', async () => {
@@ -187,6 +207,20 @@ describe.runIf(usingPostgres)('the bot process on PostgreSQL', () => {
     }
   });
 });
+
+/** Reads a user from the database the (now stopped) process used. */
+async function readUserAfterExit(telegramId: number) {
+  if (database) return findUserByTelegramId(database.handle.db, telegramId);
+  const handle = await createDb(
+    { DATA_DIR: lastDataDir, DB_POOL_MAX: 1, DB_IDLE_TIMEOUT_S: 0, DB_MAX_LIFETIME_S: 0, DB_CONNECT_TIMEOUT_S: 5 },
+    silentLogger,
+  );
+  try {
+    return await findUserByTelegramId(handle.db, telegramId);
+  } finally {
+    await handle.close();
+  }
+}
 
 async function startBotWithApi(fake: FakeBotApi, beforeStart?: () => void) {
   beforeStart?.();

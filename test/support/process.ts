@@ -14,9 +14,15 @@ export interface RunningProcess {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Starts one of the project's entry points as a real Node process, with only `env` set. */
+/**
+ * Starts one of the project's entry points as a real Node process, with only `env` set.
+ * `script` is a file (run with node) or `npm:<script>` (run the way an operator does).
+ */
 export function startProcess(script: string, env: Record<string, string | undefined>): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const [command, args] = script.startsWith('npm:')
+    ? ['npm', ['run', '--silent', script.slice(4)]]
+    : [process.execPath, ['--import', 'tsx', script]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
