@@ -53,7 +53,10 @@ describe('middleware', () => {
     // its transactions (and with them the updates of different chats) take turns.
     if (usingPostgres) expect(order).toEqual([802, 801, 801]);
     else expect([...order].sort()).toEqual([801, 801, 802]);
-    const chat801 = h.sent().filter((c) => c.payload.chat_id === 801).map((c) => String(c.payload.text));
+    const chat801 = h
+      .sent()
+      .filter((c) => c.payload.chat_id === 801)
+      .map((c) => String(c.payload.text));
     expect(chat801[0]).toContain('How it works');
     expect(chat801[1]).toContain('Send me a photo');
   });
