@@ -90,6 +90,27 @@ describe('the bot process', () => {
     expect(user?.balance).toBe(2);
   });
 
+  it('retries a reply that Telegram throttled (429 with retry_after) and delivers it', async () => {
+    const proc = await startBot();
+    await proc.waitForOutput(/polling for updates/, 20_000);
+    api.failNext('sendMessage', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 1',
+      parameters: { retry_after: 1 },
+    });
+    api.pushUpdate(textMessage({ id: 4646, first_name: 'Throttled' }, '/start'));
+    const attempts = async () => api.callsOf('sendMessage').filter((c) => c.payload.chat_id === 4646).length;
+    await api.waitForCall('sendMessage', (c) => c.payload.chat_id === 4646, { timeoutMs: 5000 });
+    await expect.poll(attempts, { timeout: 5000 }).toBe(2);
+    const texts = api
+      .callsOf('sendMessage')
+      .filter((c) => c.payload.chat_id === 4646)
+      .map((c) => String(c.payload.text));
+    expect(texts.every((t) => t.startsWith('Welcome, Throttled!'))).toBe(true);
+    proc.child.kill('SIGTERM');
+    expect(await exitWithin(proc, 10_000)).toBe(0);
+  });
+
   it('keeps updates that were pending before it started, and sets the command menu', async () => {
     api = await new FakeBotApi({ token: TOKEN }).start();
     const proc = await startBotWithApi(api, () => {
