@@ -23,6 +23,8 @@ export function createBotHarness(options: {
   logger?: Logger;
   freePhotoshoots?: number;
   adminIds?: number[];
+  /** How long each outgoing call takes, as Telegram would (benchmarks). */
+  apiLatencyMs?: number;
 }) {
   const calls: OutgoingCall[] = [];
   const i18n = createI18n('en');
@@ -46,6 +48,7 @@ export function createBotHarness(options: {
   let messageId = 1;
   bot.api.config.use(async (_prev, method, payload) => {
     calls.push({ method, payload: payload as Record<string, unknown> });
+    if (options.apiLatencyMs) await new Promise((r) => setTimeout(r, options.apiLatencyMs));
     const result =
       method === 'sendMessage' || method === 'editMessageText'
         ? { message_id: messageId++, date: 0, chat: { id: (payload as { chat_id: number }).chat_id, type: 'private' } }

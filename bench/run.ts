@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: every benchmark, one after the other; `npm run bench -- <name>` runs one.
+ * Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local PostgreSQL if it
+ * answers, else embedded PGlite.
+ */
+import postgres from 'postgres';
+
+const LOCAL = 'postgres://postgres@127.0.0.1:5432/test';
+
+async function reachable(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => undefined });
+  try {
+    await sql`select 1`;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+const url = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || ((await reachable(LOCAL)) ? LOCAL : '');
+if (url) process.env.TEST_DATABASE_URL = url;
+else delete process.env.TEST_DATABASE_URL;
+
+// Imported after the database is chosen: the test helpers read TEST_DATABASE_URL when loaded.
+const { benchUpdateHandling } = await import('./update-handling.js');
+
+const benchmarks: Record<string, () => Promise<void>> = {
+  'update-handling': benchUpdateHandling,
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!benchmarks[name]) {
+    process.stderr.write(`Unknown benchmark "${name}"; known: ${Object.keys(benchmarks).join(', ')}\n`);
+    process.exit(1);
+  }
+}
+for (const [name, run] of Object.entries(benchmarks)) {
+  if (wanted.length === 0 || wanted.includes(name)) await run();
+}
