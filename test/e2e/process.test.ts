@@ -33,22 +33,24 @@ afterEach(async () => {
   database = undefined;
 });
 
-/** `npm start` against the fake Bot API and a fresh database (PostgreSQL or embedded). */
-async function startBot(env: Record<string, string> = {}) {
-  api = await new FakeBotApi({ token: TOKEN }).start();
-  let dbEnv: Record<string, string>;
+/** Environment that points the bot at a fresh database: PostgreSQL, or a new embedded folder. */
+async function freshDatabaseEnv(): Promise<Record<string, string>> {
   if (usingPostgres) {
     database = await createTestDatabase();
-    dbEnv = { DATABASE_URL: database.url ?? '' };
-  } else {
-    lastDataDir = mkdtempSync(path.join(dataDir, 'pglite-'));
-    dbEnv = { DATA_DIR: lastDataDir };
+    return { DATABASE_URL: database.url ?? '' };
   }
+  lastDataDir = mkdtempSync(path.join(dataDir, 'pglite-'));
+  return { DATA_DIR: lastDataDir };
+}
+
+/** `npm start` against a fake Bot API (a new one unless given) and a fresh database. */
+async function startBot(options: { env?: Record<string, string>; fake?: FakeBotApi } = {}) {
+  api = options.fake ?? (await new FakeBotApi({ token: TOKEN }).start());
   const proc = startProcess('npm:start', {
     BOT_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: api.apiRoot,
-    ...dbEnv,
-    ...env,
+    ...(await freshDatabaseEnv()),
+    ...options.env,
   });
   running.push(proc);
   return proc;
@@ -112,10 +114,9 @@ describe('the bot process', () => {
   });
 
   it('keeps updates that were pending before it started, and sets the command menu', async () => {
-    api = await new FakeBotApi({ token: TOKEN }).start();
-    const proc = await startBotWithApi(api, () => {
-      api.pushUpdate(textMessage({ id: 4343, first_name: 'Early' }, '/start'));
-    });
+    const fake = await new FakeBotApi({ token: TOKEN }).start();
+    fake.pushUpdate(textMessage({ id: 4343, first_name: 'Early' }, '/start'));
+    const proc = await startBot({ fake });
     await api.waitForCall('sendMessage', (c) => c.payload.chat_id === 4343, { timeoutMs: 20_000 });
     const deleteWebhook = api.callsOf('deleteWebhook')[0];
     expect(deleteWebhook?.payload.drop_pending_updates).toBe(false);
@@ -166,8 +167,7 @@ describe('the bot process', () => {
   });
 
   it('says clearly when Telegram rejects the token', async () => {
-    api = await new FakeBotApi({ token: '1:another-token' }).start();
-    const proc = await startBotWithApi(api);
+    const proc = await startBot({ fake: await new FakeBotApi({ token: '1:another-token' }).start() });
     expect(await exitWithin(proc, 20_000)).toBe(1);
     expect(proc.stderr()).toContain('Telegram rejected BOT_TOKEN (401 Unauthorized)');
     expect(proc.output()).not.toContain(TOKEN);
@@ -203,22 +203,13 @@ describe.runIf(usingPostgres)('the bot process on PostgreSQL', () => {
       running.push(proc);
       await proc.waitForOutput(/polling for updates/, 20_000);
 
+      const start = textMessage({ id: 5151, first_name: 'Down' }, '/start');
       proxy.cut();
-      const before = api.calls.length;
-      api.pushUpdate(textMessage({ id: 5151, first_name: 'Down' }, '/start'));
-      const apology = await api.waitForCall('sendMessage', (c) => c.payload.chat_id === 5151, {
-        timeoutMs: 10_000,
-        from: before,
-      });
+      const apology = await api.exchange(start, 10_000);
       expect(String(apology.payload.text)).toContain('something went wrong on our side');
 
       proxy.restore();
-      const after = api.calls.length;
-      api.pushUpdate(textMessage({ id: 5151, first_name: 'Down' }, '/start'));
-      const welcome = await api.waitForCall('sendMessage', (c) => c.payload.chat_id === 5151, {
-        timeoutMs: 10_000,
-        from: after,
-      });
+      const welcome = await api.exchange(start, 10_000);
       expect(String(welcome.payload.text)).toContain('Welcome, Down!');
 
       proc.child.kill('SIGTERM');
@@ -241,23 +232,4 @@ async function readUserAfterExit(telegramId: number) {
   } finally {
     await handle.close();
   }
-}
-
-async function startBotWithApi(fake: FakeBotApi, beforeStart?: () => void) {
-  beforeStart?.();
-  let dbEnv: Record<string, string>;
-  if (usingPostgres) {
-    database = await createTestDatabase();
-    dbEnv = { DATABASE_URL: database.url ?? '' };
-  } else {
-    dbEnv = { DATA_DIR: mkdtempSync(path.join(dataDir, 'pglite-')) };
-  }
-  const proc = startProcess('src/main.ts', {
-    BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: fake.apiRoot,
-    TELEGRAM_POLL_TIMEOUT_S: '2',
-    ...dbEnv,
-  });
-  running.push(proc);
-  return proc;
 }

@@ -100,6 +100,14 @@ export class FakeBotApi {
     return update_id;
   }
 
+  /** Queues a message update and resolves with the first sendMessage to its chat that follows. */
+  async exchange(update: UpdateBody, timeoutMs = 5000): Promise<RecordedCall> {
+    const chatId = (update as { message?: { chat: { id: number } } }).message?.chat.id;
+    const from = this.calls.length;
+    this.pushUpdate(update);
+    return this.waitForCall('sendMessage', (c) => c.payload.chat_id === chatId, { timeoutMs, from });
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
