@@ -14,7 +14,7 @@ import { handleError } from './handlers/error.js';
 import { createTransactionMiddleware } from './middlewares/transaction.js';
 import { createUpdateContext } from './middlewares/update-context.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
-import { userMiddleware } from './middlewares/user.js';
+import { createUserMiddleware } from './middlewares/user.js';
 
 export type CreateBotConfig = Pick<
   Config,
@@ -42,7 +42,7 @@ export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query
 
 /**
  * createBot wires the bot and is the only place that orders middleware:
- * tracker -> context -> per-chat ordering -> i18n -> error boundary ( transaction -> user -> features -> catch-all ).
+ * tracker -> context -> per-chat ordering -> i18n -> error boundary ( user -> transaction -> features -> catch-all ).
  */
 export function createBot(deps: CreateBotDeps) {
   const { config, logger, db, i18n, tracker } = deps;
@@ -66,8 +66,8 @@ export function createBot(deps: CreateBotDeps) {
   bot.use(i18n);
 
   const guarded = bot.errorBoundary(handleError);
+  guarded.use(createUserMiddleware(db));
   guarded.use(transactions.middleware);
-  guarded.use(userMiddleware);
   guarded.use(startFeature);
   guarded.use(languageFeature);
   guarded.use(unhandledFeature);

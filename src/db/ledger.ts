@@ -24,7 +24,8 @@ export interface BalanceChange {
 }
 
 /**
- * The one way a balance changes. The update of users.balance and its ledger row are one
+ * The one way a balance changes (the one other place is a user's creation in db/users.ts,
+ * whose single statement writes the initial balance and its signup_bonus ledger row together). The update of users.balance and its ledger row are one
  * statement, so they commit together on any connection, inside a transaction or not, and
  * the sum of a user's deltas always equals the balance. A change that would take the balance
  * below zero (or names an unknown user) changes nothing and throws InsufficientBalanceError.

@@ -1,6 +1,5 @@
 import { eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { changeBalance } from './ledger.js';
 import { users } from './schema.js';
 
 export type User = typeof users.$inferSelect;
@@ -26,27 +25,29 @@ const MAX_START_PAYLOAD = 256;
 const excluded = (column: string) => sql.raw(`excluded.${column}`);
 
 /**
- * Creates the user on first contact or refreshes the profile and last_seen_at. One statement
- * (INSERT ... ON CONFLICT), so concurrent first updates from one person create one row, and
- * only the call that inserted it grants the signup bonus, through the ledger.
+ * Creates the user on first contact or refreshes the profile and last_seen_at, in ONE
+ * statement that commits on its own: concurrent first updates from one person create one
+ * row; only the insert carries the signup bonus (the initial balance and its ledger row,
+ * written together, so the ledger invariant holds from the first moment). Because nothing
+ * else runs in that statement, the user's row is locked for microseconds, not for the length
+ * of an update's handling: a payment never waits behind the same user's other updates.
  */
 export async function registerUser(
   db: Database,
   profile: TelegramProfile,
   options: { freePhotoshoots: number },
 ): Promise<RegisteredUser> {
-  const values = {
-    telegramId: profile.id,
-    username: profile.username ?? null,
-    firstName: profile.first_name,
-    lastName: profile.last_name ?? null,
-    languageCode: profile.language_code ?? null,
-  };
-  const profileChanged = sql`(users.username, users.first_name, users.last_name, users.language_code)
-    is distinct from (${excluded('username')}, ${excluded('first_name')}, ${excluded('last_name')}, ${excluded('language_code')})`;
-  const [row] = await db
+  const bonus = Math.max(0, Math.trunc(options.freePhotoshoots));
+  const upsert = db
     .insert(users)
-    .values(values)
+    .values({
+      telegramId: profile.id,
+      username: profile.username ?? null,
+      firstName: profile.first_name,
+      lastName: profile.last_name ?? null,
+      languageCode: profile.language_code ?? null,
+      balance: bonus,
+    })
     .onConflictDoUpdate({
       target: users.telegramId,
       set: {
@@ -55,23 +56,23 @@ export async function registerUser(
         lastName: excluded('last_name'),
         languageCode: excluded('language_code'),
         lastSeenAt: sql`now()`,
-        updatedAt: sql`case when ${profileChanged} then now() else users.updated_at end`,
+        updatedAt: sql`case when (users.username, users.first_name, users.last_name, users.language_code)
+          is distinct from (excluded.username, excluded.first_name, excluded.last_name, excluded.language_code)
+          then now() else users.updated_at end`,
       },
     })
-    .returning({ ...getTableColumns(users), created: sql<boolean>`(xmax = 0)`.as('created') })
-    .prepare('register_user')
-    .execute();
+    .returning({ ...getTableColumns(users), created: sql<boolean>`(xmax = 0)`.as('created') });
+  const registered = db
+    .$with('registered', { ...getTableColumns(users), created: sql<boolean>`created`.as('created') })
+    .as(upsert.getSQL());
+  const signupBonus = db.$with('signup_bonus', {}).as(
+    sql`insert into balance_ledger (user_id, delta, reason, balance_after)
+        select id, balance, 'signup_bonus', balance from registered where created and balance > 0`,
+  );
+  const [row] = await db.with(registered, signupBonus).select().from(registered).prepare('register_user').execute();
   if (!row) throw new Error(`Registering Telegram user ${profile.id} returned no row`);
-  let { created: _, ...user }: User & { created: boolean } = row;
-  if (row.created && options.freePhotoshoots > 0) {
-    const balance = await changeBalance(db, {
-      userId: user.id,
-      delta: options.freePhotoshoots,
-      reason: 'signup_bonus',
-    });
-    user = { ...user, balance };
-  }
-  return { user, created: row.created };
+  const { created, ...user } = row;
+  return { user, created };
 }
 
 /** Keeps the first deep-link payload a user arrived with (attribution); later ones are ignored. */

@@ -35,5 +35,6 @@ language-choose = Choose your language:
 language-changed = Language set to English.
 
 unhandled-message = I did not understand that. Send me a photo of your product, or /help to see what I can do.
+payment-unavailable = This purchase is not available. Nothing was charged. Please open /start and try again.
 button-expired = This button is no longer active.
 error-generic = Sorry, something went wrong on our side. Nothing was charged. Please try again in a moment.

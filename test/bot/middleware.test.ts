@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
 import { captureLogger } from '../support/logger.js';
-import { callbackQuery, textMessage, withId } from '../support/updates.js';
+import { callbackQuery, preCheckoutQuery, textMessage, withId } from '../support/updates.js';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -59,5 +59,30 @@ describe('middleware', () => {
       .map((c) => String(c.payload.text));
     expect(chat801[0]).toContain('How it works');
     expect(chat801[1]).toContain('Send me a photo');
+  });
+
+  it("answers a pre-checkout query at once, without waiting behind the payer's chat", async () => {
+    const h = createBotHarness({ db: database.handle.db });
+    const events: string[] = [];
+    h.bot.api.config.use(async (prev, method, payload, signal) => {
+      if (method === 'sendMessage' && (payload as { chat_id?: number }).chat_id === 901) {
+        await new Promise((r) => setTimeout(r, 500));
+        events.push('chat reply');
+      }
+      if (method === 'answerPreCheckoutQuery') events.push('pre-checkout answered');
+      return prev(method, payload, signal);
+    });
+    await Promise.all([
+      h.handle(withId(textMessage({ id: 901 }, '/help'))),
+      (async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        await h.handle(withId(preCheckoutQuery({ id: 901 }, 'unknown-order')));
+      })(),
+    ]);
+    const [answer] = h.sent('answerPreCheckoutQuery');
+    expect(answer?.payload).toMatchObject({ ok: false, error_message: expect.stringContaining('Nothing was charged') });
+    // Embedded PGlite runs one transaction at a time, so there the answer waits for the chat's transaction.
+    if (usingPostgres) expect(events).toEqual(['pre-checkout answered', 'chat reply']);
+    else expect([...events].sort()).toEqual(['chat reply', 'pre-checkout answered']);
   });
 });

@@ -47,3 +47,15 @@ export function callbackQuery(from: Sender, data: string, messageId = 1): Omit<U
 let nextUpdateId = 1;
 export const withId = (body: Omit<Update, 'update_id'> | Record<string, unknown>): Update =>
   ({ update_id: nextUpdateId++, ...body }) as Update;
+
+export function preCheckoutQuery(from: Sender, payload: string, totalAmount = 100): Omit<Update, 'update_id'> {
+  return {
+    pre_checkout_query: {
+      id: `pcq-${nextMessageId++}`,
+      from: toUser(from),
+      currency: 'XTR',
+      total_amount: totalAmount,
+      invoice_payload: payload,
+    },
+  } as Omit<Update, 'update_id'>;
+}

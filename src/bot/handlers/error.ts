@@ -14,6 +14,8 @@ export async function handleError(error: BotError<BotContext>): Promise<void> {
   const text = ctx.t('error-generic');
   try {
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: false });
+    // Telegram waits up to 10 s for a pre-checkout answer; a failure declines the payment at once.
+    if (ctx.preCheckoutQuery) await ctx.answerPreCheckoutQuery(false, { error_message: text });
     if (ctx.chat?.type === 'private' && !(err instanceof GrammyError && err.error_code === 403)) {
       await ctx.api.sendMessage(ctx.chat.id, text);
     }

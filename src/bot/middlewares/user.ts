@@ -1,16 +1,24 @@
 import type { MiddlewareFn } from 'grammy';
+import type { Database } from '../../db/client.js';
 import { registerUser } from '../../db/users.js';
 import type { BotContext } from '../context.js';
 
-/** Registers or refreshes the sender (new users get their free photoshoots here, once). */
-export const userMiddleware: MiddlewareFn<BotContext> = async (ctx, next) => {
-  const from = ctx.from;
-  if (from && !from.is_bot) {
-    const { user, created } = await registerUser(ctx.db, from, { freePhotoshoots: ctx.config.FREE_PHOTOSHOOTS });
-    ctx.user = user;
-    ctx.isNewUser = created;
-    if (created) ctx.logger.info({ user_id: from.id, balance: user.balance }, 'new user registered');
-    if (user.locale) await ctx.i18n.renegotiateLocale();
-  }
-  await next();
-};
+/**
+ * Registers or refreshes the sender (new users get their free photoshoots here, once). Runs
+ * on the pool, before the update's transaction opens, as one self-committing statement: the
+ * user's row is not kept locked while the update is handled, so one update of a user (a
+ * payment's pre-checkout) never waits for another (a slow reply in their chat).
+ */
+export function createUserMiddleware(pool: Database): MiddlewareFn<BotContext> {
+  return async (ctx, next) => {
+    const from = ctx.from;
+    if (from && !from.is_bot) {
+      const { user, created } = await registerUser(pool, from, { freePhotoshoots: ctx.config.FREE_PHOTOSHOOTS });
+      ctx.user = user;
+      ctx.isNewUser = created;
+      if (created) ctx.logger.info({ balance: user.balance }, 'new user registered');
+      if (user.locale) await ctx.i18n.renegotiateLocale();
+    }
+    await next();
+  };
+}
