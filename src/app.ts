@@ -1,4 +1,3 @@
-import type { UserFromGetMe } from 'grammy/types';
 import { createI18n } from './bot/i18n.js';
 import { createBot } from './bot/index.js';
 import { createUpdateTracker } from './bot/middlewares/update-tracker.js';
@@ -15,8 +14,6 @@ export class StartupError extends Error {
 }
 
 export interface App {
-  readonly db: DbHandle;
-  readonly bot: ReturnType<typeof createBot>['bot'];
   /** Connects to Telegram and starts polling. */
   start(onFatal: (err: unknown) => void): Promise<void>;
   /** Graceful stop: no new updates, in-flight ones finish, the database closes. */
@@ -27,24 +24,15 @@ export interface App {
  * Builds the application graph: database (migrated or checked), i18n, bot. Nothing talks to
  * Telegram until start().
  */
-export async function createApp(deps: { config: Config; logger: Logger; botInfo?: UserFromGetMe }): Promise<App> {
+export async function createApp(deps: { config: Config; logger: Logger }): Promise<App> {
   const { config, logger } = deps;
   const db = await openDatabase(config, logger);
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const tracker = createUpdateTracker();
-  const { bot } = createBot({
-    config,
-    logger,
-    db: db.db,
-    i18n,
-    tracker,
-    ...(deps.botInfo && { botInfo: deps.botInfo }),
-  });
+  const { bot } = createBot({ config, logger, db: db.db, i18n, tracker });
   let poller: Poller | undefined;
 
   return {
-    db,
-    bot,
     async start(onFatal) {
       poller = await startPolling({ bot, i18n, tracker, logger, config, onFatal });
     },
