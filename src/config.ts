@@ -73,6 +73,40 @@ const fields = {
   DEFAULT_LOCALE: oneOf(['en', 'ru']).default('en'),
   /** Seconds a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_S: int(1, 60).default(9),
+
+  /** OpenAI-compatible API: any provider that speaks it. Never logged. */
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z
+    .url({ error: 'must be a URL such as https://api.openai.com/v1' })
+    .default('https://api.openai.com/v1'),
+  VISION_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  PROMPT_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  IMAGE_MODEL: z.string().min(1).default('gpt-image-1'),
+  /** Retries after the first attempt of an AI call (transient failures only). */
+  AI_RETRIES: int(0, 10).default(2),
+  /** First retry delay; it doubles (with jitter) up to AI_BACKOFF_MAX_MS. */
+  AI_BACKOFF_INITIAL_MS: int(1, 600_000).default(2000),
+  AI_BACKOFF_MAX_MS: int(1, 600_000).default(30_000),
+  /** Time allowed for one attempt, per upstream. */
+  VISION_TIMEOUT_S: int(1, 600).default(15),
+  PROMPT_TIMEOUT_S: int(1, 600).default(15),
+  IMAGE_TIMEOUT_S: int(1, 900).default(60),
+  /** Consecutive failures that open an upstream's circuit breaker, and seconds until a trial call. */
+  BREAKER_THRESHOLD: int(1, 1000).default(5),
+  BREAKER_HALF_OPEN_AFTER_S: int(1, 3600).default(60),
+  /** WebP->PNG conversions at once (0: one per CPU core) and how many may wait. */
+  CONVERTER_CONCURRENCY: int(0, 64).default(0),
+  CONVERTER_QUEUE_LIMIT: int(0, 100_000).default(200),
+  /** zlib level of result PNGs: 0 (fast, large) to 9 (slow, small). */
+  PNG_COMPRESSION_LEVEL: int(0, 9).default(6),
+  /** Photos with more pixels than this are refused before they are decoded. */
+  MAX_INPUT_PIXELS: int(1, 1_000_000_000).default(40_000_000),
+  /** Longest side of the photo sent to the AI models. */
+  NORMALISED_MAX_SIDE: int(256, 4096).default(1536),
+  /** In-process cache of analyses and prompts. */
+  CACHE_MAX_ENTRIES: int(0, 1_000_000).default(5000),
+  ANALYSIS_CACHE_TTL_S: int(0, 30 * 86_400).default(7 * 86_400),
+  PROMPTS_CACHE_TTL_S: int(0, 30 * 86_400).default(86_400),
 };
 
 const withLogFormat = <T extends { LOG_FORMAT?: 'json' | 'pretty' | undefined; NODE_ENV: string }>(env: T) => ({

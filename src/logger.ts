@@ -31,10 +31,11 @@ export interface LoggerConfig {
   LOG_FORMAT: Config['LOG_FORMAT'];
   BOT_TOKEN?: string | undefined;
   DATABASE_URL?: string | undefined;
+  OPENAI_API_KEY?: string | undefined;
 }
 
 export function configSecrets(config: LoggerConfig): string[] {
-  const secrets: string[] = config.BOT_TOKEN ? [config.BOT_TOKEN] : [];
+  const secrets = [config.BOT_TOKEN, config.OPENAI_API_KEY].filter((s): s is string => Boolean(s));
   if (config.DATABASE_URL) {
     try {
       const password = decodeURIComponent(new URL(config.DATABASE_URL).password);

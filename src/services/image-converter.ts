@@ -1,0 +1,136 @@
+import { availableParallelism } from 'node:os';
+import { BulkheadRejectedError, bulkhead } from 'cockatiel';
+import sharp, { type Metadata } from 'sharp';
+import type { Config } from '../config.js';
+
+/** Formats a seller may send; anything else is refused before it is decoded. */
+export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp'] as const;
+
+export type ImageRejection = 'not_an_image' | 'unsupported_format' | 'too_many_pixels' | 'corrupt';
+
+/** An image we will not process, and why, in words a seller can be told. */
+export class ImageRejectedError extends Error {
+  override name = 'ImageRejectedError';
+  constructor(
+    readonly reason: ImageRejection,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Every conversion slot and queue place is taken. */
+export class ConverterBusyError extends Error {
+  override name = 'ConverterBusyError';
+}
+
+export interface NormalisedPhoto {
+  data: Buffer;
+  mime: 'image/jpeg' | 'image/png';
+  width: number;
+  height: number;
+}
+
+export type ConverterConfig = Pick<
+  Config,
+  'CONVERTER_CONCURRENCY' | 'CONVERTER_QUEUE_LIMIT' | 'PNG_COMPRESSION_LEVEL' | 'MAX_INPUT_PIXELS' | 'NORMALISED_MAX_SIDE'
+>;
+
+/**
+ * Image work on sharp's asynchronous API (libuv's thread pool, never the event loop), behind
+ * a bulkhead: at most CONVERTER_CONCURRENCY images at once, CONVERTER_QUEUE_LIMIT waiting,
+ * the rest refused with ConverterBusyError rather than queued without bound.
+ */
+export function createImageConverter(config: ConverterConfig) {
+  const concurrency = config.CONVERTER_CONCURRENCY || availableParallelism();
+  const slots = bulkhead(concurrency, config.CONVERTER_QUEUE_LIMIT);
+  const limitInputPixels = config.MAX_INPUT_PIXELS;
+  // sharp's operation cache is process-wide; keep it small so decoded images are not retained.
+  sharp.cache({ memory: 32, files: 0, items: 32 });
+
+  async function run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await slots.execute(work);
+    } catch (err) {
+      if (err instanceof BulkheadRejectedError) {
+        throw new ConverterBusyError(`Image converter is full (${concurrency} running, queue full)`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Reads only the header: format and size are checked before a single pixel is decoded. */
+  async function inspect(input: Buffer) {
+    let meta: Metadata;
+    try {
+      meta = await sharp(input, { limitInputPixels: false }).metadata();
+    } catch (err) {
+      throw new ImageRejectedError('not_an_image', 'The file is not an image we can read', { cause: err });
+    }
+    if (!ACCEPTED_FORMATS.includes(meta.format as (typeof ACCEPTED_FORMATS)[number])) {
+      throw new ImageRejectedError('unsupported_format', `Unsupported image format: ${meta.format ?? 'unknown'}`);
+    }
+    const width = meta.width ?? 0;
+    const height = meta.pageHeight ?? meta.height ?? 0;
+    if (width <= 0 || height <= 0) throw new ImageRejectedError('corrupt', 'The image has no size');
+    if (width * height > limitInputPixels) {
+      throw new ImageRejectedError(
+        'too_many_pixels',
+        `The image has ${width}x${height} pixels; the limit is ${limitInputPixels}`,
+      );
+    }
+    return meta;
+  }
+
+  const decodeFailure = (err: unknown) =>
+    err instanceof ImageRejectedError
+      ? err
+      : new ImageRejectedError('corrupt', 'The image is damaged or incomplete', { cause: err });
+
+  return {
+    concurrency,
+    /** Images being converted and waiting. */
+    stats: () => ({ active: slots.executionSlots, queued: slots.queueSlots }),
+
+    /**
+     * A seller's photo made safe and uniform for the AI models: upright (EXIF), 8-bit sRGB
+     * (CMYK and 16-bit converted), first frame only, long side at most NORMALISED_MAX_SIDE;
+     * PNG when it has transparency, JPEG otherwise; metadata dropped.
+     */
+    normalise(input: Buffer): Promise<NormalisedPhoto> {
+      return run(async () => {
+        const meta = await inspect(input);
+        try {
+          const pipeline = sharp(input, { limitInputPixels, failOn: 'truncated', animated: false })
+            .rotate()
+            .resize(config.NORMALISED_MAX_SIDE, config.NORMALISED_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+            .toColourspace('srgb');
+          const encoded = meta.hasAlpha ? pipeline.png({ compressionLevel: 6 }) : pipeline.jpeg({ quality: 90 });
+          const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+          return { data, mime: meta.hasAlpha ? 'image/png' : 'image/jpeg', width: info.width, height: info.height };
+        } catch (err) {
+          throw decodeFailure(err);
+        }
+      });
+    },
+
+    /**
+     * A generated WebP as a PNG, optionally cropped (centred) to an exact size so the result
+     * has exactly the aspect ratio the seller chose.
+     */
+    webpToPng(input: Buffer, size?: { width: number; height: number }): Promise<Buffer> {
+      return run(async () => {
+        try {
+          let pipeline = sharp(input, { limitInputPixels, failOn: 'truncated' });
+          if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'cover', position: 'centre' });
+          return await pipeline.png({ compressionLevel: config.PNG_COMPRESSION_LEVEL }).toBuffer();
+        } catch (err) {
+          throw decodeFailure(err);
+        }
+      });
+    },
+  };
+}
+
+export type ImageConverter = ReturnType<typeof createImageConverter>;
