@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 export const silentLogger: Logger = pino({ level: 'silent' });
 
 /** A real application logger whose lines are kept in memory, parsed. */
-export function captureLogger(secrets: { BOT_TOKEN?: string; DATABASE_URL?: string } = {}) {
+export function captureLogger(secrets: { BOT_TOKEN?: string; DATABASE_URL?: string; OPENAI_API_KEY?: string } = {}) {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {

@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import type OpenAI from 'openai';
+import { z } from 'zod';
+import type { AspectRatio } from './aspect-ratio.js';
+import type { CachedLoader } from './cache.js';
+import type { AiPolicy } from './resilience.js';
+import { jsonSchemaFormat, parseStructured } from './structured-output.js';
+import type { ProductAnalysis } from './vision.js';
+
+export interface StylePrompt {
+  name: string;
+  /** The full image prompt, product-preservation instructions included. */
+  prompt: string;
+}
+
+export const STYLES_PER_PHOTOSHOOT = 4;
+
+const stylesSchema = z.strictObject({
+  styles: z
+    .array(z.strictObject({ name: z.string().min(1).max(40), prompt: z.string().min(10) }))
+    .length(STYLES_PER_PHOTOSHOOT),
+});
+
+/** Curated scenes for "random creative styles"; {product} is filled in from the analysis. */
+export const STYLE_CATALOGUE: readonly { name: string; category: string; scene: string }[] = [
+  {
+    name: 'Studio softbox',
+    category: 'studio',
+    scene: 'on a seamless light-grey studio backdrop with soft, even softbox lighting and a gentle shadow',
+  },
+  {
+    name: 'Dark studio',
+    category: 'studio',
+    scene: 'on a matte black surface against a dark backdrop with a dramatic rim light',
+  },
+  {
+    name: 'Marketplace white',
+    category: 'marketplace',
+    scene:
+      'on a pure white background (#FFFFFF), centred, evenly lit, with a faint natural shadow, as a marketplace catalogue photo',
+  },
+  {
+    name: 'Morning kitchen',
+    category: 'lifestyle',
+    scene: 'on a wooden kitchen counter in warm morning sunlight, with a softly blurred kitchen behind',
+  },
+  {
+    name: 'Outdoor picnic',
+    category: 'lifestyle',
+    scene: 'on a linen cloth in a sunny park, with soft bokeh of grass and trees',
+  },
+  {
+    name: 'Scandinavian living room',
+    category: 'interior',
+    scene: 'on a light oak side table in a bright Scandinavian living room with plants',
+  },
+  {
+    name: 'Luxury marble',
+    category: 'interior',
+    scene: 'on a white marble surface with brass accents and soft window light',
+  },
+  {
+    name: 'Concrete loft',
+    category: 'interior',
+    scene: 'on a raw concrete shelf in an industrial loft with large windows',
+  },
+  {
+    name: 'Color pop',
+    category: 'creative',
+    scene: 'on a bold, saturated coloured backdrop that complements its colours, with crisp hard light',
+  },
+  {
+    name: 'Floating',
+    category: 'creative',
+    scene: 'floating in mid-air above a pastel podium with soft shadows, surreal and clean',
+  },
+  {
+    name: 'Nature elements',
+    category: 'creative',
+    scene: 'surrounded by natural elements (stones, leaves, water droplets) in soft daylight',
+  },
+  {
+    name: 'Holiday gift',
+    category: 'seasonal',
+    scene: 'beside wrapped gifts and warm fairy lights, festive but uncluttered',
+  },
+];
+
+/**
+ * Appended to every image prompt: sellers' most common complaint is a product that came back
+ * altered, so the model is told, every time, to change only the scene.
+ */
+export function withProductPreserved(scenePrompt: string, analysis: ProductAnalysis, ratio: AspectRatio): string {
+  const details = analysis.notable_details.length > 0 ? ` (${analysis.notable_details.join('; ')})` : '';
+  return [
+    scenePrompt.trim().replace(/\.*$/, '.'),
+    `Keep the product from the photo exactly as it is: the same shape and proportions, the same colours and materials, and every label, logo and printed text unchanged${details}.`,
+    'Do not redraw, restyle, recolour or add anything to the product; change only its surroundings, light and camera angle.',
+    `Professional commercial product photography, photorealistic, sharp focus on the product, ${ratio} composition.`,
+  ].join(' ');
+}
+
+const describeProduct = (a: ProductAnalysis) =>
+  [a.colors.join(' and '), a.materials.join(' and '), a.product_type].filter(Boolean).join(' ');
+
+/**
+ * Style prompts from three sources: (a) the prompt model picks 4 styles suited to the
+ * analysed product (cached by analysis and ratio); (b) 4 random styles from the curated
+ * catalogue, adapted to the product; (c) a style the seller saved.
+ */
+export function createPromptService(deps: {
+  openai: OpenAI;
+  policy: AiPolicy;
+  model: string;
+  load: CachedLoader;
+  ttlSeconds: number;
+  random?: () => number;
+}) {
+  const { openai, policy, model, load, ttlSeconds } = deps;
+  const random = deps.random ?? Math.random;
+  const responseFormat = jsonSchemaFormat('style_prompts', stylesSchema);
+
+  return {
+    fromAnalysis(analysis: ProductAnalysis, ratio: AspectRatio): Promise<StylePrompt[]> {
+      const key = createHash('sha256').update(JSON.stringify(analysis)).digest('hex');
+      return load(`prompts:v1:analysis:${key}:${ratio}`, ttlSeconds, async () => {
+        const { styles } = await policy.execute(async (signal) => {
+          const completion = await openai.chat.completions.create(
+            {
+              model,
+              messages: [
+                {
+                  role: 'system',
+                  content: `You are an art director for e-commerce photoshoots. Propose ${STYLES_PER_PHOTOSHOOT} clearly different photo styles that would sell this product (for example studio, lifestyle in use, interior, creative). For each give a short name (at most 4 words) and a one-paragraph scene description for an image model: setting, surface, props, lighting, camera angle, mood. Describe only the scene; never change the product.`,
+                },
+                { role: 'user', content: `Product analysis: ${JSON.stringify(analysis)}\nAspect ratio: ${ratio}` },
+              ],
+              response_format: responseFormat,
+            },
+            { signal },
+          );
+          return parseStructured('prompts', completion, stylesSchema);
+        });
+        return styles.map((s) => ({ name: s.name, prompt: withProductPreserved(s.prompt, analysis, ratio) }));
+      });
+    },
+
+    randomCreative(analysis: ProductAnalysis, ratio: AspectRatio, count = STYLES_PER_PHOTOSHOOT): StylePrompt[] {
+      const pool = [...STYLE_CATALOGUE];
+      const picked: StylePrompt[] = [];
+      while (picked.length < count && pool.length > 0) {
+        const [style] = pool.splice(Math.floor(random() * pool.length), 1);
+        if (!style) break;
+        const scene = `A ${describeProduct(analysis)} ${style.scene}`;
+        picked.push({ name: style.name, prompt: withProductPreserved(scene, analysis, ratio) });
+      }
+      return picked;
+    },
+
+    fromSaved(saved: { name: string; scene: string }, analysis: ProductAnalysis, ratio: AspectRatio): StylePrompt {
+      return { name: saved.name, prompt: withProductPreserved(saved.scene, analysis, ratio) };
+    },
+  };
+}
+
+export type PromptService = ReturnType<typeof createPromptService>;

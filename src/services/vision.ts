@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import type OpenAI from 'openai';
+import { z } from 'zod';
+import type { CachedLoader } from './cache.js';
+import type { NormalisedPhoto } from './image-converter.js';
+import type { AiPolicy } from './resilience.js';
+import { jsonSchemaFormat, parseStructured } from './structured-output.js';
+
+export const productAnalysisSchema = z.strictObject({
+  product_type: z.string().min(1),
+  key_features: z.array(z.string()),
+  materials: z.array(z.string()),
+  colors: z.array(z.string()),
+  style: z.string(),
+  notable_details: z.array(z.string()).describe('Labels, logos, printed text and other details to keep exactly'),
+});
+
+export type ProductAnalysis = z.infer<typeof productAnalysisSchema>;
+
+const INSTRUCTIONS = `You describe products for e-commerce photoshoots. Look at the photo and describe the
+product itself (not the background): what it is, its key features, materials, colours, overall style, and
+every notable detail that must stay exactly as it is, such as labels, logos and printed text (quote text
+verbatim). Be concise and factual.`;
+
+/**
+ * Product analysis with the vision model. Results are cached by the photo's identity
+ * (Telegram's file_unique_id, or a hash of the bytes), so regenerating never pays for it twice.
+ */
+export function createVisionService(deps: {
+  openai: OpenAI;
+  policy: AiPolicy;
+  model: string;
+  load: CachedLoader;
+  ttlSeconds: number;
+}) {
+  const { openai, policy, model, load, ttlSeconds } = deps;
+  const responseFormat = jsonSchemaFormat('product_analysis', productAnalysisSchema);
+
+  return {
+    analyse(photo: NormalisedPhoto, photoId?: string): Promise<ProductAnalysis> {
+      const id = photoId ?? createHash('sha256').update(photo.data).digest('hex');
+      return load(`analysis:v1:${id}`, ttlSeconds, () =>
+        policy.execute(async (signal) => {
+          const completion = await openai.chat.completions.create(
+            {
+              model,
+              messages: [
+                { role: 'system', content: INSTRUCTIONS },
+                {
+                  role: 'user',
+                  content: [
+                    { type: 'text', text: 'Describe this product.' },
+                    {
+                      type: 'image_url',
+                      image_url: { url: `data:${photo.mime};base64,${photo.data.toString('base64')}` },
+                    },
+                  ],
+                },
+              ],
+              response_format: responseFormat,
+            },
+            { signal },
+          );
+          return parseStructured('vision', completion, productAnalysisSchema);
+        }),
+      );
+    },
+  };
+}
+
+export type VisionService = ReturnType<typeof createVisionService>;
