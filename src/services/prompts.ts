@@ -100,8 +100,7 @@ export function withProductPreserved(scenePrompt: string, analysis: ProductAnaly
   ].join(' ');
 }
 
-const describeProduct = (a: ProductAnalysis) =>
-  [a.colors.join(' and '), a.materials.join(' and '), a.product_type].filter(Boolean).join(' ');
+const describeProduct = (a: ProductAnalysis) => [a.colors.join(' and '), a.product_type].filter(Boolean).join(' ');
 
 /**
  * Style prompts from three sources: (a) the prompt model picks 4 styles suited to the

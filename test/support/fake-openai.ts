@@ -122,7 +122,7 @@ export class FakeOpenAi {
   }
 }
 
-function defaultChatContent(body: Record<string, unknown>): string {
+export function defaultChatContent(body: Record<string, unknown>): string {
   const format = body.response_format as { json_schema?: { name?: string } } | undefined;
   switch (format?.json_schema?.name) {
     case 'product_analysis':
