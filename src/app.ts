@@ -7,6 +7,8 @@ import { createDb, type DbHandle } from './db/client.js';
 import { pendingMigrations, runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { describeError } from './process-env.js';
+import { type AiServices, createAiServices } from './services/ai.js';
+import { createMemoryCache } from './services/cache.js';
 
 /** A reason the bot cannot start that an operator can act on; printed as one line. */
 export class StartupError extends Error {
@@ -14,6 +16,8 @@ export class StartupError extends Error {
 }
 
 export interface App {
+  /** The AI services and image converter that photoshoots use. */
+  readonly ai: AiServices;
   /** Connects to Telegram and starts polling. */
   start(onFatal: (err: unknown) => void): Promise<void>;
   /** Graceful stop: no new updates, in-flight ones finish, the database closes. */
@@ -27,12 +31,15 @@ export interface App {
 export async function createApp(deps: { config: Config; logger: Logger }): Promise<App> {
   const { config, logger } = deps;
   const db = await openDatabase(config, logger);
+  const ai = createAiServices({ config, logger, cache: createMemoryCache({ maxEntries: config.CACHE_MAX_ENTRIES }) });
+  if (!config.OPENAI_API_KEY) logger.warn('OPENAI_API_KEY is not set: photoshoots cannot be generated');
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const tracker = createUpdateTracker();
   const { bot } = createBot({ config, logger, db: db.db, i18n, tracker });
   let poller: Poller | undefined;
 
   return {
+    ai,
     async start(onFatal) {
       poller = await startPolling({ bot, i18n, tracker, logger, config, onFatal });
     },
