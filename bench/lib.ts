@@ -46,3 +46,6 @@ export function writeResult(name: string, data: unknown): string {
 }
 
 export const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** a / b with two decimals, for "x times" columns. */
+export const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;

@@ -25,9 +25,11 @@ else delete process.env.TEST_DATABASE_URL;
 
 // Imported after the database is chosen: the test helpers read TEST_DATABASE_URL when loaded.
 const { benchUpdateHandling } = await import('./update-handling.js');
+const { benchConversion } = await import('./conversion.js');
 
 const benchmarks: Record<string, () => Promise<void>> = {
   'update-handling': benchUpdateHandling,
+  conversion: benchConversion,
 };
 
 const wanted = process.argv.slice(2);

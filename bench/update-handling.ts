@@ -9,7 +9,7 @@ import os from 'node:os';
 import { createBotHarness } from '../test/support/bot-harness.js';
 import { createTestDatabase, usingPostgres } from '../test/support/db.js';
 import { textMessage, withId } from '../test/support/updates.js';
-import { median, percentile, printTable, round1, runPool, writeResult } from './lib.js';
+import { median, percentile, printTable, ratio, round1, runPool, writeResult } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LEVELS = [1, 25];
@@ -50,7 +50,7 @@ async function runScenario(apiLatencyMs: number, UPDATES: number): Promise<void>
         'updates/s (median)': round1(median(s.rate)),
         'p50 ms': round1(median(s.p50)),
         'p99 ms': round1(median(s.p99)),
-        'x vs 1': round1(median(s.rate) / base),
+        'x vs 1': ratio(median(s.rate), base),
       };
     });
     const where = usingPostgres ? 'PostgreSQL' : 'PGlite';

@@ -1,0 +1,105 @@
+/**
+ * WebP -> PNG: our bounded converter against raw sharp at the same concurrency, side by side
+ * in alternating rounds; event-loop delay while converting; RSS after 50 and after 500.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import sharp from 'sharp';
+import { createImageConverter } from '../src/services/image-converter.js';
+import { fixture } from '../test/support/fixtures.js';
+import { median, printTable, ratio, round1, runPool, writeResult } from './lib.js';
+
+const PER_RUN = Number(process.env.BENCH_CONVERSIONS ?? 40);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const POOLS = [1, 2, 4];
+const LEVEL = 6;
+const mb = (bytes: number) => round1(bytes / 1024 / 1024);
+
+/** A photo-like 1024x1024 WebP, as the image model returns them. */
+async function sampleWebp(): Promise<Buffer> {
+  return sharp(fixture('flowers.jpeg')).resize(1024, 1024, { fit: 'cover' }).webp({ quality: 90 }).toBuffer();
+}
+
+async function measure(run: () => Promise<unknown>) {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const started = performance.now();
+  await run();
+  const seconds = (performance.now() - started) / 1000;
+  loop.disable();
+  return { rate: PER_RUN / seconds, p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6 };
+}
+
+export async function benchConversion(): Promise<void> {
+  const input = await sampleWebp();
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 20);
+  const samples = new Map<string, { rate: number[]; p50: number[]; p99: number[] }>();
+  const record = (key: string, m: { rate: number; p50: number; p99: number }) => {
+    const s = samples.get(key) ?? { rate: [], p50: [], p99: [] };
+    s.rate.push(m.rate);
+    s.p50.push(m.p50);
+    s.p99.push(m.p99);
+    samples.set(key, s);
+  };
+
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const pool of POOLS) {
+      const converter = createImageConverter({
+        CONVERTER_CONCURRENCY: pool,
+        CONVERTER_QUEUE_LIMIT: PER_RUN,
+        PNG_COMPRESSION_LEVEL: LEVEL,
+        MAX_INPUT_PIXELS: 40_000_000,
+        NORMALISED_MAX_SIDE: 1536,
+      });
+      const ours = () => Promise.all(Array.from({ length: PER_RUN }, () => converter.webpToPng(input)));
+      const raw = () => runPool(PER_RUN, pool, () => sharp(input).png({ compressionLevel: LEVEL }).toBuffer());
+      // Alternate which goes first, so drift on a noisy machine hurts both equally.
+      const order = round % 2 === 0 ? ['ours', 'raw'] : ['raw', 'ours'];
+      for (const which of order) record(`${which}:${pool}`, await measure(which === 'ours' ? ours : raw));
+    }
+  }
+
+  const rows = POOLS.map((pool) => {
+    const ours = samples.get(`ours:${pool}`);
+    const raw = samples.get(`raw:${pool}`);
+    return {
+      pool,
+      'ours img/s': round1(median(ours?.rate ?? [])),
+      'raw sharp img/s': round1(median(raw?.rate ?? [])),
+      'ours/raw': ratio(median(ours?.rate ?? []), median(raw?.rate ?? [])),
+      'loop p50 ms': round1(median(ours?.p50 ?? [])),
+      'loop p99 ms': round1(median(ours?.p99 ?? [])),
+    };
+  });
+
+  // Memory: the default pool, 50 conversions, then 450 more.
+  const converter = createImageConverter({
+    CONVERTER_CONCURRENCY: 0,
+    CONVERTER_QUEUE_LIMIT: 500,
+    PNG_COMPRESSION_LEVEL: LEVEL,
+    MAX_INPUT_PIXELS: 40_000_000,
+    NORMALISED_MAX_SIDE: 1536,
+  });
+  const convert = (n: number) => runPool(n, 8, () => converter.webpToPng(input));
+  await convert(50);
+  const rssAfter50 = process.memoryUsage().rss;
+  await convert(450);
+  const rssAfter500 = process.memoryUsage().rss;
+  clearInterval(sampler);
+
+  printTable(
+    `WebP->PNG 1024x1024, level ${LEVEL}, ${PER_RUN} images x ${ROUNDS} rounds (medians), MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? 'unset'}`,
+    rows,
+  );
+  const memory = {
+    'RSS after 50 MB': mb(rssAfter50),
+    'RSS after 500 MB': mb(rssAfter500),
+    'growth MB': mb(rssAfter500 - rssAfter50),
+    'peak RSS MB': mb(peakRss),
+  };
+  printTable('Memory (default pool)', [memory]);
+  const file = writeResult('conversion', { perRun: PER_RUN, rounds: ROUNDS, level: LEVEL, rows, memory });
+  process.stdout.write(`  -> ${file}\n`);
+}
