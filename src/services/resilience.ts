@@ -96,10 +96,6 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
     const reason = 'error' in event ? describe(event.error) : 'unexpected result';
     log.info({ attempt: event.attempt, delay_ms: Math.round(event.delay), reason }, 'retrying');
   });
-  retries.onGiveUp((event) => {
-    const reason = 'error' in event ? describe(event.error) : 'unexpected result';
-    log.warn({ attempts: settings.retries + 1, last_error: reason }, 'giving up');
-  });
 
   const retryInSeconds = () => Math.max(1, Math.ceil((openedAt + settings.halfOpenAfterMs - Date.now()) / 1000));
 
@@ -111,10 +107,18 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
     },
     /** Runs `call` under the policy; the signal aborts its HTTP request at the attempt's timeout. */
     async execute<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+      let attempts = 0;
       try {
-        return await policy.execute(({ signal }) => call(signal));
+        return await policy.execute(({ signal }) => {
+          attempts += 1;
+          return call(signal);
+        });
       } catch (err) {
-        throw toAiError(upstream, err, settings.timeoutMs, retryInSeconds);
+        const typed = toAiError(upstream, err, settings.timeoutMs, retryInSeconds);
+        // A call refused by an open breaker made no attempt: not worth a warning per request.
+        if (attempts === 0) log.debug({ reason: typed.message }, 'failed fast: circuit open');
+        else log.warn({ attempts, last_error: describe(err), error: typed.name }, 'giving up');
+        throw typed;
       }
     },
   };
@@ -123,7 +127,7 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
 export type AiPolicy = ReturnType<typeof createAiPolicy>;
 
 function describe(err: unknown): string {
-  if (err instanceof APIError) return `${err.status ?? 'network'} ${err.message}`.slice(0, 300);
+  if (err instanceof APIError) return err.message.slice(0, 300);
   return err instanceof Error ? err.message.slice(0, 300) : String(err);
 }
 
