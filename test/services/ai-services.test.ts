@@ -168,6 +168,22 @@ describe('images', () => {
   });
 });
 
+describe('fake OpenAI server', () => {
+  it('serves images.generate with a real WebP of the requested size to the real SDK', async () => {
+    const openai = createOpenAiClient({
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: fake.baseUrl,
+      VISION_TIMEOUT_S: 15,
+      PROMPT_TIMEOUT_S: 15,
+      IMAGE_TIMEOUT_S: 60,
+    });
+    const result = await openai.images.generate({ model: 'image-model', prompt: 'a mug', size: '1536x1024' });
+    const webp = Buffer.from(result.data?.[0]?.b64_json ?? '', 'base64');
+    expect(await sharp(webp).metadata()).toMatchObject({ format: 'webp', width: 1536, height: 1024 });
+    expect(fake.requestsTo('generations')[0]?.body).toMatchObject({ model: 'image-model', prompt: 'a mug' });
+  });
+});
+
 describe('memory cache', () => {
   it('expires entries after their TTL and evicts the least recently used', async () => {
     let now = 0;
