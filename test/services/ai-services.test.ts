@@ -1,25 +1,17 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { renderSize } from '../../src/services/aspect-ratio.js';
 import { createCachedLoader, createMemoryCache } from '../../src/services/cache.js';
 import { createImageConverter } from '../../src/services/image-converter.js';
 import { createImageService } from '../../src/services/images.js';
-import { createOpenAiClient } from '../../src/services/openai-client.js';
 import { createPromptService, STYLE_CATALOGUE } from '../../src/services/prompts.js';
 import { createAiPolicy } from '../../src/services/resilience.js';
 import { createVisionService } from '../../src/services/vision.js';
-import { defaultChatContent, FAKE_ANALYSIS, FakeOpenAi } from '../support/fake-openai.js';
+import { defaultChatContent, FAKE_ANALYSIS, openAiClientFor, useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
 import { silentLogger } from '../support/logger.js';
 
-let fake: FakeOpenAi;
-beforeAll(async () => {
-  fake = await new FakeOpenAi().start();
-});
-afterAll(() => fake.close());
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+const fake = useFakeOpenAi();
 
 const settings = {
   retries: 0,
@@ -38,13 +30,7 @@ const converter = createImageConverter({
 });
 
 function services() {
-  const openai = createOpenAiClient({
-    OPENAI_API_KEY: 'sk-test',
-    OPENAI_BASE_URL: fake.baseUrl,
-    VISION_TIMEOUT_S: 15,
-    PROMPT_TIMEOUT_S: 15,
-    IMAGE_TIMEOUT_S: 60,
-  });
+  const openai = openAiClientFor(fake());
   const load = createCachedLoader(createMemoryCache({ maxEntries: 100 }));
   return {
     vision: createVisionService({
@@ -77,8 +63,8 @@ describe('vision', () => {
     const results = await Promise.all([vision.analyse(photo, 'uniq-1'), vision.analyse(photo, 'uniq-1')]);
     expect(results).toEqual([FAKE_ANALYSIS, FAKE_ANALYSIS]);
     await vision.analyse(photo, 'uniq-1');
-    expect(fake.requestsTo('chat')).toHaveLength(1);
-    const body = fake.requestsTo('chat')[0]?.body as {
+    expect(fake().requestsTo('chat')).toHaveLength(1);
+    const body = fake().requestsTo('chat')[0]?.body as {
       model: string;
       messages: { content: unknown }[];
       response_format: { json_schema: { strict: boolean; schema: { additionalProperties: boolean } } };
@@ -88,18 +74,18 @@ describe('vision', () => {
     expect(body.response_format.json_schema.strict).toBe(true);
     expect(body.response_format.json_schema.schema.additionalProperties).toBe(false);
     await vision.analyse(photo, 'uniq-2');
-    expect(fake.requestsTo('chat')).toHaveLength(2);
+    expect(fake().requestsTo('chat')).toHaveLength(2);
   });
 
   it('rejects an answer that does not match the schema with a typed error', async () => {
     const { vision } = services();
-    fake.chatContent = () => JSON.stringify({ product_type: 'mug' });
+    fake().chatContent = () => JSON.stringify({ product_type: 'mug' });
     try {
       await expect(vision.analyse(await converter.normalise(fixture('320x240.jpg')), 'bad')).rejects.toThrow(
         /did not match the schema/,
       );
     } finally {
-      fake.chatContent = defaultChatContent;
+      fake().chatContent = defaultChatContent;
     }
   });
 });
@@ -115,9 +101,9 @@ describe('prompts', () => {
       expect(style.prompt).toContain('3:4 composition');
     }
     await prompts.fromAnalysis(FAKE_ANALYSIS, '3:4');
-    expect(fake.requestsTo('chat')).toHaveLength(1);
+    expect(fake().requestsTo('chat')).toHaveLength(1);
     await prompts.fromAnalysis(FAKE_ANALYSIS, '16:9');
-    expect(fake.requestsTo('chat')).toHaveLength(2);
+    expect(fake().requestsTo('chat')).toHaveLength(2);
   });
 
   it('draws 4 different catalogue styles adapted to the product, without a model call', () => {
@@ -129,7 +115,7 @@ describe('prompts', () => {
       expect(style.prompt).toContain('A white and navy blue ceramic coffee mug');
       expect(style.prompt).toContain('Keep the product from the photo exactly as it is');
     }
-    expect(fake.requests).toHaveLength(0);
+    expect(fake().requests).toHaveLength(0);
     const saved = prompts.fromSaved({ name: 'Mine', scene: 'On a beach at sunset' }, FAKE_ANALYSIS, '9:16');
     expect(saved.prompt).toMatch(/^On a beach at sunset\. Keep the product/);
   });
@@ -152,7 +138,7 @@ describe('images', () => {
     const [a, b] = ratio.split(':').map(Number);
     expect((meta.width ?? 0) * (b ?? 1)).toBe((meta.height ?? 0) * (a ?? 1));
 
-    const [request] = fake.requestsTo('edits');
+    const [request] = fake().requestsTo('edits');
     expect(request?.body).toMatchObject({
       model: 'image-model',
       prompt: 'A mug on marble',
@@ -164,23 +150,17 @@ describe('images', () => {
     expect(file?.contentType).toBe('image/png');
     expect(file?.filename).toBe('product.png');
     expect(file?.data.equals(photo.data)).toBe(true);
-    fake.requests.length = 0;
+    fake().requests.length = 0;
   });
 });
 
 describe('fake OpenAI server', () => {
   it('serves images.generate with a real WebP of the requested size to the real SDK', async () => {
-    const openai = createOpenAiClient({
-      OPENAI_API_KEY: 'sk-test',
-      OPENAI_BASE_URL: fake.baseUrl,
-      VISION_TIMEOUT_S: 15,
-      PROMPT_TIMEOUT_S: 15,
-      IMAGE_TIMEOUT_S: 60,
-    });
+    const openai = openAiClientFor(fake());
     const result = await openai.images.generate({ model: 'image-model', prompt: 'a mug', size: '1536x1024' });
     const webp = Buffer.from(result.data?.[0]?.b64_json ?? '', 'base64');
     expect(await sharp(webp).metadata()).toMatchObject({ format: 'webp', width: 1536, height: 1024 });
-    expect(fake.requestsTo('generations')[0]?.body).toMatchObject({ model: 'image-model', prompt: 'a mug' });
+    expect(fake().requestsTo('generations')[0]?.body).toMatchObject({ model: 'image-model', prompt: 'a mug' });
   });
 });
 

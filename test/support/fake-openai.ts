@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import sharp from 'sharp';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { createOpenAiClient } from '../../src/services/openai-client.js';
 
 export type Endpoint = 'chat' | 'edits' | 'generations';
 
@@ -220,4 +222,34 @@ function parseMultipart(raw: Buffer, boundary: string) {
     start = next;
   }
   return { body, files };
+}
+
+/** The real SDK client pointed at a fake. */
+export function openAiClientFor(fake: FakeOpenAi) {
+  return createOpenAiClient({
+    OPENAI_API_KEY: 'sk-test-secret-key-value',
+    OPENAI_BASE_URL: fake.baseUrl,
+    VISION_TIMEOUT_S: 15,
+    PROMPT_TIMEOUT_S: 15,
+    IMAGE_TIMEOUT_S: 60,
+  });
+}
+
+/** One fake for the test file, its request record cleared before each test. */
+export function useFakeOpenAi(): () => FakeOpenAi {
+  let fake: FakeOpenAi | undefined;
+  beforeAll(async () => {
+    fake = await new FakeOpenAi().start();
+  });
+  afterAll(() => fake?.close());
+  beforeEach(() => {
+    if (fake) {
+      fake.requests.length = 0;
+      fake.chatContent = defaultChatContent;
+    }
+  });
+  return () => {
+    if (!fake) throw new Error('useFakeOpenAi: the fake is not started yet');
+    return fake;
+  };
 }
