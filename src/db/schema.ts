@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgTable,
   text,
@@ -106,20 +107,98 @@ export const orders = pgTable(
   ],
 );
 
-export const photoshoots = pgTable('photoshoots', {
-  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-  userId: integer('user_id')
-    .notNull()
-    .references(() => users.id),
-  status: photoshootStatus('status').notNull().default('queued'),
-  aspectRatio: text('aspect_ratio').notNull(),
-  sourceFileId: text('source_file_id').notNull(),
-  isFree: boolean('is_free').notNull().default(false),
-  error: text('error'),
-  createdAt: createdAt(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  finishedAt: timestamp('finished_at', { withTimezone: true }),
-});
+export const styleSource = pgEnum('style_source', ['analysis', 'random', 'saved', 'same', 'retry']);
+
+export const creditState = pgEnum('credit_state', ['reserved', 'committed', 'released', 'free']);
+
+/** A photoshoot is a durable job: queued, claimed by a worker, delivered, charged or released. */
+export const photoshoots = pgTable(
+  'photoshoots',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    status: photoshootStatus('status').notNull().default('queued'),
+    aspectRatio: text('aspect_ratio').notNull(),
+    sourceFileId: text('source_file_id').notNull(),
+    isFree: boolean('is_free').notNull().default(false),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** Where results go. */
+    chatId: bigint('chat_id', { mode: 'number' }).notNull().default(0),
+    /** Telegram's stable id of the photo: the analysis cache key. */
+    sourceFileUniqueId: text('source_file_unique_id'),
+    styleSource: styleSource('style_source').notNull().default('analysis'),
+    /** The credit behind this job: reserved at Generate, then committed or released exactly once. */
+    creditState: creditState('credit_state').notNull().default('reserved'),
+    /** Photos of one batch share it; a batch may hold several active jobs of one user. */
+    batchId: text('batch_id'),
+    /** The job this one repeats (same style again, retry of failed styles). */
+    parentId: integer('parent_id'),
+    attempts: integer('attempts').notNull().default(0),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    progressMessageId: bigint('progress_message_id', { mode: 'number' }),
+    /** Set by /cancel; a running job stops at its next step. */
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
+  },
+  (t) => [
+    // At most one active (queued or running) photoshoot per user outside batches: double taps
+    // and concurrent confirms cannot create a second job or a second charge.
+    uniqueIndex('uq_photoshoots_one_active_per_user')
+      .on(t.userId)
+      .where(sql`${t.status} in ('queued', 'running') and ${t.batchId} is null`),
+    index('idx_photoshoots_queue').on(t.status, t.createdAt),
+    index('idx_photoshoots_user_created').on(t.userId, t.createdAt),
+  ],
+);
+
+/** A style a user kept: at most 4, one per slot (the database enforces the limit). */
+export const savedStyles = pgTable(
+  'saved_styles',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    slot: integer('slot').notNull(),
+    name: text('name').notNull(),
+    /** The scene description, without the product-preservation text (added at use). */
+    scene: text('scene').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('saved_styles_slot_range', sql`${t.slot} between 1 and 4`),
+    uniqueIndex('uq_saved_styles_user_slot').on(t.userId, t.slot),
+  ],
+);
+
+/**
+ * A photoshoot being set up (photo -> ratio -> styles -> confirm). Kept in the database so the
+ * buttons still work after a restart, on any instance, and so Generate can be accepted once.
+ */
+export const photoshootDrafts = pgTable(
+  'photoshoot_drafts',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    chatId: bigint('chat_id', { mode: 'number' }).notNull(),
+    /** One or more photos: [{ fileId, fileUniqueId }]. */
+    photos: jsonb('photos').$type<{ fileId: string; fileUniqueId: string }[]>().notNull(),
+    aspectRatio: text('aspect_ratio'),
+    styleSource: styleSource('style_source'),
+    /** The chosen styles: [{ name, scene }]. */
+    styles: jsonb('styles').$type<{ name: string; scene: string }[]>(),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('idx_photoshoot_drafts_user').on(t.userId, t.createdAt)],
+);
 
 export const processedImages = pgTable(
   'processed_images',
@@ -139,6 +218,10 @@ export const processedImages = pgTable(
     status: imageStatus('status').notNull().default('pending'),
     error: text('error'),
     createdAt: createdAt(),
+    /** Order within the photoshoot (0-3). */
+    position: integer('position').notNull().default(0),
+    /** The compressed preview sent in the album. */
+    previewFileId: text('preview_file_id'),
   },
   (t) => [
     index('idx_processed_images_photoshoot').on(t.photoshootId),

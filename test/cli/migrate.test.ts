@@ -68,10 +68,12 @@ async function indexNames(): Promise<string[]> {
 }
 
 describe('npm run db:migrate', () => {
-  it('applies both migrations, then is a no-op the second time; the eight seed indexes exist', async () => {
+  it('applies every migration, then is a no-op the second time; the eight seed indexes exist', async () => {
     const first = await migrate();
     expect(first.code).toBe(0);
-    expect(first.output).toMatch(/^Applied 2 migration\(s\) to .*: 0000_tables, 0001_performance_indexes$/);
+    expect(first.output).toMatch(
+      /^Applied 3 migration\(s\) to .*: 0000_tables, 0001_performance_indexes, 0002_photoshoot_jobs$/,
+    );
     const second = await migrate();
     expect(second.code).toBe(0);
     expect(second.output).toMatch(/^No pending migrations: .* is up to date\.$/);
@@ -100,7 +102,7 @@ describe.runIf(usingPostgres)('npm run db:migrate on PostgreSQL', () => {
       const env = { DATABASE_URL: fresh.url ?? '' };
       const results = await Promise.all([migrate(env), migrate(env), migrate(env)]);
       expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
-      expect(results.filter((r) => r.output.startsWith('Applied 2 migration(s)'))).toHaveLength(1);
+      expect(results.filter((r) => r.output.startsWith('Applied 3 migration(s)'))).toHaveLength(1);
       expect(results.filter((r) => r.output.startsWith('No pending migrations'))).toHaveLength(2);
     } finally {
       await fresh.close();

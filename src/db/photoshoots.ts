@@ -1,0 +1,270 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { type Database, queryRows } from './client.js';
+import { changeBalance } from './ledger.js';
+import { photoshoots, processedImages } from './schema.js';
+
+export type Photoshoot = typeof photoshoots.$inferSelect;
+export type ProcessedImage = typeof processedImages.$inferSelect;
+export type StyleSourceKind = (typeof photoshoots.styleSource.enumValues)[number];
+
+/** The user already has a photoshoot queued or running (outside a batch). */
+export class ActivePhotoshootError extends Error {
+  override name = 'ActivePhotoshootError';
+  constructor(readonly userId: number) {
+    super(`User ${userId} already has an active photoshoot`);
+  }
+}
+
+export interface NewPhotoshoot {
+  userId: number;
+  chatId: number;
+  sourceFileId: string;
+  sourceFileUniqueId: string | null;
+  aspectRatio: string;
+  styleSource: StyleSourceKind;
+  /** Styles decided before Generate (saved, same, retry, random); empty: decided by the job. */
+  styles: { name: string; prompt: string | null }[];
+  batchId?: string | null;
+  parentId?: number | null;
+  /** A free repeat (retry of failed styles): no credit is reserved. */
+  free?: boolean;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const pg = e as { code?: string; constraint_name?: string; constraint?: string; message: string };
+    if (pg.code === UNIQUE_VIOLATION) {
+      return (pg.constraint_name ?? pg.constraint ?? pg.message).includes(constraint);
+    }
+  }
+  return false;
+}
+
+/**
+ * Charge and queue in one step (a savepoint inside the caller's transaction): the job row
+ * first, so a second active job hits the unique index before anything is charged; then one
+ * photoshoot reserved through the ledger (InsufficientBalanceError undoes the job); then one
+ * processed_images row per style. Either all of it happens or none of it.
+ */
+export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise<Photoshoot> {
+  try {
+    return await db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(photoshoots)
+        .values({
+          userId: job.userId,
+          chatId: job.chatId,
+          sourceFileId: job.sourceFileId,
+          sourceFileUniqueId: job.sourceFileUniqueId,
+          aspectRatio: job.aspectRatio,
+          styleSource: job.styleSource,
+          batchId: job.batchId ?? null,
+          parentId: job.parentId ?? null,
+          isFree: job.free ?? false,
+          creditState: job.free ? 'free' : 'reserved',
+        })
+        .returning();
+      if (!created) throw new Error('Inserting a photoshoot returned no row');
+      if (!job.free) {
+        await changeBalance(tx, {
+          userId: job.userId,
+          delta: -1,
+          reason: 'photoshoot_reserve',
+          reference: `photoshoot:${created.id}`,
+        });
+      }
+      if (job.styles.length > 0) {
+        await tx.insert(processedImages).values(
+          job.styles.map((style, position) => ({
+            userId: job.userId,
+            photoshootId: created.id,
+            style: style.name,
+            prompt: style.prompt,
+            aspectRatio: job.aspectRatio,
+            isFree: job.free ?? false,
+            sourceFileId: job.sourceFileId,
+            position,
+          })),
+        );
+      }
+      return created;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err, 'uq_photoshoots_one_active_per_user')) throw new ActivePhotoshootError(job.userId);
+    throw err;
+  }
+}
+
+/**
+ * Takes the oldest queued job for this worker. SKIP LOCKED lets any number of workers, in any
+ * number of processes, claim concurrently without waiting on each other or taking one twice.
+ */
+export async function claimNextPhotoshoot(db: Database): Promise<Photoshoot | undefined> {
+  const [row] = await db
+    .update(photoshoots)
+    .set({
+      status: 'running',
+      attempts: sql`${photoshoots.attempts} + 1`,
+      heartbeatAt: sql`now()`,
+      startedAt: sql`coalesce(${photoshoots.startedAt}, now())`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      eq(
+        photoshoots.id,
+        sql`(select id from photoshoots where status = 'queued' order by created_at, id for update skip locked limit 1)`,
+      ),
+    )
+    .returning();
+  return row;
+}
+
+/** Marks a running job alive; returns false if it is no longer running here (cancelled, taken over). */
+export async function heartbeat(db: Database, id: number): Promise<{ alive: boolean; cancelRequested: boolean }> {
+  const [row] = await db
+    .update(photoshoots)
+    .set({ heartbeatAt: sql`now()` })
+    .where(and(eq(photoshoots.id, id), eq(photoshoots.status, 'running')))
+    .returning({ cancelRequested: photoshoots.cancelRequested });
+  return { alive: row !== undefined, cancelRequested: row?.cancelRequested ?? false };
+}
+
+export function imagesOf(db: Database, photoshootId: number): Promise<ProcessedImage[]> {
+  return db
+    .select()
+    .from(processedImages)
+    .where(eq(processedImages.photoshootId, photoshootId))
+    .orderBy(asc(processedImages.position));
+}
+
+export async function recordImage(
+  db: Database,
+  imageId: number,
+  result: { status: 'done'; resultFileId: string; previewFileId: string | null } | { status: 'failed'; error: string },
+): Promise<void> {
+  await db
+    .update(processedImages)
+    .set(
+      result.status === 'done'
+        ? { status: 'done', resultFileId: result.resultFileId, previewFileId: result.previewFileId, error: null }
+        : { status: 'failed', error: result.error.slice(0, 500) },
+    )
+    .where(eq(processedImages.id, imageId));
+}
+
+export type Settlement = 'committed' | 'released' | 'unchanged';
+
+/**
+ * Ends a job and settles its credit exactly once: committed if at least one image was
+ * delivered, released (through the ledger) if none was. The credit_state guard makes a second
+ * call, a crash-recovery pass or a concurrent /cancel a no-op, so a job is never both
+ * delivered and refunded, nor charged or refunded twice.
+ */
+export async function finishPhotoshoot(
+  db: Database,
+  id: number,
+  status: 'done' | 'failed' | 'canceled',
+  error?: string,
+): Promise<Settlement> {
+  return db.transaction(async (tx) => {
+    const [settled] = await queryRows<{ user_id: number; credit_state: string }>(
+      tx,
+      sql`update photoshoots p
+             set credit_state = case
+                   when exists (select 1 from processed_images i where i.photoshoot_id = p.id and i.status = 'done')
+                   then 'committed'::credit_state else 'released'::credit_state end
+           where p.id = ${id} and p.credit_state = 'reserved'
+       returning p.user_id, p.credit_state`,
+    );
+    await tx
+      .update(photoshoots)
+      .set({ status, error: error?.slice(0, 500) ?? null, finishedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(eq(photoshoots.id, id));
+    if (!settled) return 'unchanged';
+    if (settled.credit_state === 'released') {
+      await changeBalance(tx, {
+        userId: Number(settled.user_id),
+        delta: 1,
+        reason: 'photoshoot_release',
+        reference: `photoshoot:${id}`,
+      });
+      return 'released';
+    }
+    return 'committed';
+  });
+}
+
+/**
+ * After a crash: running jobs whose heartbeat is older than `staleAfterS` are queued again to
+ * resume (finished images are kept); those that already used `maxAttempts` fail and settle.
+ */
+export async function recoverStalePhotoshoots(
+  db: Database,
+  options: { staleAfterS: number; maxAttempts: number },
+): Promise<{ requeued: number[]; failed: number[] }> {
+  const stale = sql`${photoshoots.status} = 'running' and ${photoshoots.heartbeatAt} < now() - make_interval(secs => ${options.staleAfterS})`;
+  const requeued = await db
+    .update(photoshoots)
+    .set({ status: 'queued', updatedAt: sql`now()` })
+    .where(sql`${stale} and ${photoshoots.attempts} < ${options.maxAttempts}`)
+    .returning({ id: photoshoots.id });
+  const exhausted = await db
+    .select({ id: photoshoots.id })
+    .from(photoshoots)
+    .where(sql`${stale} and ${photoshoots.attempts} >= ${options.maxAttempts}`);
+  for (const { id } of exhausted) await finishPhotoshoot(db, id, 'failed', 'gave up after repeated interruptions');
+  return { requeued: requeued.map((r) => r.id), failed: exhausted.map((r) => r.id) };
+}
+
+/**
+ * /cancel: a queued job is cancelled and settled now; a running one is flagged and stops at its
+ * next step. Returns what happened to the user's active jobs.
+ */
+export async function cancelActivePhotoshoots(
+  db: Database,
+  userId: number,
+): Promise<{ canceled: number[]; stopping: number[] }> {
+  const queued = await db
+    .update(photoshoots)
+    .set({ status: 'canceled', updatedAt: sql`now()` })
+    .where(and(eq(photoshoots.userId, userId), eq(photoshoots.status, 'queued')))
+    .returning({ id: photoshoots.id });
+  for (const { id } of queued) await finishPhotoshoot(db, id, 'canceled');
+  const running = await db
+    .update(photoshoots)
+    .set({ cancelRequested: true, updatedAt: sql`now()` })
+    .where(and(eq(photoshoots.userId, userId), eq(photoshoots.status, 'running')))
+    .returning({ id: photoshoots.id });
+  return { canceled: queued.map((r) => r.id), stopping: running.map((r) => r.id) };
+}
+
+/** Queue position (1 = next) of queued jobs, for progress messages. */
+export async function queuePositions(db: Database, ids: number[]): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await queryRows<{ id: number; position: string | number }>(
+    db,
+    sql`select id, position from (
+          select id, row_number() over (order by created_at, id) as position
+            from photoshoots where status = 'queued'
+        ) q where id in ${ids}`,
+  );
+  return new Map(rows.map((r) => [Number(r.id), Number(r.position)]));
+}
+
+export function findPhotoshoot(db: Database, id: number): Promise<Photoshoot | undefined> {
+  return db
+    .select()
+    .from(photoshoots)
+    .where(eq(photoshoots.id, id))
+    .limit(1)
+    .then((rows) => rows[0]);
+}
+
+export function activePhotoshoots(db: Database, userId: number): Promise<Photoshoot[]> {
+  return db
+    .select()
+    .from(photoshoots)
+    .where(and(eq(photoshoots.userId, userId), inArray(photoshoots.status, ['queued', 'running'])));
+}

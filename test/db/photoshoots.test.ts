@@ -1,0 +1,188 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
+import { InsufficientBalanceError } from '../../src/db/ledger.js';
+import {
+  ActivePhotoshootError,
+  cancelActivePhotoshoots,
+  claimNextPhotoshoot,
+  finishPhotoshoot,
+  imagesOf,
+  type NewPhotoshoot,
+  queuePhotoshoot,
+  queuePositions,
+  recordImage,
+  recoverStalePhotoshoots,
+} from '../../src/db/photoshoots.js';
+import { photoshoots } from '../../src/db/schema.js';
+import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.close());
+
+const STYLES = ['Studio', 'Kitchen', 'Loft', 'Pop'].map((name) => ({ name, prompt: `${name} scene` }));
+
+async function newUser(telegramId: number, free = 2) {
+  const { user } = await registerUser(
+    database.handle.db,
+    { id: telegramId, first_name: 'S' },
+    { freePhotoshoots: free },
+  );
+  return user;
+}
+
+const job = (userId: number, extra: Partial<NewPhotoshoot> = {}): NewPhotoshoot => ({
+  userId,
+  chatId: 1,
+  sourceFileId: 'file-1',
+  sourceFileUniqueId: 'uniq-1',
+  aspectRatio: '1:1',
+  styleSource: 'random',
+  styles: STYLES,
+  ...extra,
+});
+
+async function balanceAndLedger(telegramId: number) {
+  const user = await findUserByTelegramId(database.handle.db, telegramId);
+  const [row] = await queryRows<{ total: string | number }>(
+    database.handle.db,
+    sql`select coalesce(sum(delta), 0) as total from balance_ledger where user_id = ${user?.id ?? -1}`,
+  );
+  return { balance: user?.balance, ledgerSum: Number(row?.total) };
+}
+
+describe('queuePhotoshoot', () => {
+  it('reserves one photoshoot and queues the job with its 4 images in one step', async () => {
+    const user = await newUser(9001);
+    const created = await queuePhotoshoot(database.handle.db, job(user.id));
+    expect(created).toMatchObject({ status: 'queued', creditState: 'reserved' });
+    expect((await imagesOf(database.handle.db, created.id)).map((i) => [i.position, i.style, i.status])).toEqual([
+      [0, 'Studio', 'pending'],
+      [1, 'Kitchen', 'pending'],
+      [2, 'Loft', 'pending'],
+      [3, 'Pop', 'pending'],
+    ]);
+    expect(await balanceAndLedger(9001)).toEqual({ balance: 1, ledgerSum: 1 });
+  });
+
+  it('gives exactly one job and one charge when Generate arrives 5 times at once', async () => {
+    const user = await newUser(9002, 5);
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => database.handle.db.transaction((tx) => queuePhotoshoot(tx, job(user.id)))),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ActivePhotoshootError);
+    }
+    expect(await balanceAndLedger(9002)).toEqual({ balance: 4, ledgerSum: 4 });
+  });
+
+  it('queues nothing without a balance, and allows several jobs in one batch', async () => {
+    const broke = await newUser(9003, 0);
+    await expect(queuePhotoshoot(database.handle.db, job(broke.id))).rejects.toBeInstanceOf(InsufficientBalanceError);
+    expect(await database.handle.db.select().from(photoshoots).where(eq(photoshoots.userId, broke.id))).toHaveLength(0);
+
+    const seller = await newUser(9004, 3);
+    await queuePhotoshoot(database.handle.db, job(seller.id, { batchId: 'b1', sourceFileId: 'a' }));
+    await queuePhotoshoot(database.handle.db, job(seller.id, { batchId: 'b1', sourceFileId: 'b' }));
+    expect(await balanceAndLedger(9004)).toEqual({ balance: 1, ledgerSum: 1 });
+  });
+
+  it('rolls back inside a caller transaction without spoiling it', async () => {
+    const user = await newUser(9005, 2);
+    await queuePhotoshoot(database.handle.db, job(user.id));
+    const outcome = await database.handle.db.transaction(async (tx) => {
+      await expect(queuePhotoshoot(tx, job(user.id))).rejects.toBeInstanceOf(ActivePhotoshootError);
+      const [row] = await queryRows<{ ok: number }>(tx, sql`select 1 as ok`);
+      return row?.ok;
+    });
+    expect(outcome).toBe(1);
+  });
+});
+
+describe('the job lifecycle', () => {
+  it('lets concurrent workers claim different jobs, oldest first', async () => {
+    // Jobs queued by earlier tests would be older; take them out of the queue.
+    await database.handle.db.update(photoshoots).set({ status: 'done' }).where(eq(photoshoots.status, 'queued'));
+    const a = await newUser(9101);
+    const b = await newUser(9102);
+    const first = await queuePhotoshoot(database.handle.db, job(a.id));
+    const second = await queuePhotoshoot(database.handle.db, job(b.id));
+    const positions = await queuePositions(database.handle.db, [first.id, second.id]);
+    expect(positions.get(second.id)).toBe((positions.get(first.id) ?? 0) + 1);
+    const claimed = await Promise.all([
+      claimNextPhotoshoot(database.handle.db),
+      claimNextPhotoshoot(database.handle.db),
+      claimNextPhotoshoot(database.handle.db),
+    ]);
+    const ids = claimed.map((c) => c?.id).filter((id) => id !== undefined);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual([first.id, second.id]);
+    expect(claimed.filter((c) => c === undefined)).toHaveLength(1);
+    for (const c of claimed) if (c) expect(c).toMatchObject({ status: 'running', attempts: 1 });
+  });
+
+  it('commits the credit when an image was delivered and releases it when none was, exactly once', async () => {
+    const user = await newUser(9201, 2);
+    const delivered = await queuePhotoshoot(database.handle.db, job(user.id));
+    const [image] = await imagesOf(database.handle.db, delivered.id);
+    await recordImage(database.handle.db, image?.id ?? -1, {
+      status: 'done',
+      resultFileId: 'png-1',
+      previewFileId: 'p-1',
+    });
+    expect(await finishPhotoshoot(database.handle.db, delivered.id, 'done')).toBe('committed');
+    expect(await finishPhotoshoot(database.handle.db, delivered.id, 'done')).toBe('unchanged');
+    expect(await balanceAndLedger(9201)).toEqual({ balance: 1, ledgerSum: 1 });
+
+    const failed = await queuePhotoshoot(database.handle.db, job(user.id));
+    const settlements = await Promise.all([
+      finishPhotoshoot(database.handle.db, failed.id, 'failed', 'all styles failed'),
+      finishPhotoshoot(database.handle.db, failed.id, 'failed', 'all styles failed'),
+    ]);
+    expect(settlements.sort()).toEqual(['released', 'unchanged']);
+    expect(await balanceAndLedger(9201)).toEqual({ balance: 1, ledgerSum: 1 });
+  });
+
+  it('re-queues stale running jobs after a crash and fails (and settles) those out of attempts', async () => {
+    const db = database.handle.db;
+    const user = await newUser(9301, 2);
+    const other = await newUser(9302, 2);
+    const resumable = await queuePhotoshoot(db, job(user.id));
+    const exhausted = await queuePhotoshoot(db, job(other.id));
+    await db
+      .update(photoshoots)
+      .set({ status: 'running', heartbeatAt: sql`now() - interval '10 minutes'`, attempts: 1 })
+      .where(eq(photoshoots.id, resumable.id));
+    await db
+      .update(photoshoots)
+      .set({ status: 'running', heartbeatAt: sql`now() - interval '10 minutes'`, attempts: 3 })
+      .where(eq(photoshoots.id, exhausted.id));
+    const result = await recoverStalePhotoshoots(db, { staleAfterS: 60, maxAttempts: 3 });
+    expect(result.requeued).toContain(resumable.id);
+    expect(result.failed).toContain(exhausted.id);
+    expect(await balanceAndLedger(9301)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(await balanceAndLedger(9302)).toEqual({ balance: 2, ledgerSum: 2 });
+    const again = await recoverStalePhotoshoots(db, { staleAfterS: 60, maxAttempts: 3 });
+    expect(again.failed).not.toContain(exhausted.id);
+    expect(await balanceAndLedger(9302)).toEqual({ balance: 2, ledgerSum: 2 });
+  });
+
+  it('cancels a queued job with the credit released, and flags a running one', async () => {
+    const db = database.handle.db;
+    const user = await newUser(9401, 2);
+    const queued = await queuePhotoshoot(db, job(user.id));
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [queued.id], stopping: [] });
+    expect(await balanceAndLedger(9401)).toEqual({ balance: 2, ledgerSum: 2 });
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], stopping: [] });
+
+    const running = await queuePhotoshoot(db, job(user.id));
+    await db.update(photoshoots).set({ status: 'running' }).where(eq(photoshoots.id, running.id));
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], stopping: [running.id] });
+    expect(await balanceAndLedger(9401)).toEqual({ balance: 1, ledgerSum: 1 });
+  });
+});
