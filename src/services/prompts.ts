@@ -7,17 +7,18 @@ import type { AiPolicy } from './resilience.js';
 import { jsonSchemaFormat, parseStructured } from './structured-output.js';
 import type { ProductAnalysis } from './vision.js';
 
-export interface StylePrompt {
+/** A style as the seller sees and saves it: a short name and a scene description. */
+export interface StyleChoice {
   name: string;
-  /** The full image prompt, product-preservation instructions included. */
-  prompt: string;
+  /** The scene only (setting, light, props); the product instructions are added by imagePrompt. */
+  scene: string;
 }
 
 export const STYLES_PER_PHOTOSHOOT = 4;
 
 const stylesSchema = z.strictObject({
   styles: z
-    .array(z.strictObject({ name: z.string().min(1).max(40), prompt: z.string().min(10) }))
+    .array(z.strictObject({ name: z.string().min(1).max(40), scene: z.string().min(10) }))
     .length(STYLES_PER_PHOTOSHOOT),
 });
 
@@ -102,10 +103,20 @@ export function withProductPreserved(scenePrompt: string, analysis: ProductAnaly
 
 const describeProduct = (a: ProductAnalysis) => [a.colors.join(' and '), a.product_type].filter(Boolean).join(' ');
 
+/** The prompt the image model gets for one style: the product named, the scene, and the keep-it-unchanged rules. */
+export function imagePrompt(choice: StyleChoice, analysis: ProductAnalysis, ratio: AspectRatio): string {
+  return withProductPreserved(
+    `Photograph of the ${describeProduct(analysis)}. Scene: ${choice.scene}`,
+    analysis,
+    ratio,
+  );
+}
+
 /**
- * Style prompts from three sources: (a) the prompt model picks 4 styles suited to the
- * analysed product (cached by analysis and ratio); (b) 4 random styles from the curated
- * catalogue, adapted to the product; (c) a style the seller saved.
+ * Styles from the sources the seller can pick: (a) the prompt model proposes 4 styles suited to
+ * the analysed product (cached by analysis and ratio); (b) 4 random styles from the curated
+ * catalogue. Saved styles are StyleChoices already. imagePrompt turns any of them into the
+ * image model's prompt for this product.
  */
 export function createPromptService(deps: {
   openai: OpenAI;
@@ -120,7 +131,7 @@ export function createPromptService(deps: {
   const responseFormat = jsonSchemaFormat('style_prompts', stylesSchema);
 
   return {
-    fromAnalysis(analysis: ProductAnalysis, ratio: AspectRatio): Promise<StylePrompt[]> {
+    fromAnalysis(analysis: ProductAnalysis, ratio: AspectRatio): Promise<StyleChoice[]> {
       const key = createHash('sha256').update(JSON.stringify(analysis)).digest('hex');
       return load(`prompts:v1:analysis:${key}:${ratio}`, ttlSeconds, async () => {
         const { styles } = await policy.execute(async (signal) => {
@@ -130,7 +141,7 @@ export function createPromptService(deps: {
               messages: [
                 {
                   role: 'system',
-                  content: `You are an art director for e-commerce photoshoots. Propose ${STYLES_PER_PHOTOSHOOT} clearly different photo styles that would sell this product (for example studio, lifestyle in use, interior, creative). For each give a short name (at most 4 words) and a one-paragraph scene description for an image model: setting, surface, props, lighting, camera angle, mood. Describe only the scene; never change the product.`,
+                  content: `You are an art director for e-commerce photoshoots. Propose ${STYLES_PER_PHOTOSHOOT} clearly different photo styles that would sell this product (for example studio, lifestyle in use, interior, creative). For each give a short name (at most 4 words) and a one-paragraph scene description (the "scene" field) for an image model: setting, surface, props, lighting, camera angle, mood. Describe only the scene; never change the product.`,
                 },
                 { role: 'user', content: `Product analysis: ${JSON.stringify(analysis)}\nAspect ratio: ${ratio}` },
               ],
@@ -140,24 +151,18 @@ export function createPromptService(deps: {
           );
           return parseStructured('prompts', completion, stylesSchema);
         });
-        return styles.map((s) => ({ name: s.name, prompt: withProductPreserved(s.prompt, analysis, ratio) }));
+        return styles.map((s) => ({ name: s.name, scene: s.scene }));
       });
     },
 
-    randomCreative(analysis: ProductAnalysis, ratio: AspectRatio, count = STYLES_PER_PHOTOSHOOT): StylePrompt[] {
+    randomCreative(count = STYLES_PER_PHOTOSHOOT): StyleChoice[] {
       const pool = [...STYLE_CATALOGUE];
-      const picked: StylePrompt[] = [];
+      const picked: StyleChoice[] = [];
       while (picked.length < count && pool.length > 0) {
         const [style] = pool.splice(Math.floor(random() * pool.length), 1);
-        if (!style) break;
-        const scene = `A ${describeProduct(analysis)} ${style.scene}`;
-        picked.push({ name: style.name, prompt: withProductPreserved(scene, analysis, ratio) });
+        if (style) picked.push({ name: style.name, scene: `The product ${style.scene}` });
       }
       return picked;
-    },
-
-    fromSaved(saved: { name: string; scene: string }, analysis: ProductAnalysis, ratio: AspectRatio): StylePrompt {
-      return { name: saved.name, prompt: withProductPreserved(saved.scene, analysis, ratio) };
     },
   };
 }

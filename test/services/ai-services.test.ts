@@ -4,7 +4,7 @@ import { renderSize } from '../../src/services/aspect-ratio.js';
 import { createCachedLoader, createMemoryCache } from '../../src/services/cache.js';
 import { createImageConverter } from '../../src/services/image-converter.js';
 import { createImageService } from '../../src/services/images.js';
-import { createPromptService, STYLE_CATALOGUE } from '../../src/services/prompts.js';
+import { createPromptService, imagePrompt, STYLE_CATALOGUE } from '../../src/services/prompts.js';
 import { createAiPolicy } from '../../src/services/resilience.js';
 import { createVisionService } from '../../src/services/vision.js';
 import { defaultChatContent, FAKE_ANALYSIS, openAiClientFor, useFakeOpenAi } from '../support/fake-openai.js';
@@ -91,33 +91,31 @@ describe('vision', () => {
 });
 
 describe('prompts', () => {
-  it('asks the prompt model for 4 styles and tells the image model to keep the product as it is', async () => {
+  it('asks the prompt model for 4 styles, cached by analysis and ratio', async () => {
     const { prompts } = services();
     const styles = await prompts.fromAnalysis(FAKE_ANALYSIS, '3:4');
     expect(styles.map((s) => s.name)).toEqual(['Marble studio', 'Morning kitchen', 'Cozy cafe', 'Bold color pop']);
-    for (const style of styles) {
-      expect(style.prompt).toContain('Keep the product from the photo exactly as it is');
-      expect(style.prompt).toContain('small logo "ACME" on the side');
-      expect(style.prompt).toContain('3:4 composition');
-    }
+    expect(styles[0]?.scene).toBe('The ceramic coffee mug in a marble studio setting, soft light');
     await prompts.fromAnalysis(FAKE_ANALYSIS, '3:4');
     expect(fake().requestsTo('chat')).toHaveLength(1);
     await prompts.fromAnalysis(FAKE_ANALYSIS, '16:9');
     expect(fake().requestsTo('chat')).toHaveLength(2);
   });
 
-  it('draws 4 different catalogue styles adapted to the product, without a model call', () => {
+  it('draws 4 different catalogue styles without a model call', () => {
     const { prompts } = services();
-    const styles = prompts.randomCreative(FAKE_ANALYSIS, '1:1');
+    const styles = prompts.randomCreative();
     expect(new Set(styles.map((s) => s.name)).size).toBe(4);
-    for (const style of styles) {
-      expect(STYLE_CATALOGUE.map((c) => c.name)).toContain(style.name);
-      expect(style.prompt).toContain('A white and navy blue ceramic coffee mug');
-      expect(style.prompt).toContain('Keep the product from the photo exactly as it is');
-    }
+    for (const style of styles) expect(STYLE_CATALOGUE.map((c) => c.name)).toContain(style.name);
     expect(fake().requests).toHaveLength(0);
-    const saved = prompts.fromSaved({ name: 'Mine', scene: 'On a beach at sunset' }, FAKE_ANALYSIS, '9:16');
-    expect(saved.prompt).toMatch(/^On a beach at sunset\. Keep the product/);
+  });
+
+  it('tells the image model, for every style, to keep the product exactly as it is', () => {
+    const prompt = imagePrompt({ name: 'Mine', scene: 'On a beach at sunset' }, FAKE_ANALYSIS, '9:16');
+    expect(prompt).toMatch(/^Photograph of the white and navy blue ceramic coffee mug\. Scene: On a beach at sunset\./);
+    expect(prompt).toContain('Keep the product from the photo exactly as it is');
+    expect(prompt).toContain('small logo "ACME" on the side');
+    expect(prompt).toContain('9:16 composition');
   });
 });
 

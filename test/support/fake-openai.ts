@@ -133,7 +133,7 @@ export function defaultChatContent(body: Record<string, unknown>): string {
       return JSON.stringify({
         styles: ['Marble studio', 'Morning kitchen', 'Cozy cafe', 'Bold color pop'].map((name) => ({
           name,
-          prompt: `A ${FAKE_ANALYSIS.product_type} photographed in a ${name.toLowerCase()} setting`,
+          scene: `The ${FAKE_ANALYSIS.product_type} in a ${name.toLowerCase()} setting, soft light`,
         })),
       });
     default:
