@@ -107,6 +107,18 @@ const fields = {
   CACHE_MAX_ENTRIES: int(0, 1_000_000).default(5000),
   ANALYSIS_CACHE_TTL_S: int(0, 30 * 86_400).default(7 * 86_400),
   PROMPTS_CACHE_TTL_S: int(0, 30 * 86_400).default(86_400),
+
+  /** Photoshoots processed at once by this process (each renders its 4 images concurrently). */
+  PHOTOSHOOT_CONCURRENCY: int(1, 256).default(8),
+  /** A running job writes a heartbeat this often; one silent for JOB_STALE_AFTER_S is taken over. */
+  JOB_HEARTBEAT_S: int(1, 600).default(10),
+  JOB_STALE_AFTER_S: int(5, 3600).default(60),
+  /** A job interrupted this many times fails with its credit released. */
+  JOB_MAX_ATTEMPTS: int(1, 20).default(3),
+  /** How often idle workers look for queued jobs (new jobs in this process start at once). */
+  JOB_POLL_MS: int(50, 60_000).default(1000),
+  /** Largest photo accepted, in bytes (Telegram bots can download at most 20 MB). */
+  MAX_PHOTO_BYTES: int(1, 20 * 1024 * 1024).default(20 * 1024 * 1024),
 };
 
 const withLogFormat = <T extends { LOG_FORMAT?: 'json' | 'pretty' | undefined; NODE_ENV: string }>(env: T) => ({

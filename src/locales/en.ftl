@@ -38,3 +38,22 @@ unhandled-message = I did not understand that. Send me a photo of your product, 
 payment-unavailable = This purchase is not available. Nothing was charged. Please open /start and try again.
 button-expired = This button is no longer active.
 error-generic = Sorry, something went wrong on our side. Nothing was charged. Please try again in a moment.
+
+progress-queued = ⏳ Your photoshoot is in the queue: position { $position }, about { $minutes } min.
+progress-analysing = 🔍 Analysing the product…
+progress-generating = 🎨 Generating { $done }/{ $total }…
+progress-delivering = 📤 Sending the results…
+progress-done = ✅ Your photoshoot is ready: { $count } images above, as previews and as PNG files.
+progress-partial = ✅ { $delivered } of { $total } images are ready. The other styles failed; you can retry them for free.
+progress-failed = 😔 We could not generate your photoshoot. Nothing was charged; please try again.
+progress-busy = 🛠 The AI service is busy right now. Nothing was charged; please try again in about { $seconds } s.
+progress-canceled = ✖️ Photoshoot cancelled. { $charged ->
+    [yes] Images already delivered were charged.
+   *[no] Nothing was charged.
+}
+progress-rejected = 🚫 { $reason } Nothing was charged.
+photo-not-an-image = This file is not an image. Please send a JPEG, PNG or WebP photo of your product.
+photo-unsupported-format = This image format is not supported. Please send a JPEG, PNG or WebP photo.
+photo-too-many-pixels = This image is too large. Please send a photo of at most 40 megapixels.
+photo-corrupt = This image is damaged or incomplete. Please send it again.
+photo-too-big = This file is larger than 20 MB. Please send a smaller photo.

@@ -2,12 +2,22 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Update, UserFromGetMe } from 'grammy/types';
+import { type FilePart, parseMultipart } from './multipart.js';
 
 export interface RecordedCall {
   method: string;
   token: string;
   payload: Record<string, unknown>;
+  /** Files uploaded with the call (multipart). */
+  files: FilePart[];
   at: number;
+}
+
+export interface StoredFile {
+  fileId: string;
+  fileUniqueId: string;
+  path: string;
+  data: Buffer;
 }
 
 export type MethodHandler = (payload: Record<string, unknown>, call: RecordedCall) => unknown;
@@ -50,6 +60,11 @@ export class FakeBotApi {
   private readonly failures = new Map<string, ApiFailure[]>();
   /** The highest offset a getUpdates call has confirmed. */
   confirmedOffset = 0;
+  /** Files the bot can download (getFile) or has uploaded, by file_id. */
+  readonly files = new Map<string, StoredFile>();
+  private nextFileId = 1;
+  /** How many download requests were made (a file can be asked for many times). */
+  downloads = 0;
 
   constructor(readonly options: { token?: string; botInfo?: UserFromGetMe } = {}) {
     const ok = () => true;
@@ -59,6 +74,56 @@ export class FakeBotApi {
     this.handlers.set('answerCallbackQuery', ok);
     this.handlers.set('sendMessage', (p) => this.message(p));
     this.handlers.set('editMessageText', (p) => this.message(p, Number(p.message_id)));
+    this.handlers.set('deleteMessage', ok);
+    this.handlers.set('sendChatAction', ok);
+    this.handlers.set('getFile', (p) => {
+      const file = this.files.get(String(p.file_id));
+      if (!file) throw new Error('wrong file_id or the file is temporarily unavailable');
+      return {
+        file_id: file.fileId,
+        file_unique_id: file.fileUniqueId,
+        file_size: file.data.length,
+        file_path: file.path,
+      };
+    });
+    this.handlers.set('sendMediaGroup', (p, call) => this.mediaGroup(p, call));
+  }
+
+  /** Stores a file as if a user had sent it; returns its ids. */
+  addFile(data: Buffer, extension = 'jpg'): { file_id: string; file_unique_id: string } {
+    const n = this.nextFileId++;
+    const file = { fileId: `file-${n}`, fileUniqueId: `uniq-${n}`, path: `photos/file_${n}.${extension}`, data };
+    this.files.set(file.fileId, file);
+    return { file_id: file.fileId, file_unique_id: file.fileUniqueId };
+  }
+
+  /** Media groups: uploaded files (attach://) get new file ids; known file ids are re-sent. */
+  private mediaGroup(payload: Record<string, unknown>, call: RecordedCall) {
+    const media = JSON.parse(String(payload.media)) as { type: string; media: string; caption?: string }[];
+    if (media.length < 2 || media.length > 10) throw new Error('media group must include 2-10 items');
+    const date = Math.floor(Date.now() / 1000);
+    const chatId = Number(payload.chat_id);
+    return media.map((item) => {
+      let stored: StoredFile | undefined;
+      if (item.media.startsWith('attach://')) {
+        const part = call.files.find((f) => f.name === item.media.slice('attach://'.length));
+        if (!part) throw new Error(`no file uploaded for ${item.media}`);
+        const ids = this.addFile(part.data, item.type === 'photo' ? 'jpg' : 'png');
+        stored = this.files.get(ids.file_id);
+      } else {
+        stored = this.files.get(item.media);
+        if (!stored) throw new Error('wrong file identifier/HTTP URL specified');
+      }
+      const base = {
+        message_id: this.nextMessageId++,
+        date,
+        chat: { id: chatId, type: 'private', first_name: 'User' },
+      };
+      const file = { file_id: stored?.fileId, file_unique_id: stored?.fileUniqueId, file_size: stored?.data.length };
+      return item.type === 'photo'
+        ? { ...base, photo: [{ ...file, width: 1024, height: 1024 }] }
+        : { ...base, document: { ...file, file_name: 'result.png', mime_type: 'image/png' } };
+    });
   }
 
   get apiRoot(): string {
@@ -142,11 +207,23 @@ export class FakeBotApi {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(req.url ?? '');
+    if (download) {
+      const file = [...this.files.values()].find((f) => f.path === download[2]);
+      this.downloads += 1;
+      if (!file || (this.options.token && download[1] !== this.options.token)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.data.length });
+      res.end(file.data);
+      return;
+    }
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
     if (!match) return this.reply(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
     const [, token = '', method = ''] = match;
-    const payload = await readPayload(req);
-    const call: RecordedCall = { method, token, payload, at: Date.now() };
+    const { payload, files } = await readPayload(req);
+    const call: RecordedCall = { method, token, payload, files, at: Date.now() };
     this.calls.push(call);
     if (this.options.token && token !== this.options.token) {
       return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
@@ -205,13 +282,19 @@ export class FakeBotApi {
   }
 }
 
-async function readPayload(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readPayload(req: IncomingMessage): Promise<{ payload: Record<string, unknown>; files: FilePart[] }> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks).toString('utf8');
-  if (!body) return {};
+  const raw = Buffer.concat(chunks);
+  if (raw.length === 0) return { payload: {}, files: [] };
   const type = req.headers['content-type'] ?? '';
-  if (type.includes('application/json')) return JSON.parse(body) as Record<string, unknown>;
-  if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(body));
-  return { raw: body };
+  if (type.includes('application/json')) return { payload: JSON.parse(raw.toString('utf8')), files: [] };
+  if (type.includes('application/x-www-form-urlencoded')) {
+    return { payload: Object.fromEntries(new URLSearchParams(raw.toString('utf8'))), files: [] };
+  }
+  if (type.includes('multipart/form-data')) {
+    const { fields, files } = parseMultipart(raw, type);
+    return { payload: fields, files };
+  }
+  return { payload: { raw: raw.toString('utf8') }, files: [] };
 }

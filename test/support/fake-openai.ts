@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createOpenAiClient } from '../../src/services/openai-client.js';
+import { type FilePart, parseMultipart } from './multipart.js';
 
 export type Endpoint = 'chat' | 'edits' | 'generations';
 
@@ -16,13 +17,6 @@ const ROUTES: Record<string, Endpoint> = {
 
 /** What the fake does with one request instead of answering normally. */
 export type Behaviour = { status: number; body?: unknown } | { hang: true } | { reset: true } | { delayMs: number };
-
-export interface FilePart {
-  name: string;
-  filename: string | undefined;
-  contentType: string | undefined;
-  data: Buffer;
-}
 
 export interface RecordedRequest {
   endpoint: Endpoint;
@@ -196,32 +190,8 @@ function parseBody(contentType: string, raw: Buffer): { body: Record<string, unk
   if (contentType.includes('application/json')) {
     return { body: raw.length ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {}, files: [] };
   }
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
-  if (!boundary) return { body: {}, files: [] };
-  return parseMultipart(raw, boundary[1] ?? boundary[2] ?? '');
-}
-
-/** Just enough multipart/form-data to see what the SDK sent: text fields and files. */
-function parseMultipart(raw: Buffer, boundary: string) {
-  const body: Record<string, unknown> = {};
-  const files: FilePart[] = [];
-  const delimiter = Buffer.from(`--${boundary}`);
-  let start = raw.indexOf(delimiter);
-  while (start !== -1) {
-    const next = raw.indexOf(delimiter, start + delimiter.length);
-    if (next === -1) break;
-    const part = raw.subarray(start + delimiter.length + 2, next - 2);
-    const headerEnd = part.indexOf('\r\n\r\n');
-    const headers = part.subarray(0, headerEnd).toString('utf8');
-    const data = part.subarray(headerEnd + 4);
-    const name = /name="([^"]*)"/.exec(headers)?.[1] ?? '';
-    const filename = /filename="([^"]*)"/.exec(headers)?.[1];
-    const type = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1];
-    if (filename !== undefined) files.push({ name, filename, contentType: type, data: Buffer.from(data) });
-    else body[name] = data.toString('utf8');
-    start = next;
-  }
-  return { body, files };
+  const { fields, files } = parseMultipart(raw, contentType);
+  return { body: fields, files };
 }
 
 /** The real SDK client pointed at a fake. */

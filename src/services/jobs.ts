@@ -1,0 +1,351 @@
+import { eq } from 'drizzle-orm';
+import { type Api, GrammyError, InputFile } from 'grammy';
+import type { InputMediaDocument, InputMediaPhoto } from 'grammy/types';
+import { resolveLocale } from '../bot/i18n.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import {
+  claimNextPhotoshoot,
+  finishPhotoshoot,
+  heartbeat,
+  imagesOf,
+  type Photoshoot,
+  type ProcessedImage,
+  recordImage,
+  recoverStalePhotoshoots,
+  type Settlement,
+} from '../db/photoshoots.js';
+import { photoshoots, users } from '../db/schema.js';
+import type { Logger } from '../logger.js';
+import type { AiServices } from './ai.js';
+import { AiUnavailableError, ContentRejectedError } from './ai-errors.js';
+import type { AspectRatio } from './aspect-ratio.js';
+import { ImageRejectedError } from './image-converter.js';
+import { imagePrompt } from './prompts.js';
+
+export type WorkerConfig = Pick<
+  Config,
+  | 'PHOTOSHOOT_CONCURRENCY'
+  | 'JOB_HEARTBEAT_S'
+  | 'JOB_STALE_AFTER_S'
+  | 'JOB_MAX_ATTEMPTS'
+  | 'JOB_POLL_MS'
+  | 'MAX_PHOTO_BYTES'
+  | 'DEFAULT_LOCALE'
+>;
+
+/** Texts by locale (the bot's I18n instance fits). */
+export interface Translator {
+  t(locale: string, key: string, variables?: Record<string, string | number>): string;
+}
+
+export interface WorkerDeps {
+  /** The pool: every step uses its own short statement or transaction, none spans an AI call. */
+  db: Database;
+  api: Api;
+  /** The download URL of a Telegram file path (it holds the token: never logged). */
+  fileUrl: (filePath: string) => string;
+  ai: Pick<AiServices, 'converter' | 'vision' | 'images'>;
+  i18n: Translator;
+  logger: Logger;
+  config: WorkerConfig;
+}
+
+class PhotoTooBigError extends Error {
+  override name = 'PhotoTooBigError';
+}
+
+class JobCanceledError extends Error {
+  override name = 'JobCanceledError';
+}
+
+/**
+ * The photoshoot worker: claims queued jobs (SKIP LOCKED, so several processes can share the
+ * queue), at most PHOTOSHOOT_CONCURRENCY at once, and runs each one: download -> normalise ->
+ * analyse -> 4 images concurrently -> PNG -> deliver -> settle the credit. A heartbeat marks
+ * the job alive; a job whose process died is taken over by recovery on the next start.
+ */
+export function createPhotoshootWorker(deps: WorkerDeps) {
+  const { db, api, ai, logger, config } = deps;
+  const running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  let active = false;
+  let wake: (() => void) | undefined;
+  let loopDone: Promise<void> = Promise.resolve();
+
+  const t = (locale: string, key: string, variables?: Record<string, string | number>) =>
+    deps.i18n.t(locale, key, variables);
+
+  async function loop(): Promise<void> {
+    while (active) {
+      while (active && running.size < config.PHOTOSHOOT_CONCURRENCY) {
+        let job: Photoshoot | undefined;
+        try {
+          job = await claimNextPhotoshoot(db);
+        } catch (err) {
+          logger.error({ err }, 'could not claim a photoshoot');
+        }
+        if (!job) break;
+        launch(job);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, config.JOB_POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  }
+
+  function launch(job: Photoshoot): void {
+    const controller = new AbortController();
+    const done = runJob(job, controller)
+      .catch((err: unknown) => logger.error({ err, photoshoot_id: job.id }, 'photoshoot crashed'))
+      .finally(() => {
+        running.delete(job.id);
+        wake?.();
+      });
+    running.set(job.id, { controller, done });
+  }
+
+  async function runJob(job: Photoshoot, controller: AbortController): Promise<void> {
+    const log = logger.child({ photoshoot_id: job.id, user_id: job.userId });
+    const started = Date.now();
+    const [owner] = await db
+      .select({ locale: users.locale, languageCode: users.languageCode })
+      .from(users)
+      .where(eq(users.id, job.userId));
+    const locale = resolveLocale(owner?.locale ?? owner?.languageCode, config.DEFAULT_LOCALE);
+    const progress = createProgress(job);
+    let cancelRequested = job.cancelRequested;
+    const beat = setInterval(() => {
+      heartbeat(db, job.id)
+        .then((state) => {
+          if (!state.alive || state.cancelRequested) {
+            cancelRequested = true;
+            controller.abort(new JobCanceledError('cancelled'));
+          }
+        })
+        .catch((err: unknown) => log.warn({ err }, 'heartbeat failed'));
+    }, config.JOB_HEARTBEAT_S * 1000);
+    const checkpoint = () => {
+      if (cancelRequested || controller.signal.aborted) throw new JobCanceledError('cancelled');
+    };
+
+    try {
+      checkpoint();
+      await progress.show(t(locale, 'progress-analysing'));
+      const photo = await ai.converter.normalise(await download(job.sourceFileId, controller.signal));
+      const analysis = await ai.vision.analyse(photo, job.sourceFileUniqueId ?? undefined);
+      checkpoint();
+      const images = await imagesOf(db, job.id);
+      const pending = images.filter((image) => image.status !== 'done');
+      let finished = images.length - pending.length;
+      await progress.show(t(locale, 'progress-generating', { done: finished, total: images.length }));
+      const ratio = job.aspectRatio as AspectRatio;
+      const outcomes = await Promise.all(
+        pending.map(async (image) => {
+          try {
+            checkpoint();
+            const prompt = imagePrompt({ name: image.style, scene: image.prompt ?? image.style }, analysis, ratio);
+            const png = await ai.images.generate(photo, prompt, ratio);
+            finished += 1;
+            void progress.show(t(locale, 'progress-generating', { done: finished, total: images.length }));
+            return { image, png };
+          } catch (err) {
+            return { image, err };
+          }
+        }),
+      );
+      checkpoint();
+      const rendered = outcomes.flatMap((o) => ('png' in o && o.png ? [{ image: o.image, png: o.png }] : []));
+      const failures = outcomes.flatMap((o) => ('err' in o ? [o] : []));
+      for (const failure of failures) {
+        log.warn({ err: failure.err, style: failure.image.style }, 'style failed');
+        await recordImage(db, failure.image.id, { status: 'failed', error: describe(failure.err) });
+      }
+      let delivered = images.length - pending.length;
+      if (rendered.length > 0) {
+        await progress.show(t(locale, 'progress-delivering'));
+        delivered += await deliver(job, rendered);
+      }
+      const settlement = await finishPhotoshoot(db, job.id, delivered > 0 ? 'done' : 'failed');
+      const busy = failures.find((f) => f.err instanceof AiUnavailableError)?.err as AiUnavailableError | undefined;
+      const text =
+        delivered === images.length
+          ? t(locale, 'progress-done', { count: delivered })
+          : delivered > 0
+            ? t(locale, 'progress-partial', { delivered, total: images.length })
+            : busy
+              ? t(locale, 'progress-busy', { seconds: busy.retryInSeconds })
+              : t(locale, 'progress-failed');
+      await progress.show(text);
+      log.info({ delivered, failed: failures.length, settlement, ms: Date.now() - started }, 'photoshoot finished');
+    } catch (err) {
+      const canceled = err instanceof JobCanceledError || (controller.signal.aborted && cancelRequested);
+      const settlement: Settlement = await finishPhotoshoot(
+        db,
+        job.id,
+        canceled ? 'canceled' : 'failed',
+        describe(err),
+      );
+      await progress.show(failureText(err, locale, canceled, settlement));
+      if (canceled) log.info({ settlement }, 'photoshoot cancelled');
+      else log.warn({ err, settlement }, 'photoshoot failed');
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  function failureText(err: unknown, locale: string, canceled: boolean, settlement: Settlement): string {
+    if (canceled) return t(locale, 'progress-canceled', { charged: settlement === 'committed' ? 'yes' : 'no' });
+    if (err instanceof AiUnavailableError) return t(locale, 'progress-busy', { seconds: err.retryInSeconds });
+    if (err instanceof PhotoTooBigError) return t(locale, 'progress-rejected', { reason: t(locale, 'photo-too-big') });
+    if (err instanceof ImageRejectedError) {
+      return t(locale, 'progress-rejected', { reason: t(locale, `photo-${err.reason.replaceAll('_', '-')}`) });
+    }
+    if (err instanceof ContentRejectedError) return t(locale, 'progress-failed');
+    return t(locale, 'progress-failed');
+  }
+
+  /** Downloads the seller's photo through the Bot API, refusing files over MAX_PHOTO_BYTES. */
+  async function download(fileId: string, signal: AbortSignal): Promise<Buffer> {
+    const file = await api.getFile(fileId, signal as Parameters<Api['getFile']>[1]);
+    if (!file.file_path) throw new Error('Telegram returned no file path');
+    if ((file.file_size ?? 0) > config.MAX_PHOTO_BYTES) throw new PhotoTooBigError('photo too big');
+    const response = await fetch(deps.fileUrl(file.file_path), {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]),
+    });
+    if (!response.ok) throw new Error(`Photo download failed with HTTP ${response.status}`);
+    const data = Buffer.from(await response.arrayBuffer());
+    if (data.length > config.MAX_PHOTO_BYTES) throw new PhotoTooBigError('photo too big');
+    return data;
+  }
+
+  /**
+   * Sends the previews as an album and the PNGs as files, then records the file ids so
+   * /history can resend them without regenerating. Returns how many images were delivered.
+   */
+  async function deliver(job: Photoshoot, rendered: { image: ProcessedImage; png: Buffer }[]) {
+    const chatId = job.chatId;
+    const name = (image: ProcessedImage) => `${image.position + 1}-${slug(image.style)}.png`;
+    let previews: (string | null)[];
+    let documents: string[];
+    if (rendered.length === 1) {
+      const [only] = rendered;
+      if (!only) return 0;
+      const photo = await api.sendPhoto(chatId, new InputFile(only.png, name(only.image)), {
+        caption: only.image.style,
+      });
+      const document = await api.sendDocument(chatId, new InputFile(only.png, name(only.image)));
+      previews = [photo.photo.at(-1)?.file_id ?? null];
+      documents = [document.document?.file_id ?? ''];
+    } else {
+      const album: InputMediaPhoto[] = rendered.map((r) => ({
+        type: 'photo',
+        media: new InputFile(r.png, name(r.image)),
+        caption: r.image.style,
+      }));
+      const files: InputMediaDocument[] = rendered.map((r) => ({
+        type: 'document',
+        media: new InputFile(r.png, name(r.image)),
+      }));
+      const sentPhotos = await api.sendMediaGroup(chatId, album);
+      const sentFiles = await api.sendMediaGroup(chatId, files);
+      previews = sentPhotos.map((m) => ('photo' in m && m.photo ? (m.photo.at(-1)?.file_id ?? null) : null));
+      documents = sentFiles.map((m) => ('document' in m && m.document ? m.document.file_id : ''));
+    }
+    let count = 0;
+    for (const [index, r] of rendered.entries()) {
+      const resultFileId = documents[index];
+      if (!resultFileId) continue;
+      await recordImage(db, r.image.id, { status: 'done', resultFileId, previewFileId: previews[index] ?? null });
+      count += 1;
+    }
+    return count;
+  }
+
+  /** One progress message per job: sent once, then edited; unchanged text is not re-sent. */
+  function createProgress(job: Photoshoot) {
+    let messageId = job.progressMessageId ?? undefined;
+    let last = '';
+    let chain: Promise<void> = Promise.resolve();
+    return {
+      show(text: string): Promise<void> {
+        chain = chain.then(async () => {
+          if (text === last) return;
+          last = text;
+          try {
+            if (messageId === undefined) {
+              const sent = await api.sendMessage(job.chatId, text);
+              messageId = sent.message_id;
+              await db.update(photoshoots).set({ progressMessageId: messageId }).where(eq(photoshoots.id, job.id));
+            } else {
+              await api.editMessageText(job.chatId, messageId, text);
+            }
+          } catch (err) {
+            if (!(err instanceof GrammyError && err.description.includes('message is not modified'))) {
+              logger.warn({ err, photoshoot_id: job.id }, 'could not update the progress message');
+            }
+          }
+        });
+        return chain;
+      },
+    };
+  }
+
+  return {
+    /** Recovers jobs left by a dead process, then starts claiming. */
+    async start(): Promise<void> {
+      const recovered = await recoverStalePhotoshoots(db, {
+        staleAfterS: config.JOB_STALE_AFTER_S,
+        maxAttempts: config.JOB_MAX_ATTEMPTS,
+      });
+      if (recovered.requeued.length + recovered.failed.length > 0)
+        logger.info(recovered, 'recovered interrupted photoshoots');
+      active = true;
+      loopDone = loop();
+    },
+    /** A job was queued in this process: look at once instead of at the next poll. */
+    kick(): void {
+      wake?.();
+    },
+    /**
+     * Stops claiming and waits up to `timeoutMs` for running jobs. Jobs still running then keep
+     * their state; another process (or the next start) takes them over once their heartbeat is stale.
+     */
+    async stop(timeoutMs: number): Promise<boolean> {
+      active = false;
+      wake?.();
+      await loopDone;
+      const all = Promise.allSettled([...running.values()].map((r) => r.done));
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        all.then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      return finished;
+    },
+    stats: () => ({ running: running.size }),
+  };
+}
+
+export type PhotoshootWorker = ReturnType<typeof createPhotoshootWorker>;
+
+function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'style'
+  );
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

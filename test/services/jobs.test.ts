@@ -1,0 +1,207 @@
+import { eq, sql } from 'drizzle-orm';
+import { Api } from 'grammy';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createI18n } from '../../src/bot/i18n.js';
+import { parseConfig } from '../../src/config.js';
+import { queryRows } from '../../src/db/client.js';
+import { findPhotoshoot, imagesOf, queuePhotoshoot } from '../../src/db/photoshoots.js';
+import { photoshoots } from '../../src/db/schema.js';
+import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
+import { createAiServices } from '../../src/services/ai.js';
+import { createMemoryCache } from '../../src/services/cache.js';
+import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/services/jobs.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { FakeBotApi } from '../support/fake-bot-api.js';
+import { useFakeOpenAi } from '../support/fake-openai.js';
+import { fixture } from '../support/fixtures.js';
+import { silentLogger } from '../support/logger.js';
+
+const TOKEN = '123456789:TEST-token-for-the-worker-tests_abc';
+const openai = useFakeOpenAi();
+let database: TestDatabase;
+let telegram: FakeBotApi;
+let worker: PhotoshootWorker | undefined;
+let nextUser = 20_000;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  telegram = await new FakeBotApi({ token: TOKEN }).start();
+});
+afterAll(async () => {
+  await telegram.close();
+  await database.close();
+});
+afterEach(async () => {
+  await worker?.stop(5000);
+  worker = undefined;
+});
+
+function startWorker(env: Record<string, string> = {}) {
+  const config = parseConfig({
+    BOT_TOKEN: TOKEN,
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: openai().baseUrl,
+    AI_BACKOFF_INITIAL_MS: '10',
+    AI_BACKOFF_MAX_MS: '20',
+    AI_RETRIES: '0',
+    JOB_POLL_MS: '50',
+    JOB_HEARTBEAT_S: '1',
+    ...env,
+  });
+  const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 100 }) });
+  worker = createPhotoshootWorker({
+    db: database.handle.db,
+    api: new Api(TOKEN, { apiRoot: telegram.apiRoot }),
+    fileUrl: (path) => `${telegram.apiRoot}/file/bot${TOKEN}/${path}`,
+    ai,
+    i18n: createI18n('en'),
+    logger: silentLogger,
+    config,
+  });
+  return worker;
+}
+
+const STYLES = ['Studio', 'Kitchen', 'Loft', 'Pop'].map((name) => ({ name, prompt: `The product in a ${name} scene` }));
+
+/** A seller with a balance of 2 and a queued photoshoot of a real photo. */
+async function queueJob(photo = fixture('flowers.jpeg'), ratio = '4:3') {
+  const telegramId = nextUser++;
+  const { user } = await registerUser(database.handle.db, { id: telegramId, first_name: 'S' }, { freePhotoshoots: 2 });
+  const file = telegram.addFile(photo);
+  const job = await queuePhotoshoot(database.handle.db, {
+    userId: user.id,
+    chatId: telegramId,
+    sourceFileId: file.file_id,
+    sourceFileUniqueId: file.file_unique_id,
+    aspectRatio: ratio,
+    styleSource: 'random',
+    styles: STYLES,
+  });
+  return { job, telegramId };
+}
+
+async function settled(id: number, timeoutMs = 15_000) {
+  await expect
+    .poll(async () => (await findPhotoshoot(database.handle.db, id))?.status, { timeout: timeoutMs, interval: 50 })
+    .toMatch(/done|failed|canceled/);
+  return findPhotoshoot(database.handle.db, id);
+}
+
+async function account(telegramId: number) {
+  const user = await findUserByTelegramId(database.handle.db, telegramId);
+  const [row] = await queryRows<{ total: string | number }>(
+    database.handle.db,
+    sql`select coalesce(sum(delta), 0) as total from balance_ledger where user_id = ${user?.id ?? -1}`,
+  );
+  return { balance: user?.balance, ledgerSum: Number(row?.total) };
+}
+
+const sentTo = (chatId: number, method: string) =>
+  telegram.calls.filter((c) => c.method === method && Number(c.payload.chat_id) === chatId);
+const lastText = (chatId: number) =>
+  String(
+    [...sentTo(chatId, 'sendMessage'), ...sentTo(chatId, 'editMessageText')].sort((a, b) => a.at - b.at).at(-1)?.payload
+      .text,
+  );
+
+describe('photoshoot worker', () => {
+  it('delivers an album of previews and 4 PNG files, charges once and records the file ids', async () => {
+    const { job, telegramId } = await queueJob();
+    await startWorker().start();
+    const outcome = await settled(job.id);
+    expect(outcome?.error ?? 'none').toBe('none');
+    expect(outcome?.status).toBe('done');
+
+    const [album, files] = sentTo(telegramId, 'sendMediaGroup');
+    const albumMedia = JSON.parse(String(album?.payload.media)) as { type: string; caption?: string }[];
+    expect(albumMedia.map((m) => [m.type, m.caption])).toEqual(STYLES.map((s) => ['photo', s.name]));
+    const fileMedia = JSON.parse(String(files?.payload.media)) as { type: string }[];
+    expect(fileMedia.map((m) => m.type)).toEqual(['document', 'document', 'document', 'document']);
+    for (const part of files?.files ?? []) {
+      expect(await sharp(part.data).metadata()).toMatchObject({ format: 'png', width: 1364, height: 1023 });
+    }
+    expect(files?.files).toHaveLength(4);
+
+    const images = await imagesOf(database.handle.db, job.id);
+    expect(images.map((i) => i.status)).toEqual(['done', 'done', 'done', 'done']);
+    for (const image of images) {
+      expect(telegram.files.get(image.resultFileId ?? '')).toBeDefined();
+      expect(image.previewFileId).toBeTruthy();
+    }
+    expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(lastText(telegramId)).toContain('Your photoshoot is ready: 4 images');
+    const edits = openai().requestsTo('edits');
+    expect(edits).toHaveLength(4);
+    expect(String(edits[0]?.body.prompt)).toContain('Keep the product from the photo exactly as it is');
+  });
+
+  it('releases the credit and says so when every style fails', async () => {
+    const { job, telegramId } = await queueJob();
+    openai().queue('edits', ...Array.from({ length: 4 }, () => ({ status: 400 })));
+    await startWorker().start();
+    expect((await settled(job.id))?.status).toBe('failed');
+    expect(await account(telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
+    expect(sentTo(telegramId, 'sendMediaGroup')).toHaveLength(0);
+    expect(lastText(telegramId)).toContain('Nothing was charged');
+  });
+
+  it('charges once and delivers the 2 that worked when 2 of 4 styles fail', async () => {
+    const { job, telegramId } = await queueJob();
+    openai().queue('edits', { status: 400 }, { status: 400 });
+    await startWorker().start();
+    expect((await settled(job.id))?.status).toBe('done');
+    const groups = sentTo(telegramId, 'sendMediaGroup');
+    expect(groups.map((g) => (JSON.parse(String(g.payload.media)) as unknown[]).length)).toEqual([2, 2]);
+    expect((await imagesOf(database.handle.db, job.id)).filter((i) => i.status === 'failed')).toHaveLength(2);
+    expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(lastText(telegramId)).toContain('2 of 4 images are ready');
+  });
+
+  it('tells the user at once that the AI service is busy when its breaker is open, and charges nothing', async () => {
+    const first = await queueJob();
+    openai().queue('chat', { status: 503 });
+    await startWorker({ BREAKER_THRESHOLD: '1', BREAKER_HALF_OPEN_AFTER_S: '60' }).start();
+    await settled(first.job.id);
+    const second = await queueJob(fixture('320x240.jpg'));
+    const queuedAt = Date.now();
+    worker?.kick();
+    expect((await settled(second.job.id))?.status).toBe('failed');
+    const busy = [...sentTo(second.telegramId, 'sendMessage'), ...sentTo(second.telegramId, 'editMessageText')].find(
+      (c) => String(c.payload.text).includes('The AI service is busy'),
+    );
+    expect(busy).toBeDefined();
+    expect((busy?.at ?? Number.POSITIVE_INFINITY) - queuedAt).toBeLessThan(1000);
+    expect(await account(second.telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
+    expect(await account(first.telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
+  });
+
+  it('refuses a broken photo with a clear message and releases the credit', async () => {
+    const { job, telegramId } = await queueJob(fixture('truncated.jpg'));
+    await startWorker().start();
+    expect((await settled(job.id))?.status).toBe('failed');
+    expect(lastText(telegramId)).toContain('This image is damaged or incomplete');
+    expect(await account(telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
+  });
+
+  it('resumes a job a dead process left running, generating only what was not delivered, charging once', async () => {
+    const { job, telegramId } = await queueJob();
+    const [first, second] = await imagesOf(database.handle.db, job.id);
+    const { db } = database.handle;
+    const kept = telegram.addFile(await sharp(fixture('4.webp')).png().toBuffer(), 'png');
+    for (const image of [first, second]) {
+      await db.execute(
+        sql`update processed_images set status = 'done', result_file_id = ${kept.file_id} where id = ${image?.id ?? -1}`,
+      );
+    }
+    await db
+      .update(photoshoots)
+      .set({ status: 'running', attempts: 1, heartbeatAt: sql`now() - interval '5 minutes'` })
+      .where(eq(photoshoots.id, job.id));
+    await startWorker({ JOB_STALE_AFTER_S: '5' }).start();
+    expect((await settled(job.id))?.status).toBe('done');
+    expect(openai().requestsTo('edits')).toHaveLength(2);
+    expect((await imagesOf(db, job.id)).every((i) => i.status === 'done')).toBe(true);
+    expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
+  });
+});
