@@ -21,6 +21,7 @@ import type { AiServices } from './ai.js';
 import { AiUnavailableError, ContentRejectedError } from './ai-errors.js';
 import type { AspectRatio } from './aspect-ratio.js';
 import { ImageRejectedError } from './image-converter.js';
+import { type PhotoSource, PhotoTooBigError } from './photo-source.js';
 import { imagePrompt } from './prompts.js';
 
 export type WorkerConfig = Pick<
@@ -30,7 +31,6 @@ export type WorkerConfig = Pick<
   | 'JOB_STALE_AFTER_S'
   | 'JOB_MAX_ATTEMPTS'
   | 'JOB_POLL_MS'
-  | 'MAX_PHOTO_BYTES'
   | 'DEFAULT_LOCALE'
 >;
 
@@ -43,16 +43,11 @@ export interface WorkerDeps {
   /** The pool: every step uses its own short statement or transaction, none spans an AI call. */
   db: Database;
   api: Api;
-  /** The download URL of a Telegram file path (it holds the token: never logged). */
-  fileUrl: (filePath: string) => string;
-  ai: Pick<AiServices, 'converter' | 'vision' | 'images'>;
+  photos: PhotoSource;
+  ai: Pick<AiServices, 'vision' | 'images'>;
   i18n: Translator;
   logger: Logger;
   config: WorkerConfig;
-}
-
-class PhotoTooBigError extends Error {
-  override name = 'PhotoTooBigError';
 }
 
 class JobCanceledError extends Error {
@@ -136,7 +131,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
     try {
       checkpoint();
       await progress.show(t(locale, 'progress-analysing'));
-      const photo = await ai.converter.normalise(await download(job.sourceFileId, controller.signal));
+      const photo = await deps.photos.load(job.sourceFileId, controller.signal);
       const analysis = await ai.vision.analyse(photo, job.sourceFileUniqueId ?? undefined);
       checkpoint();
       const images = await imagesOf(db, job.id);
@@ -207,20 +202,6 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
     }
     if (err instanceof ContentRejectedError) return t(locale, 'progress-failed');
     return t(locale, 'progress-failed');
-  }
-
-  /** Downloads the seller's photo through the Bot API, refusing files over MAX_PHOTO_BYTES. */
-  async function download(fileId: string, signal: AbortSignal): Promise<Buffer> {
-    const file = await api.getFile(fileId, signal as Parameters<Api['getFile']>[1]);
-    if (!file.file_path) throw new Error('Telegram returned no file path');
-    if ((file.file_size ?? 0) > config.MAX_PHOTO_BYTES) throw new PhotoTooBigError('photo too big');
-    const response = await fetch(deps.fileUrl(file.file_path), {
-      signal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]),
-    });
-    if (!response.ok) throw new Error(`Photo download failed with HTTP ${response.status}`);
-    const data = Buffer.from(await response.arrayBuffer());
-    if (data.length > config.MAX_PHOTO_BYTES) throw new PhotoTooBigError('photo too big');
-    return data;
   }
 
   /**

@@ -11,6 +11,7 @@ import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
 import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/services/jobs.js';
+import { createPhotoSource } from '../../src/services/photo-source.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { FakeBotApi } from '../support/fake-bot-api.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
@@ -50,10 +51,16 @@ function startWorker(env: Record<string, string> = {}) {
     ...env,
   });
   const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 100 }) });
+  const api = new Api(TOKEN, { apiRoot: telegram.apiRoot });
   worker = createPhotoshootWorker({
     db: database.handle.db,
-    api: new Api(TOKEN, { apiRoot: telegram.apiRoot }),
-    fileUrl: (path) => `${telegram.apiRoot}/file/bot${TOKEN}/${path}`,
+    api,
+    photos: createPhotoSource({
+      api,
+      fileUrl: (path) => `${telegram.apiRoot}/file/bot${TOKEN}/${path}`,
+      converter: ai.converter,
+      maxBytes: config.MAX_PHOTO_BYTES,
+    }),
     ai,
     i18n: createI18n('en'),
     logger: silentLogger,

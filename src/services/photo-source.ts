@@ -1,0 +1,39 @@
+import type { Api } from 'grammy';
+import type { ImageConverter, NormalisedPhoto } from './image-converter.js';
+
+/** The photo is over the size limit (Telegram bots cannot download more than 20 MB). */
+export class PhotoTooBigError extends Error {
+  override name = 'PhotoTooBigError';
+}
+
+/**
+ * A seller's photo, fetched from Telegram and normalised for the models: getFile, a bounded
+ * download (the URL holds the bot token and is never logged), then the converter's checks.
+ */
+export function createPhotoSource(deps: {
+  api: Api;
+  /** The download URL of a Telegram file path. */
+  fileUrl: (filePath: string) => string;
+  converter: Pick<ImageConverter, 'normalise'>;
+  maxBytes: number;
+  downloadTimeoutMs?: number;
+}) {
+  const { api, converter, maxBytes } = deps;
+  return {
+    async load(fileId: string, signal?: AbortSignal): Promise<NormalisedPhoto> {
+      const file = await api.getFile(fileId, signal as Parameters<Api['getFile']>[1]);
+      if (!file.file_path) throw new Error('Telegram returned no file path');
+      if ((file.file_size ?? 0) > maxBytes) throw new PhotoTooBigError(`The photo is larger than ${maxBytes} bytes`);
+      const timeout = AbortSignal.timeout(deps.downloadTimeoutMs ?? 60_000);
+      const response = await fetch(deps.fileUrl(file.file_path), {
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      if (!response.ok) throw new Error(`Photo download failed with HTTP ${response.status}`);
+      const data = Buffer.from(await response.arrayBuffer());
+      if (data.length > maxBytes) throw new PhotoTooBigError(`The photo is larger than ${maxBytes} bytes`);
+      return converter.normalise(data);
+    },
+  };
+}
+
+export type PhotoSource = ReturnType<typeof createPhotoSource>;
