@@ -1,3 +1,4 @@
+import type { Api } from 'grammy';
 import { createI18n } from './bot/i18n.js';
 import { createBot } from './bot/index.js';
 import { createUpdateTracker } from './bot/middlewares/update-tracker.js';
@@ -9,6 +10,8 @@ import type { Logger } from './logger.js';
 import { describeError } from './process-env.js';
 import { type AiServices, createAiServices } from './services/ai.js';
 import { createMemoryCache } from './services/cache.js';
+import { createPhotoshootWorker } from './services/jobs.js';
+import { createPhotoSource } from './services/photo-source.js';
 
 /** A reason the bot cannot start that an operator can act on; printed as one line. */
 export class StartupError extends Error {
@@ -35,17 +38,52 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
   if (!config.OPENAI_API_KEY) logger.warn('OPENAI_API_KEY is not set: photoshoots cannot be generated');
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const tracker = createUpdateTracker();
-  const { bot } = createBot({ config, logger, db: db.db, i18n, tracker });
+  const photoSource = (api: Api) =>
+    createPhotoSource({
+      api,
+      fileUrl: (path) => `${config.TELEGRAM_API_ROOT}/file/bot${config.BOT_TOKEN}/${path}`,
+      converter: ai.converter,
+      maxBytes: config.MAX_PHOTO_BYTES,
+    });
+  const { bot } = createBot({
+    config,
+    logger,
+    db: db.db,
+    i18n,
+    tracker,
+    photoshoot: (api) => ({
+      db: db.db,
+      photos: photoSource(api),
+      vision: ai.vision,
+      prompts: ai.prompts,
+      // The worker is built just below; the bot only calls this once updates flow.
+      kick: () => jobs.kick(),
+      logger,
+      concurrency: config.PHOTOSHOOT_CONCURRENCY,
+    }),
+  });
+  const jobs = createPhotoshootWorker({
+    db: db.db,
+    api: bot.api,
+    photos: photoSource(bot.api),
+    ai,
+    i18n,
+    logger,
+    config,
+  });
   let poller: Poller | undefined;
 
   return {
     ai,
     async start(onFatal) {
       poller = await startPolling({ bot, i18n, tracker, logger, config, onFatal });
+      await jobs.start();
     },
     async stop(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      const clean = poller ? await poller.stop(timeoutMs - 500) : true;
+      const updatesDone = poller ? await poller.stop(Math.max(0, timeoutMs / 2 - 500)) : true;
+      const jobsDone = await jobs.stop(Math.max(0, deadline - Date.now() - 1000));
+      const clean = updatesDone && jobsDone;
       await Promise.race([db.close(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
       return clean;
     },

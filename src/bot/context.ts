@@ -16,6 +16,8 @@ export interface AppFlavor {
   user: User | undefined;
   /** True when this update created the user (and granted the signup bonus). */
   isNewUser: boolean;
+  /** Runs `task` once this update's transaction has committed (skipped if it rolls back). */
+  afterCommit(task: () => unknown): void;
 }
 
 export type BotConfig = Pick<Config, 'ADMIN_IDS' | 'FREE_PHOTOSHOOTS' | 'DEFAULT_LOCALE'>;

@@ -1,13 +1,14 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import type { I18n } from '@grammyjs/i18n';
 import { sequentialize } from '@grammyjs/runner';
-import { Bot, type BotConfig as GrammyBotConfig } from 'grammy';
+import { type Api, Bot, type BotConfig as GrammyBotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { BotContext } from './context.js';
 import { languageFeature } from './features/language.js';
+import { createPhotoshootFeature, type PhotoshootFeatureDeps } from './features/photoshoot.js';
 import { startFeature } from './features/start.js';
 import { unhandledFeature } from './features/unhandled.js';
 import { handleError } from './handlers/error.js';
@@ -35,6 +36,11 @@ export interface CreateBotDeps {
   tracker: UpdateTracker;
   /** Known bot identity (tests); otherwise fetched with getMe by bot.init(). */
   botInfo?: UserFromGetMe;
+  /**
+   * The photoshoot flow, given the bot's API (with its retry policy) to build on; without it
+   * the bot only registers users and answers commands.
+   */
+  photoshoot?: (api: Api) => PhotoshootFeatureDeps;
 }
 
 /** Updates the bot asks Telegram for; successful and refunded payments arrive as messages. */
@@ -70,6 +76,7 @@ export function createBot(deps: CreateBotDeps) {
   guarded.use(transactions.middleware);
   guarded.use(startFeature);
   guarded.use(languageFeature);
+  if (deps.photoshoot) guarded.use(createPhotoshootFeature(deps.photoshoot(bot.api)));
   guarded.use(unhandledFeature);
 
   bot.catch((err) => logger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'unhandled bot error'));

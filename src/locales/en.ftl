@@ -57,3 +57,22 @@ photo-unsupported-format = This image format is not supported. Please send a JPE
 photo-too-many-pixels = This image is too large. Please send a photo of at most 40 megapixels.
 photo-corrupt = This image is damaged or incomplete. Please send it again.
 photo-too-big = This file is larger than 20 MB. Please send a smaller photo.
+
+choose-ratio = 📐 Choose the aspect ratio of your photoshoot:
+choose-source = 🎨 Where should the styles come from?
+source-analysis = 🔍 Analyse my product
+source-random = 🎲 Random creative styles
+source-saved = ⭐ My saved styles
+button-back = ← Back
+button-generate = ✨ Generate
+analysing-preview = 🔍 Analysing your product to suggest styles…
+choose-saved = ⭐ Choose a saved style; you will get 4 variations of it:
+no-saved-styles = You have no saved styles yet.
+confirm =
+    Styles: { $styles }
+    Aspect ratio: { $ratio }
+    Cost: 1 photoshoot. Your balance: { $balance }.
+no-balance = You have no photoshoots left, so nothing was started.
+already-running = You already have a photoshoot in progress. I will send the results as soon as it is ready.
+not-your-button = This button is not yours.
+preview-failed = I could not analyse this product. Try random creative styles, or send the photo again.

@@ -26,11 +26,23 @@ export function createTransactionMiddleware(deps: { db: Database; logger: Logger
     stats.active += 1;
     stats.peak = Math.max(stats.peak, stats.active);
     if (stats.total % logEvery === 0) logger.info({ transactions: { ...stats } }, 'transaction statistics');
+    const afterCommit: (() => unknown)[] = [];
+    ctx.afterCommit = (task) => {
+      afterCommit.push(task);
+    };
     try {
       await db.transaction(async (tx) => {
         ctx.db = tx;
         await next();
       });
+      // Work that must see this update's writes (waking the worker, background previews).
+      for (const task of afterCommit) {
+        try {
+          await task();
+        } catch (err) {
+          ctx.logger.error({ err }, 'after-commit task failed');
+        }
+      }
     } catch (err) {
       stats.failed += 1;
       throw err;

@@ -1,0 +1,285 @@
+import { eq } from 'drizzle-orm';
+import { Composer, InlineKeyboard } from 'grammy';
+import type { PhotoSize } from 'grammy/types';
+import { z } from 'zod';
+import type { Database } from '../../db/client.js';
+import {
+  createDraft,
+  type Draft,
+  findDraft,
+  openDraft,
+  savedStylesOf,
+  submitDraft,
+  updateDraft,
+} from '../../db/drafts.js';
+import { InsufficientBalanceError } from '../../db/ledger.js';
+import { ActivePhotoshootError, activePhotoshoots, queuePhotoshoot, queuePositions } from '../../db/photoshoots.js';
+import { photoshoots } from '../../db/schema.js';
+import type { Logger } from '../../logger.js';
+import { AiUnavailableError } from '../../services/ai-errors.js';
+import { ASPECT_RATIOS, type AspectRatio } from '../../services/aspect-ratio.js';
+import { ImageRejectedError } from '../../services/image-converter.js';
+import type { PhotoSource } from '../../services/photo-source.js';
+import type { PromptService, StyleChoice } from '../../services/prompts.js';
+import type { VisionService } from '../../services/vision.js';
+import { createCallbackData } from '../callback-data.js';
+import type { BotContext } from '../context.js';
+
+export interface PhotoshootFeatureDeps {
+  /** The pool, for work after an update has committed (its transaction is gone by then). */
+  db: Database;
+  photos: PhotoSource;
+  vision: VisionService;
+  prompts: PromptService;
+  /** Wakes the worker after a job is queued. */
+  kick(): void;
+  logger: Logger;
+  /** Photoshoots processed at once, for the queue estimate. */
+  concurrency: number;
+}
+
+const ACCEPTED_DOCUMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+const MAX_FILE_BYTES = 20 * 1024 * 1024;
+/** Rough minutes one photoshoot takes, for the queue estimate. */
+const MINUTES_PER_PHOTOSHOOT = 1;
+
+const id = z.coerce.number().int().positive();
+const ratioCode = z.enum(ASPECT_RATIOS.map((r) => r.replace(':', 'x')) as [string, ...string[]]);
+export const ratioData = createCallbackData('ps-ratio', { draft: id, ratio: ratioCode });
+export const sourceData = createCallbackData('ps-src', { draft: id, source: z.enum(['analysis', 'random', 'saved']) });
+export const savedData = createCallbackData('ps-saved', { draft: id, slot: z.coerce.number().int().min(1).max(4) });
+export const backData = createCallbackData('ps-back', { draft: id, to: z.enum(['ratio', 'source']) });
+export const generateData = createCallbackData('ps-go', { draft: id });
+
+const toRatio = (code: string) => code.replace('x', ':') as AspectRatio;
+
+/**
+ * The photoshoot set-up: a photo (or image file) -> aspect ratio -> style source -> confirm ->
+ * Generate, which charges and queues the job in the update's transaction. Every step is a draft
+ * row, so buttons keep working after a restart and Generate is accepted once.
+ */
+export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
+  const composer = new Composer<BotContext>();
+  const feature = composer.chatType('private');
+
+  const ratioKeyboard = (_ctx: BotContext, draftId: number) =>
+    InlineKeyboard.from([
+      ASPECT_RATIOS.map((r) => InlineKeyboard.text(r, ratioData.pack({ draft: draftId, ratio: r.replace(':', 'x') }))),
+    ]);
+
+  const sourceKeyboard = (ctx: BotContext, draftId: number) =>
+    new InlineKeyboard()
+      .text(ctx.t('source-analysis'), sourceData.pack({ draft: draftId, source: 'analysis' }))
+      .row()
+      .text(ctx.t('source-random'), sourceData.pack({ draft: draftId, source: 'random' }))
+      .row()
+      .text(ctx.t('source-saved'), sourceData.pack({ draft: draftId, source: 'saved' }))
+      .row()
+      .text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'ratio' }));
+
+  const confirmKeyboard = (ctx: BotContext, draftId: number) =>
+    new InlineKeyboard()
+      .text(ctx.t('button-generate'), generateData.pack({ draft: draftId }))
+      .row()
+      .text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
+
+  const confirmText = (ctx: BotContext, styles: StyleChoice[], ratio: string) =>
+    ctx.t('confirm', { styles: styles.map((s) => s.name).join(', '), ratio, balance: ctx.user?.balance ?? 0 });
+
+  async function startDraft(ctx: BotContext, photos: { fileId: string; fileUniqueId: string }[]) {
+    const user = ctx.user;
+    if (!user || !ctx.chat) return;
+    if ((await activePhotoshoots(ctx.db, user.id)).some((p) => p.batchId === null)) {
+      await ctx.reply(ctx.t('already-running'));
+      return;
+    }
+    const draft = await createDraft(ctx.db, { userId: user.id, chatId: ctx.chat.id, photos });
+    await ctx.reply(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(ctx, draft.id) });
+  }
+
+  feature.on('message:photo', async (ctx) => {
+    const largest = ctx.message.photo.reduce<PhotoSize | undefined>(
+      (best, size) => (!best || size.width * size.height > best.width * best.height ? size : best),
+      undefined,
+    );
+    if (!largest) return;
+    if ((largest.file_size ?? 0) > MAX_FILE_BYTES) return ctx.reply(ctx.t('photo-too-big'));
+    await startDraft(ctx, [{ fileId: largest.file_id, fileUniqueId: largest.file_unique_id }]);
+  });
+
+  feature.on('message:document', async (ctx) => {
+    const doc = ctx.message.document;
+    const type = doc.mime_type ?? '';
+    if (!type.startsWith('image/')) return ctx.reply(ctx.t('photo-not-an-image'));
+    if (!ACCEPTED_DOCUMENT_TYPES.includes(type)) return ctx.reply(ctx.t('photo-unsupported-format'));
+    if ((doc.file_size ?? 0) > MAX_FILE_BYTES) return ctx.reply(ctx.t('photo-too-big'));
+    // The bytes are checked by the job (or the preview) before any model sees them.
+    await startDraft(ctx, [{ fileId: doc.file_id, fileUniqueId: doc.file_unique_id }]);
+  });
+
+  /** The draft behind a button, if the sender owns it and it is still open; otherwise the button is answered. */
+  async function draftFor(ctx: BotContext, draftId: number): Promise<Draft | undefined> {
+    const user = ctx.user;
+    if (!user) return undefined;
+    const draft = await openDraft(ctx.db, draftId, user.id);
+    if (draft) return draft;
+    const existing = await findDraft(ctx.db, draftId);
+    await ctx.answerCallbackQuery({
+      text: existing && existing.userId !== user.id ? ctx.t('not-your-button') : ctx.t('button-expired'),
+    });
+    return undefined;
+  }
+
+  feature.callbackQuery(ratioData.filter, async (ctx) => {
+    const data = ratioData.unpack(ctx.callbackQuery.data);
+    const draft = data && (await draftFor(ctx, data.draft));
+    if (!data || !draft) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    await updateDraft(ctx.db, draft.id, { aspectRatio: toRatio(data.ratio) });
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
+  });
+
+  feature.callbackQuery(backData.filter, async (ctx) => {
+    const data = backData.unpack(ctx.callbackQuery.data);
+    const draft = data && (await draftFor(ctx, data.draft));
+    if (!data || !draft) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    await ctx.answerCallbackQuery();
+    if (data.to === 'ratio') {
+      await ctx.editMessageText(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(ctx, draft.id) });
+    } else {
+      await ctx.editMessageText(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
+    }
+  });
+
+  feature.callbackQuery(sourceData.filter, async (ctx) => {
+    const data = sourceData.unpack(ctx.callbackQuery.data);
+    const draft = data && (await draftFor(ctx, data.draft));
+    if (!data || !draft) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const ratio = draft.aspectRatio ?? '1:1';
+    if (data.source === 'random') {
+      const styles = deps.prompts.randomCreative();
+      await updateDraft(ctx.db, draft.id, { styleSource: 'random', styles });
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(confirmText(ctx, styles, ratio), { reply_markup: confirmKeyboard(ctx, draft.id) });
+      return;
+    }
+    if (data.source === 'saved') {
+      const saved = await savedStylesOf(ctx.db, draft.userId);
+      if (saved.length === 0) return ctx.answerCallbackQuery({ text: ctx.t('no-saved-styles'), show_alert: true });
+      const keyboard = new InlineKeyboard();
+      for (const style of saved) keyboard.text(style.name, savedData.pack({ draft: draft.id, slot: style.slot })).row();
+      keyboard.text(ctx.t('button-back'), backData.pack({ draft: draft.id, to: 'source' }));
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(ctx.t('choose-saved'), { reply_markup: keyboard });
+      return;
+    }
+    // Analysis: the models run after this update has committed, never inside its transaction.
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('analysing-preview'));
+    const message = ctx.callbackQuery.message;
+    const photo = draft.photos[0];
+    if (!message || !photo) return;
+    const locale = await ctx.i18n.getLocale();
+    const t = (key: string, vars?: Record<string, string | number>) => ctx.i18n.fluent.translate(locale, key, vars);
+    const balance = ctx.user?.balance ?? 0;
+    ctx.afterCommit(() => {
+      void previewAnalysis(photo, ratio as AspectRatio)
+        .then(async (styles) => {
+          await updateDraft(deps.db, draft.id, { styleSource: 'analysis', styles });
+          await ctx.api.editMessageText(
+            message.chat.id,
+            message.message_id,
+            t('confirm', { styles: styles.map((s) => s.name).join(', '), ratio, balance }),
+            { reply_markup: confirmKeyboard(ctx, draft.id) },
+          );
+        })
+        .catch(async (err: unknown) => {
+          const text =
+            err instanceof AiUnavailableError
+              ? t('progress-busy', { seconds: err.retryInSeconds })
+              : err instanceof ImageRejectedError
+                ? t(`photo-${err.reason.replaceAll('_', '-')}`)
+                : t('preview-failed');
+          deps.logger.warn({ err, draft_id: draft.id }, 'style preview failed');
+          await ctx.api
+            .editMessageText(message.chat.id, message.message_id, text, { reply_markup: sourceKeyboard(ctx, draft.id) })
+            .catch(() => undefined);
+        });
+    });
+  });
+
+  async function previewAnalysis(photo: { fileId: string; fileUniqueId: string }, ratio: AspectRatio) {
+    const normalised = await deps.photos.load(photo.fileId);
+    const analysis = await deps.vision.analyse(normalised, photo.fileUniqueId);
+    return deps.prompts.fromAnalysis(analysis, ratio);
+  }
+
+  feature.callbackQuery(savedData.filter, async (ctx) => {
+    const data = savedData.unpack(ctx.callbackQuery.data);
+    const draft = data && (await draftFor(ctx, data.draft));
+    if (!data || !draft) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const style = (await savedStylesOf(ctx.db, draft.userId)).find((s) => s.slot === data.slot);
+    if (!style) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const styles = Array.from({ length: 4 }, () => ({ name: style.name, scene: style.scene }));
+    await updateDraft(ctx.db, draft.id, { styleSource: 'saved', styles });
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(confirmText(ctx, styles.slice(0, 1), draft.aspectRatio ?? '1:1'), {
+      reply_markup: confirmKeyboard(ctx, draft.id),
+    });
+  });
+
+  feature.callbackQuery(generateData.filter, async (ctx) => {
+    const data = generateData.unpack(ctx.callbackQuery.data);
+    const user = ctx.user;
+    if (!data || !user) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const message = ctx.callbackQuery.message;
+    try {
+      // Submission and charge share one savepoint: a refused charge leaves the draft open.
+      const job = await ctx.db.transaction(async (tx) => {
+        const draft = await submitDraft(tx, data.draft, user.id);
+        if (!draft) return undefined;
+        const photo = draft.photos[0];
+        if (!photo || !draft.styles || draft.styles.length === 0 || !draft.aspectRatio) return undefined;
+        return queuePhotoshoot(tx, {
+          userId: user.id,
+          chatId: draft.chatId,
+          sourceFileId: photo.fileId,
+          sourceFileUniqueId: photo.fileUniqueId,
+          aspectRatio: draft.aspectRatio,
+          styleSource: draft.styleSource ?? 'random',
+          styles: draft.styles.map((s) => ({ name: s.name, prompt: s.scene })),
+        });
+      });
+      if (!job) {
+        const draft = await findDraft(ctx.db, data.draft);
+        return ctx.answerCallbackQuery({
+          text: draft && draft.userId !== user.id ? ctx.t('not-your-button') : ctx.t('button-expired'),
+        });
+      }
+      await ctx.answerCallbackQuery();
+      const position = (await queuePositions(ctx.db, [job.id])).get(job.id) ?? 1;
+      const minutes = Math.max(1, Math.ceil((position * MINUTES_PER_PHOTOSHOOT) / deps.concurrency));
+      if (message) {
+        await ctx.editMessageText(ctx.t('progress-queued', { position, minutes }));
+        await ctx.db
+          .update(photoshoots)
+          .set({ progressMessageId: message.message_id })
+          .where(eq(photoshoots.id, job.id));
+      }
+      ctx.afterCommit(() => deps.kick());
+    } catch (err) {
+      if (err instanceof InsufficientBalanceError) {
+        await ctx.answerCallbackQuery();
+        await ctx.reply(ctx.t('no-balance'));
+        return;
+      }
+      if (err instanceof ActivePhotoshootError) {
+        await ctx.answerCallbackQuery({ text: ctx.t('already-running'), show_alert: true });
+        return;
+      }
+      throw err;
+    }
+  });
+
+  return composer;
+}

@@ -1,0 +1,51 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Database } from './client.js';
+import { photoshootDrafts, savedStyles } from './schema.js';
+
+export type Draft = typeof photoshootDrafts.$inferSelect;
+export type SavedStyle = typeof savedStyles.$inferSelect;
+
+export async function createDraft(
+  db: Database,
+  draft: { userId: number; chatId: number; photos: { fileId: string; fileUniqueId: string }[] },
+): Promise<Draft> {
+  const [row] = await db.insert(photoshootDrafts).values(draft).returning();
+  if (!row) throw new Error('Inserting a draft returned no row');
+  return row;
+}
+
+/** The draft, if it exists, belongs to `userId` and has not been submitted yet. */
+export async function openDraft(db: Database, id: number, userId: number): Promise<Draft | undefined> {
+  const [row] = await db
+    .select()
+    .from(photoshootDrafts)
+    .where(and(eq(photoshootDrafts.id, id), eq(photoshootDrafts.userId, userId), isNull(photoshootDrafts.submittedAt)));
+  return row;
+}
+
+export async function findDraft(db: Database, id: number): Promise<Draft | undefined> {
+  const [row] = await db.select().from(photoshootDrafts).where(eq(photoshootDrafts.id, id));
+  return row;
+}
+
+export async function updateDraft(
+  db: Database,
+  id: number,
+  patch: Partial<Pick<Draft, 'aspectRatio' | 'styleSource' | 'styles'>>,
+): Promise<void> {
+  await db.update(photoshootDrafts).set(patch).where(eq(photoshootDrafts.id, id));
+}
+
+/** Marks the draft submitted; only the first of several concurrent calls gets the row back. */
+export async function submitDraft(db: Database, id: number, userId: number): Promise<Draft | undefined> {
+  const [row] = await db
+    .update(photoshootDrafts)
+    .set({ submittedAt: sql`now()` })
+    .where(and(eq(photoshootDrafts.id, id), eq(photoshootDrafts.userId, userId), isNull(photoshootDrafts.submittedAt)))
+    .returning();
+  return row;
+}
+
+export function savedStylesOf(db: Database, userId: number): Promise<SavedStyle[]> {
+  return db.select().from(savedStyles).where(eq(savedStyles.userId, userId)).orderBy(savedStyles.slot);
+}
