@@ -1,4 +1,5 @@
 import type { Api } from 'grammy';
+import { createResultMarkup } from './bot/features/photoshoot.js';
 import { createI18n } from './bot/i18n.js';
 import { createBot } from './bot/index.js';
 import { createUpdateTracker } from './bot/middlewares/update-tracker.js';

@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Database } from './client.js';
+import { type Database, queryRows } from './client.js';
 import { photoshootDrafts, savedStyles } from './schema.js';
 
 export type Draft = typeof photoshootDrafts.$inferSelect;
@@ -48,4 +48,34 @@ export async function submitDraft(db: Database, id: number, userId: number): Pro
 
 export function savedStylesOf(db: Database, userId: number): Promise<SavedStyle[]> {
   return db.select().from(savedStyles).where(eq(savedStyles.userId, userId)).orderBy(savedStyles.slot);
+}
+
+/**
+ * Saves a style in the user's first free slot. The slots (1-4, unique per user) are the limit,
+ * so concurrent saves cannot exceed it. Returns false when all 4 are taken.
+ */
+export async function saveStyle(
+  db: Database,
+  userId: number,
+  style: { name: string; scene: string },
+): Promise<boolean> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const rows = await queryRows<{ id: number }>(
+      db,
+      sql`insert into saved_styles (user_id, slot, name, scene)
+          select ${userId}::int, slot, ${style.name.slice(0, 60)}::text, ${style.scene}::text
+            from generate_series(1, 4) as slot
+           where slot not in (select slot from saved_styles where user_id = ${userId}::int)
+           order by slot limit 1
+          on conflict do nothing
+          returning id`,
+    );
+    if (rows.length > 0) return true;
+    const [count] = await db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(savedStyles)
+      .where(eq(savedStyles.userId, userId));
+    if ((count?.n ?? 0) >= 4) return false;
+  }
+  return false;
 }

@@ -268,3 +268,13 @@ export function activePhotoshoots(db: Database, userId: number): Promise<Photosh
     .from(photoshoots)
     .where(and(eq(photoshoots.userId, userId), inArray(photoshoots.status, ['queued', 'running'])));
 }
+
+/** Whether the failed styles of this job were already retried (a free retry is offered once). */
+export async function hasRetry(db: Database, parentId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ id: photoshoots.id })
+    .from(photoshoots)
+    .where(and(eq(photoshoots.parentId, parentId), eq(photoshoots.styleSource, 'retry')))
+    .limit(1);
+  return row !== undefined;
+}

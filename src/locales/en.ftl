@@ -28,6 +28,8 @@ help =
 
     Commands:
     /start – start over
+    /balance – photoshoots left
+    /cancel – cancel the running photoshoot
     /language – change language
     /help – this message
 
@@ -76,3 +78,20 @@ no-balance = You have no photoshoots left, so nothing was started.
 already-running = You already have a photoshoot in progress. I will send the results as soon as it is ready.
 not-your-button = This button is not yours.
 preview-failed = I could not analyse this product. Try random creative styles, or send the photo again.
+
+button-again = 🔁 Same styles again (1 photoshoot)
+button-other = 🎨 Other styles
+button-retry = ♻️ Retry failed styles (free)
+button-save = ⭐ Save “{ $name }”
+style-saved = ⭐ Saved “{ $name }”. Pick it under “My saved styles” next time.
+styles-full = You already have 4 saved styles. Delete one with /styles first.
+already-retried = These styles were already retried.
+cancel-none = There is no photoshoot to cancel.
+cancel-done = ✖️ Cancelled. { $released ->
+    [0] Nothing was charged.
+   *[other] { photoshoots } returned to your balance.
+}
+cancel-stopping = ✖️ Stopping your photoshoot. Images not yet delivered will not be charged.
+balance = 💳 You have { photoshoots } left.
+command-cancel = Cancel the running photoshoot
+command-balance = Your balance

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { type Api, GrammyError, InputFile } from 'grammy';
-import type { InputMediaDocument, InputMediaPhoto } from 'grammy/types';
+import type { InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto } from 'grammy/types';
 import { resolveLocale } from '../bot/i18n.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -39,6 +39,16 @@ export interface Translator {
   t(locale: string, key: string, variables?: Record<string, string | number>): string;
 }
 
+/** What the bot shows under a finished photoshoot (its buttons). */
+export type ResultMarkup = (result: {
+  jobId: number;
+  locale: string;
+  /** Styles that failed (retry for free when > 0). */
+  failed: number;
+  /** Names of the styles delivered, by position. */
+  delivered: { position: number; name: string }[];
+}) => InlineKeyboardMarkup | undefined;
+
 export interface WorkerDeps {
   /** The pool: every step uses its own short statement or transaction, none spans an AI call. */
   db: Database;
@@ -48,6 +58,7 @@ export interface WorkerDeps {
   i18n: Translator;
   logger: Logger;
   config: WorkerConfig;
+  resultMarkup?: ResultMarkup;
 }
 
 class JobCanceledError extends Error {
@@ -175,7 +186,16 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
             : busy
               ? t(locale, 'progress-busy', { seconds: busy.retryInSeconds })
               : t(locale, 'progress-failed');
-      await progress.show(text);
+      const markup =
+        delivered > 0
+          ? deps.resultMarkup?.({
+              jobId: job.id,
+              locale,
+              failed: images.length - delivered,
+              delivered: deliveredStyles(images, rendered),
+            })
+          : undefined;
+      await progress.show(text, markup);
       log.info({ delivered, failed: failures.length, settlement, ms: Date.now() - started }, 'photoshoot finished');
     } catch (err) {
       const canceled = err instanceof JobCanceledError || (controller.signal.aborted && cancelRequested);
@@ -253,17 +273,18 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
     let last = '';
     let chain: Promise<void> = Promise.resolve();
     return {
-      show(text: string): Promise<void> {
+      show(text: string, markup?: InlineKeyboardMarkup): Promise<void> {
         chain = chain.then(async () => {
-          if (text === last) return;
+          if (text === last && !markup) return;
           last = text;
+          const options = markup ? { reply_markup: markup } : {};
           try {
             if (messageId === undefined) {
-              const sent = await api.sendMessage(job.chatId, text);
+              const sent = await api.sendMessage(job.chatId, text, options);
               messageId = sent.message_id;
               await db.update(photoshoots).set({ progressMessageId: messageId }).where(eq(photoshoots.id, job.id));
             } else {
-              await api.editMessageText(job.chatId, messageId, text);
+              await api.editMessageText(job.chatId, messageId, text, options);
             }
           } catch (err) {
             if (!(err instanceof GrammyError && err.description.includes('message is not modified'))) {
@@ -316,6 +337,14 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
 }
 
 export type PhotoshootWorker = ReturnType<typeof createPhotoshootWorker>;
+
+/** Styles delivered now or by an earlier attempt, by position. */
+function deliveredStyles(images: ProcessedImage[], rendered: { image: ProcessedImage }[]) {
+  const now = new Set(rendered.map((r) => r.image.id));
+  return images
+    .filter((image) => image.status === 'done' || now.has(image.id))
+    .map((image) => ({ position: image.position, name: image.style }));
+}
 
 function slug(text: string): string {
   return (

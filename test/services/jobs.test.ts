@@ -137,7 +137,7 @@ describe('photoshoot worker', () => {
       expect(image.previewFileId).toBeTruthy();
     }
     expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
-    expect(lastText(telegramId)).toContain('Your photoshoot is ready: 4 images');
+    await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('Your photoshoot is ready: 4 images');
     const edits = openai().requestsTo('edits');
     expect(edits).toHaveLength(4);
     expect(String(edits[0]?.body.prompt)).toContain('Keep the product from the photo exactly as it is');
@@ -150,7 +150,7 @@ describe('photoshoot worker', () => {
     expect((await settled(job.id))?.status).toBe('failed');
     expect(await account(telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
     expect(sentTo(telegramId, 'sendMediaGroup')).toHaveLength(0);
-    expect(lastText(telegramId)).toContain('Nothing was charged');
+    await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('Nothing was charged');
   });
 
   it('charges once and delivers the 2 that worked when 2 of 4 styles fail', async () => {
@@ -162,7 +162,7 @@ describe('photoshoot worker', () => {
     expect(groups.map((g) => (JSON.parse(String(g.payload.media)) as unknown[]).length)).toEqual([2, 2]);
     expect((await imagesOf(database.handle.db, job.id)).filter((i) => i.status === 'failed')).toHaveLength(2);
     expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
-    expect(lastText(telegramId)).toContain('2 of 4 images are ready');
+    await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('2 of 4 images are ready');
   });
 
   it('tells the user at once that the AI service is busy when its breaker is open, and charges nothing', async () => {
@@ -174,9 +174,12 @@ describe('photoshoot worker', () => {
     const queuedAt = Date.now();
     worker?.kick();
     expect((await settled(second.job.id))?.status).toBe('failed');
-    const busy = [...sentTo(second.telegramId, 'sendMessage'), ...sentTo(second.telegramId, 'editMessageText')].find(
-      (c) => String(c.payload.text).includes('The AI service is busy'),
-    );
+    const findBusy = () =>
+      [...sentTo(second.telegramId, 'sendMessage'), ...sentTo(second.telegramId, 'editMessageText')].find((c) =>
+        String(c.payload.text).includes('The AI service is busy'),
+      );
+    await expect.poll(findBusy, { timeout: 5000 }).toBeDefined();
+    const busy = findBusy();
     expect(busy).toBeDefined();
     expect((busy?.at ?? Number.POSITIVE_INFINITY) - queuedAt).toBeLessThan(1000);
     expect(await account(second.telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
@@ -187,7 +190,7 @@ describe('photoshoot worker', () => {
     const { job, telegramId } = await queueJob(fixture('truncated.jpg'));
     await startWorker().start();
     expect((await settled(job.id))?.status).toBe('failed');
-    expect(lastText(telegramId)).toContain('This image is damaged or incomplete');
+    await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('This image is damaged or incomplete');
     expect(await account(telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
   });
 

@@ -9,16 +9,28 @@ import {
   findDraft,
   openDraft,
   savedStylesOf,
+  saveStyle,
   submitDraft,
   updateDraft,
 } from '../../db/drafts.js';
 import { InsufficientBalanceError } from '../../db/ledger.js';
-import { ActivePhotoshootError, activePhotoshoots, queuePhotoshoot, queuePositions } from '../../db/photoshoots.js';
+import {
+  ActivePhotoshootError,
+  activePhotoshoots,
+  cancelActivePhotoshoots,
+  findPhotoshoot,
+  hasRetry,
+  imagesOf,
+  type Photoshoot,
+  queuePhotoshoot,
+  queuePositions,
+} from '../../db/photoshoots.js';
 import { photoshoots } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
 import { AiUnavailableError } from '../../services/ai-errors.js';
 import { ASPECT_RATIOS, type AspectRatio } from '../../services/aspect-ratio.js';
 import { ImageRejectedError } from '../../services/image-converter.js';
+import type { ResultMarkup, Translator } from '../../services/jobs.js';
 import type { PhotoSource } from '../../services/photo-source.js';
 import type { PromptService, StyleChoice } from '../../services/prompts.js';
 import type { VisionService } from '../../services/vision.js';
@@ -51,7 +63,34 @@ export const savedData = createCallbackData('ps-saved', { draft: id, slot: z.coe
 export const backData = createCallbackData('ps-back', { draft: id, to: z.enum(['ratio', 'source']) });
 export const generateData = createCallbackData('ps-go', { draft: id });
 
+export const againData = createCallbackData('ps-again', { job: id });
+export const otherData = createCallbackData('ps-other', { job: id });
+export const retryData = createCallbackData('ps-retry', { job: id });
+export const saveData = createCallbackData('ps-save', { job: id, position: z.coerce.number().int().min(0).max(9) });
+
 const toRatio = (code: string) => code.replace('x', ':') as AspectRatio;
+
+/** The buttons under a finished photoshoot: retry failed styles, the same again, other styles, save a style. */
+export function createResultMarkup(i18n: Translator): ResultMarkup {
+  return ({ jobId, locale, failed, delivered }) => {
+    const keyboard = new InlineKeyboard();
+    if (failed > 0) keyboard.text(i18n.t(locale, 'button-retry'), retryData.pack({ job: jobId })).row();
+    keyboard.text(i18n.t(locale, 'button-again'), againData.pack({ job: jobId })).row();
+    keyboard.text(i18n.t(locale, 'button-other'), otherData.pack({ job: jobId })).row();
+    const names = new Set<string>();
+    for (const style of delivered) {
+      if (names.has(style.name)) continue;
+      names.add(style.name);
+      keyboard
+        .text(
+          i18n.t(locale, 'button-save', { name: style.name }),
+          saveData.pack({ job: jobId, position: style.position }),
+        )
+        .row();
+    }
+    return keyboard;
+  };
+}
 
 /**
  * The photoshoot set-up: a photo (or image file) -> aspect ratio -> style source -> confirm ->
@@ -228,18 +267,150 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     });
   });
 
+  /**
+   * Charges and queues a job (inside the update's transaction), shows its queue position in
+   * `message` (or a new one), and wakes the worker once the update has committed.
+   */
+  async function enqueue(
+    ctx: BotContext,
+    makeJob: (tx: Database) => Promise<Photoshoot | undefined>,
+    message: { chat: { id: number }; message_id: number } | undefined,
+  ): Promise<'queued' | 'expired'> {
+    try {
+      const job = await ctx.db.transaction(makeJob);
+      if (!job) return 'expired';
+      await ctx.answerCallbackQuery();
+      const position = (await queuePositions(ctx.db, [job.id])).get(job.id) ?? 1;
+      const minutes = Math.max(1, Math.ceil((position * MINUTES_PER_PHOTOSHOOT) / deps.concurrency));
+      const text = ctx.t('progress-queued', { position, minutes });
+      const progressId = message
+        ? (await ctx.api.editMessageText(message.chat.id, message.message_id, text), message.message_id)
+        : (await ctx.reply(text)).message_id;
+      await ctx.db.update(photoshoots).set({ progressMessageId: progressId }).where(eq(photoshoots.id, job.id));
+      ctx.afterCommit(() => deps.kick());
+      return 'queued';
+    } catch (err) {
+      if (err instanceof InsufficientBalanceError) {
+        await ctx.answerCallbackQuery();
+        await ctx.reply(ctx.t('no-balance'));
+        return 'queued';
+      }
+      if (err instanceof ActivePhotoshootError) {
+        await ctx.answerCallbackQuery({ text: ctx.t('already-running'), show_alert: true });
+        return 'queued';
+      }
+      throw err;
+    }
+  }
+
+  /** The sender's finished photoshoot behind a results button; otherwise the button is answered. */
+  async function ownJob(ctx: BotContext, jobId: number): Promise<Photoshoot | undefined> {
+    const job = await findPhotoshoot(ctx.db, jobId);
+    if (job && job.userId === ctx.user?.id) return job;
+    await ctx.answerCallbackQuery({ text: job ? ctx.t('not-your-button') : ctx.t('button-expired') });
+    return undefined;
+  }
+
+  feature.callbackQuery(againData.filter, async (ctx) => {
+    const data = againData.unpack(ctx.callbackQuery.data);
+    const parent = data && (await ownJob(ctx, data.job));
+    if (!data || !parent) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const styles = (await imagesOf(ctx.db, parent.id)).map((i) => ({ name: i.style, prompt: i.prompt }));
+    await enqueue(
+      ctx,
+      (tx) =>
+        queuePhotoshoot(tx, {
+          userId: parent.userId,
+          chatId: parent.chatId,
+          sourceFileId: parent.sourceFileId,
+          sourceFileUniqueId: parent.sourceFileUniqueId,
+          aspectRatio: parent.aspectRatio,
+          styleSource: 'same',
+          parentId: parent.id,
+          styles,
+        }),
+      undefined,
+    );
+  });
+
+  feature.callbackQuery(retryData.filter, async (ctx) => {
+    const data = retryData.unpack(ctx.callbackQuery.data);
+    const parent = data && (await ownJob(ctx, data.job));
+    if (!data || !parent) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const failed = (await imagesOf(ctx.db, parent.id)).filter((i) => i.status === 'failed');
+    if (failed.length === 0 || (await hasRetry(ctx.db, parent.id))) {
+      return ctx.answerCallbackQuery({ text: ctx.t('already-retried') });
+    }
+    await enqueue(
+      ctx,
+      (tx) =>
+        queuePhotoshoot(tx, {
+          userId: parent.userId,
+          chatId: parent.chatId,
+          sourceFileId: parent.sourceFileId,
+          sourceFileUniqueId: parent.sourceFileUniqueId,
+          aspectRatio: parent.aspectRatio,
+          styleSource: 'retry',
+          parentId: parent.id,
+          free: true,
+          styles: failed.map((i) => ({ name: i.style, prompt: i.prompt })),
+        }),
+      undefined,
+    );
+  });
+
+  feature.callbackQuery(otherData.filter, async (ctx) => {
+    const data = otherData.unpack(ctx.callbackQuery.data);
+    const parent = data && (await ownJob(ctx, data.job));
+    if (!data || !parent) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const draft = await createDraft(ctx.db, {
+      userId: parent.userId,
+      chatId: parent.chatId,
+      photos: [{ fileId: parent.sourceFileId, fileUniqueId: parent.sourceFileUniqueId ?? parent.sourceFileId }],
+    });
+    await updateDraft(ctx.db, draft.id, { aspectRatio: parent.aspectRatio });
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
+  });
+
+  feature.callbackQuery(saveData.filter, async (ctx) => {
+    const data = saveData.unpack(ctx.callbackQuery.data);
+    const parent = data && (await ownJob(ctx, data.job));
+    if (!data || !parent) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const image = (await imagesOf(ctx.db, parent.id)).find((i) => i.position === data.position);
+    if (!image) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const saved = await saveStyle(ctx.db, parent.userId, { name: image.style, scene: image.prompt ?? image.style });
+    await ctx.answerCallbackQuery({
+      text: saved ? ctx.t('style-saved', { name: image.style }) : ctx.t('styles-full'),
+      show_alert: !saved,
+    });
+  });
+
+  feature.command('cancel', async (ctx) => {
+    const user = ctx.user;
+    if (!user) return;
+    const result = await cancelActivePhotoshoots(ctx.db, user.id);
+    if (result.canceled.length + result.stopping.length === 0) return ctx.reply(ctx.t('cancel-none'));
+    if (result.stopping.length > 0) await ctx.reply(ctx.t('cancel-stopping'));
+    if (result.canceled.length > 0) {
+      const count = result.canceled.length;
+      await ctx.reply(ctx.t('cancel-done', { released: count, count }));
+    }
+  });
+
+  feature.command('balance', async (ctx) => ctx.reply(ctx.t('balance', { count: ctx.user?.balance ?? 0 })));
+
   feature.callbackQuery(generateData.filter, async (ctx) => {
     const data = generateData.unpack(ctx.callbackQuery.data);
     const user = ctx.user;
     if (!data || !user) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
-    const message = ctx.callbackQuery.message;
-    try {
-      // Submission and charge share one savepoint: a refused charge leaves the draft open.
-      const job = await ctx.db.transaction(async (tx) => {
+    // Submission and charge share one savepoint: a refused charge leaves the draft open.
+    const outcome = await enqueue(
+      ctx,
+      async (tx) => {
         const draft = await submitDraft(tx, data.draft, user.id);
-        if (!draft) return undefined;
-        const photo = draft.photos[0];
-        if (!photo || !draft.styles || draft.styles.length === 0 || !draft.aspectRatio) return undefined;
+        const photo = draft?.photos[0];
+        if (!draft || !photo || !draft.styles?.length || !draft.aspectRatio) return undefined;
         return queuePhotoshoot(tx, {
           userId: user.id,
           chatId: draft.chatId,
@@ -249,35 +420,14 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
           styleSource: draft.styleSource ?? 'random',
           styles: draft.styles.map((s) => ({ name: s.name, prompt: s.scene })),
         });
+      },
+      ctx.callbackQuery.message,
+    );
+    if (outcome === 'expired') {
+      const draft = await findDraft(ctx.db, data.draft);
+      await ctx.answerCallbackQuery({
+        text: draft && draft.userId !== user.id ? ctx.t('not-your-button') : ctx.t('button-expired'),
       });
-      if (!job) {
-        const draft = await findDraft(ctx.db, data.draft);
-        return ctx.answerCallbackQuery({
-          text: draft && draft.userId !== user.id ? ctx.t('not-your-button') : ctx.t('button-expired'),
-        });
-      }
-      await ctx.answerCallbackQuery();
-      const position = (await queuePositions(ctx.db, [job.id])).get(job.id) ?? 1;
-      const minutes = Math.max(1, Math.ceil((position * MINUTES_PER_PHOTOSHOOT) / deps.concurrency));
-      if (message) {
-        await ctx.editMessageText(ctx.t('progress-queued', { position, minutes }));
-        await ctx.db
-          .update(photoshoots)
-          .set({ progressMessageId: message.message_id })
-          .where(eq(photoshoots.id, job.id));
-      }
-      ctx.afterCommit(() => deps.kick());
-    } catch (err) {
-      if (err instanceof InsufficientBalanceError) {
-        await ctx.answerCallbackQuery();
-        await ctx.reply(ctx.t('no-balance'));
-        return;
-      }
-      if (err instanceof ActivePhotoshootError) {
-        await ctx.answerCallbackQuery({ text: ctx.t('already-running'), show_alert: true });
-        return;
-      }
-      throw err;
     }
   });
 
