@@ -71,6 +71,7 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
     i18n,
     logger,
     config,
+    resultMarkup: createResultMarkup(i18n),
   });
   let poller: Poller | undefined;
 

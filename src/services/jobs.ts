@@ -81,8 +81,27 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
   const t = (locale: string, key: string, variables?: Record<string, string | number>) =>
     deps.i18n.t(locale, key, variables);
 
+  let lastRecovery = 0;
+
+  /** Takes over jobs whose process died (stale heartbeat): at start, then every half staleness period. */
+  async function recover(): Promise<void> {
+    lastRecovery = Date.now();
+    try {
+      const recovered = await recoverStalePhotoshoots(db, {
+        staleAfterS: config.JOB_STALE_AFTER_S,
+        maxAttempts: config.JOB_MAX_ATTEMPTS,
+      });
+      if (recovered.requeued.length + recovered.failed.length > 0) {
+        logger.info(recovered, 'recovered interrupted photoshoots');
+      }
+    } catch (err) {
+      logger.error({ err }, 'could not recover interrupted photoshoots');
+    }
+  }
+
   async function loop(): Promise<void> {
     while (active) {
+      if (Date.now() - lastRecovery >= (config.JOB_STALE_AFTER_S * 1000) / 2) await recover();
       while (active && running.size < config.PHOTOSHOOT_CONCURRENCY) {
         let job: Photoshoot | undefined;
         try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, queryRows } from '../../src/db/client.js';
+import { createDb, type DbHandle, queryRows } from '../../src/db/client.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
 import { FakeBotApi, type RecordedCall } from '../support/fake-bot-api.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
@@ -35,10 +35,12 @@ afterEach(async () => {
   database = undefined;
 });
 
-async function startBot(env: Record<string, string> = {}) {
-  telegram = await new FakeBotApi({ token: TOKEN }).start();
+async function startBot(env: Record<string, string> = {}, reuse?: Record<string, string>) {
+  if (!reuse) telegram = await new FakeBotApi({ token: TOKEN }).start();
   let dbEnv: Record<string, string>;
-  if (usingPostgres) {
+  if (reuse) {
+    dbEnv = reuse;
+  } else if (usingPostgres) {
     database = await createTestDatabase();
     dbEnv = { DATABASE_URL: database.url ?? '' };
   } else {
@@ -59,6 +61,40 @@ async function startBot(env: Record<string, string> = {}) {
   return { dbEnv };
 }
 
+/** Stops the bot (the embedded database allows one process), then reads the database. */
+async function withDatabase<T>(read: (db: DbHandle) => Promise<T>): Promise<T> {
+  if (database) return read(database.handle);
+  if (bot && bot.child.exitCode === null) {
+    bot.child.kill('SIGTERM');
+    expect(await exitWithin(bot, 15_000)).toBe(0);
+  }
+  const handle = await createDb(
+    { DATA_DIR: embeddedDir, DB_POOL_MAX: 1, DB_IDLE_TIMEOUT_S: 0, DB_MAX_LIFETIME_S: 0, DB_CONNECT_TIMEOUT_S: 5 },
+    silentLogger,
+  );
+  try {
+    return await read(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A seller's balance, ledger sum, delivered images and photoshoots. */
+function account(telegramId: number) {
+  return withDatabase(async (handle) => {
+    const [row] = await queryRows<Record<string, string | number>>(
+      handle.db,
+      sql`select u.balance,
+                 (select coalesce(sum(delta), 0) from balance_ledger l where l.user_id = u.id) as ledger,
+                 (select count(*) from processed_images i
+                   where i.user_id = u.id and i.status = 'done' and i.result_file_id is not null) as delivered,
+                 (select count(*) from photoshoots p where p.user_id = u.id) as jobs
+            from users u where u.telegram_id = ${telegramId}`,
+    );
+    return Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v)]));
+  });
+}
+
 /** The callback data of the button whose text matches, on the last keyboard sent to the chat. */
 function button(call: RecordedCall, text: RegExp): string {
   const markup = call.payload.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] };
@@ -71,6 +107,28 @@ async function press(chatId: number, data: string, messageId: number, method = '
   const from = telegram.calls.length;
   telegram.pushUpdate(callbackQuery({ id: chatId }, data, messageId));
   return telegram.waitForCall(method, (c) => Number(c.payload.chat_id) === chatId, { from, timeoutMs: 10_000 });
+}
+
+/** Sends a photo and walks to the confirm screen (ratio, random styles); returns the confirm call. */
+async function toConfirm(seller: { id: number; first_name: string }, ratio = /^1:1$/) {
+  const file = telegram.addFile(fixture('flowers.jpeg'));
+  const before = telegram.calls.length;
+  telegram.pushUpdate(photoMessage(seller, file));
+  const ratioPrompt = await telegram.waitForCall('sendMessage', (c) => c.payload.chat_id === seller.id, {
+    timeoutMs: 20_000,
+    from: before,
+  });
+  const sourcePrompt = await press(seller.id, button(ratioPrompt, ratio), 1);
+  return press(seller.id, button(sourcePrompt, /Random/), 1);
+}
+
+/** Resolves when the seller's documents album (the PNG files) has arrived; returns it. */
+function resultsOf(sellerId: number, { from = 0, timeoutMs = 30_000 } = {}) {
+  return telegram.waitForCall(
+    'sendMediaGroup',
+    (c) => c.payload.chat_id === String(sellerId) && String(c.payload.media).includes('document'),
+    { timeoutMs, from },
+  );
 }
 
 describe('a photoshoot, end to end', () => {
@@ -108,30 +166,77 @@ describe('a photoshoot, end to end', () => {
       )
       .toBe(true);
 
-    bot?.child.kill('SIGTERM');
-    expect(await exitWithin(bot as RunningProcess, 15_000)).toBe(0);
-    const handle =
-      database?.handle ??
-      (await createDb(
-        { DATA_DIR: embeddedDir, DB_POOL_MAX: 1, DB_IDLE_TIMEOUT_S: 0, DB_MAX_LIFETIME_S: 0, DB_CONNECT_TIMEOUT_S: 5 },
-        silentLogger,
-      ));
-    try {
-      const [row] = await queryRows<{ balance: number; ledger: string | number; done: string | number }>(
-        handle.db,
-        sql`select u.balance,
-                   (select sum(delta) from balance_ledger l where l.user_id = u.id) as ledger,
-                   (select count(*) from processed_images i
-                     where i.user_id = u.id and i.status = 'done' and i.result_file_id is not null) as done
-              from users u where u.telegram_id = ${seller.id}`,
-      );
-      expect({ balance: row?.balance, ledger: Number(row?.ledger), done: Number(row?.done) }).toEqual({
-        balance: 1,
-        ledger: 1,
-        done: 4,
-      });
-    } finally {
-      if (!database) await handle.close();
-    }
+    expect(await account(seller.id)).toEqual({ balance: 1, ledger: 1, delivered: 4, jobs: 1 });
   });
+
+  it('gives one job and one charge when Generate is pressed 5 times at once', async () => {
+    await startBot();
+    const seller = { id: 31_002, first_name: 'Bo' };
+    const confirm = await toConfirm(seller);
+    const generate = button(confirm, /Generate/);
+    for (let i = 0; i < 5; i++) telegram.pushUpdate(callbackQuery(seller, generate, 1));
+    await resultsOf(seller.id);
+    await expect
+      .poll(
+        () =>
+          telegram.callsOf('answerCallbackQuery').filter((c) => c.payload.text === 'This button is no longer active.')
+            .length,
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(4);
+    expect(await account(seller.id)).toMatchObject({ balance: 1, ledger: 1, jobs: 1, delivered: 4 });
+  });
+
+  it('charges once when 2 of 4 styles fail, and the retry button regenerates those 2 for free', async () => {
+    await startBot();
+    const seller = { id: 31_003, first_name: 'Cy' };
+    const confirm = await toConfirm(seller);
+    openai().queue('edits', { status: 400 }, { status: 400 });
+    await press(seller.id, button(confirm, /Generate/), 1);
+    const first = await resultsOf(seller.id);
+    expect(first.files).toHaveLength(2);
+    const partial = await telegram.waitForCall(
+      'editMessageText',
+      (c) => c.payload.chat_id === seller.id && String(c.payload.text).includes('2 of 4 images are ready'),
+      { timeoutMs: 10_000 },
+    );
+    const from = telegram.calls.length;
+    telegram.pushUpdate(callbackQuery(seller, button(partial, /Retry failed styles/), 1));
+    const retried = await resultsOf(seller.id, { from });
+    expect(retried.files).toHaveLength(2);
+    await expect
+      .poll(() => telegram.calls.some((c) => String(c.payload.text).includes('Your photoshoot is ready: 2 images')), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    expect(await account(seller.id)).toMatchObject({ balance: 1, ledger: 1, jobs: 2, delivered: 4 });
+  });
+
+  it('after SIGKILL mid-photoshoot, the restarted bot completes it: delivered and charged exactly once', async () => {
+    const { dbEnv } = await startBot({ JOB_STALE_AFTER_S: '5', JOB_HEARTBEAT_S: '1' });
+    const seller = { id: 31_004, first_name: 'Di' };
+    const confirm = await toConfirm(seller);
+    openai().latencyMs.edits = 1500;
+    try {
+      await press(seller.id, button(confirm, /Generate/), 1);
+      await telegram.waitForCall('editMessageText', (c) => String(c.payload.text).includes('Generating'), {
+        timeoutMs: 15_000,
+      });
+      bot?.child.kill('SIGKILL');
+      await bot?.exited;
+      openai().latencyMs.edits = 0;
+      await startBot({ JOB_STALE_AFTER_S: '5', JOB_HEARTBEAT_S: '1' }, dbEnv);
+      await resultsOf(seller.id, { timeoutMs: 40_000 });
+    } finally {
+      openai().latencyMs.edits = 0;
+    }
+    await expect
+      .poll(() => telegram.calls.some((c) => String(c.payload.text).includes('Your photoshoot is ready')), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    expect(await account(seller.id)).toMatchObject({ balance: 1, ledger: 1, jobs: 1, delivered: 4 });
+  }, 90_000);
 });
