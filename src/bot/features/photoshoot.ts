@@ -283,9 +283,13 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       const position = (await queuePositions(ctx.db, [job.id])).get(job.id) ?? 1;
       const minutes = Math.max(1, Math.ceil((position * MINUTES_PER_PHOTOSHOOT) / deps.concurrency));
       const text = ctx.t('progress-queued', { position, minutes });
-      const progressId = message
-        ? (await ctx.api.editMessageText(message.chat.id, message.message_id, text), message.message_id)
-        : (await ctx.reply(text)).message_id;
+      let progressId: number;
+      if (message) {
+        await ctx.api.editMessageText(message.chat.id, message.message_id, text);
+        progressId = message.message_id;
+      } else {
+        progressId = (await ctx.reply(text)).message_id;
+      }
       await ctx.db.update(photoshoots).set({ progressMessageId: progressId }).where(eq(photoshoots.id, job.id));
       ctx.afterCommit(() => deps.kick());
       return 'queued';
