@@ -10,7 +10,7 @@ import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
 import { silentLogger } from '../support/logger.js';
 import { exitWithin, type RunningProcess, startProcess } from '../support/process.js';
-import { callbackQuery, photoMessage } from '../support/updates.js';
+import { callbackQuery, photoMessage, textMessage } from '../support/updates.js';
 
 const TOKEN = '7000000002:AAE-another_realistic_token_value_654321';
 const openai = useFakeOpenAi();
@@ -239,4 +239,80 @@ describe('a photoshoot, end to end', () => {
       .toBe(true);
     expect(await account(seller.id)).toMatchObject({ balance: 1, ledger: 1, jobs: 1, delivered: 4 });
   }, 90_000);
+
+  it('100 sellers at once all get results, while /balance from someone else stays quick', async () => {
+    await startBot({ PHOTOSHOOT_CONCURRENCY: '8' });
+    const sellers = Array.from({ length: 100 }, (_, i) => ({ id: 40_000 + i, first_name: `S${i}` }));
+    const observer = { id: 49_999, first_name: 'Observer' };
+    const balanceLatencies: number[] = [];
+    let flowsDone = false;
+    const probe = (async () => {
+      while (!flowsDone) {
+        const sentAt = Date.now();
+        const before = telegram.calls.length;
+        telegram.pushUpdate(textMessage(observer, '/balance'));
+        const reply = await telegram.waitForCall('sendMessage', (c) => c.payload.chat_id === observer.id, {
+          from: before,
+          timeoutMs: 10_000,
+        });
+        balanceLatencies.push(reply.at - sentAt);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const started = Date.now();
+    const durations = await Promise.all(
+      sellers.map(async (seller) => {
+        const confirm = await toConfirm(seller);
+        const from = telegram.calls.length;
+        const generatedAt = Date.now();
+        telegram.pushUpdate(callbackQuery(seller, button(confirm, /Generate/), 1));
+        await resultsOf(seller.id, { from, timeoutMs: 110_000 });
+        return Date.now() - generatedAt;
+      }),
+    );
+    flowsDone = true;
+    await probe;
+    const sorted = [...balanceLatencies].sort((a, b) => a - b);
+    const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? Number.NaN;
+    if (process.env.REPORT_FIGURES) {
+      process.stdout.write(
+        `\n100 sellers: all results in ${Date.now() - started} ms; Generate->results median ${
+          [...durations].sort((a, b) => a - b)[50]
+        } ms; /balance p50 ${sorted[Math.floor(sorted.length / 2)]} ms, p99 ${p99} ms over ${sorted.length} probes\n`,
+      );
+    }
+    expect(durations).toHaveLength(100);
+    expect(sorted.length).toBeGreaterThan(5);
+    // Embedded PGlite runs one transaction at a time, so there /balance waits its turn.
+    expect(p99).toBeLessThan(usingPostgres ? 1000 : 5000);
+    const sellersWithResults = new Set(
+      telegram
+        .callsOf('sendMediaGroup')
+        .filter((c) => String(c.payload.media).includes('document'))
+        .map((c) => c.payload.chat_id),
+    );
+    expect(sellersWithResults.size).toBe(100);
+  }, 180_000);
+
+  it('with every model call taking 2 s, results arrive a few seconds after Generate', async () => {
+    await startBot();
+    const seller = { id: 31_005, first_name: 'Eve' };
+    const confirm = await toConfirm(seller);
+    openai().latencyMs.chat = 2000;
+    openai().latencyMs.edits = 2000;
+    try {
+      const from = telegram.calls.length;
+      const generatedAt = Date.now();
+      telegram.pushUpdate(callbackQuery(seller, button(confirm, /Generate/), 1));
+      const results = await resultsOf(seller.id, { from });
+      const elapsed = results.at - generatedAt;
+      if (process.env.REPORT_FIGURES) process.stdout.write(`\nGenerate -> results with 2 s models: ${elapsed} ms\n`);
+      // Analysis (2 s) then the 4 images at once (2 s), not one after another (8 s).
+      expect(elapsed).toBeGreaterThanOrEqual(4000);
+      expect(elapsed).toBeLessThan(9000);
+    } finally {
+      openai().latencyMs.chat = 0;
+      openai().latencyMs.edits = 0;
+    }
+  });
 });
