@@ -7,9 +7,11 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { BotContext } from './context.js';
+import { historyFeature } from './features/history.js';
 import { languageFeature } from './features/language.js';
 import { createPhotoshootFeature, type PhotoshootFeatureDeps } from './features/photoshoot.js';
 import { startFeature } from './features/start.js';
+import { stylesFeature } from './features/styles.js';
 import { unhandledFeature } from './features/unhandled.js';
 import { handleError } from './handlers/error.js';
 import { createTransactionMiddleware } from './middlewares/transaction.js';
@@ -77,6 +79,8 @@ export function createBot(deps: CreateBotDeps) {
   guarded.use(startFeature);
   guarded.use(languageFeature);
   if (deps.photoshoot) guarded.use(createPhotoshootFeature(deps.photoshoot(bot.api)));
+  guarded.use(historyFeature);
+  guarded.use(stylesFeature);
   guarded.use(unhandledFeature);
 
   bot.catch((err) => logger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'unhandled bot error'));

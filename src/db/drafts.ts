@@ -79,3 +79,11 @@ export async function saveStyle(
   }
   return false;
 }
+
+export async function deleteSavedStyle(db: Database, userId: number, slot: number): Promise<boolean> {
+  const rows = await db
+    .delete(savedStyles)
+    .where(and(eq(savedStyles.userId, userId), eq(savedStyles.slot, slot)))
+    .returning({ id: savedStyles.id });
+  return rows.length > 0;
+}

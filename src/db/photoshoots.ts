@@ -278,3 +278,43 @@ export async function hasRetry(db: Database, parentId: number): Promise<boolean>
     .limit(1);
   return row !== undefined;
 }
+
+export interface HistoryEntry {
+  photoshootId: number;
+  createdAt: Date;
+  aspectRatio: string;
+  images: number;
+}
+
+/**
+ * A page of the user's delivered photoshoots, newest first (from processed_images by user and
+ * time, which idx_processed_images_user_created serves). One extra row tells whether more exist.
+ */
+export async function historyPage(
+  db: Database,
+  userId: number,
+  page: number,
+  pageSize: number,
+): Promise<{ entries: HistoryEntry[]; hasMore: boolean }> {
+  const rows = await queryRows<{
+    photoshoot_id: number;
+    created_at: Date | string;
+    aspect_ratio: string;
+    images: string | number;
+  }>(
+    db,
+    sql`select photoshoot_id, max(created_at) as created_at, min(aspect_ratio) as aspect_ratio, count(*) as images
+          from processed_images
+         where user_id = ${userId} and status = 'done' and photoshoot_id is not null
+         group by photoshoot_id
+         order by max(created_at) desc, photoshoot_id desc
+         limit ${pageSize + 1} offset ${page * pageSize}`,
+  );
+  const entries = rows.slice(0, pageSize).map((r) => ({
+    photoshootId: Number(r.photoshoot_id),
+    createdAt: new Date(r.created_at),
+    aspectRatio: r.aspect_ratio,
+    images: Number(r.images),
+  }));
+  return { entries, hasMore: rows.length > pageSize };
+}

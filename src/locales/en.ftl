@@ -30,6 +30,8 @@ help =
     /start – start over
     /balance – photoshoots left
     /cancel – cancel the running photoshoot
+    /history – earlier photoshoots
+    /styles – saved styles
     /language – change language
     /help – this message
 
@@ -95,3 +97,16 @@ cancel-stopping = ✖️ Stopping your photoshoot. Images not yet delivered will
 balance = 💳 You have { photoshoots } left.
 command-cancel = Cancel the running photoshoot
 command-balance = Your balance
+
+history-empty = You have no finished photoshoots yet. Send a product photo to make one.
+history-title = 🗂 Your photoshoots (newest first):
+history-item = #{ $id } · { $date } · { $ratio } · { $count } images
+button-resend = 📥 Send #{ $id } again
+button-prev = ← Newer
+button-next = Older →
+styles-empty = You have no saved styles. Save one with the ⭐ button under a finished photoshoot.
+styles-title = ⭐ Your saved styles (at most 4):
+button-delete-style = 🗑 Delete “{ $name }”
+style-deleted = Style deleted.
+command-history = Your earlier photoshoots
+command-styles = Your saved styles

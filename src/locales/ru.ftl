@@ -31,6 +31,8 @@ help =
     /start — начать заново
     /balance — сколько фотосессий осталось
     /cancel — отменить текущую фотосессию
+    /history — прошлые фотосессии
+    /styles — сохранённые стили
     /language — сменить язык
     /help — эта справка
 
@@ -96,3 +98,16 @@ cancel-stopping = ✖️ Останавливаю фотосессию. Недо
 balance = 💳 У вас осталось: { photoshoots }.
 command-cancel = Отменить текущую фотосессию
 command-balance = Ваш баланс
+
+history-empty = Готовых фотосессий пока нет. Пришлите фото товара, чтобы сделать первую.
+history-title = 🗂 Ваши фотосессии (сначала новые):
+history-item = #{ $id } · { $date } · { $ratio } · изображений: { $count }
+button-resend = 📥 Прислать #{ $id } ещё раз
+button-prev = ← Новее
+button-next = Старше →
+styles-empty = Сохранённых стилей нет. Сохраните стиль кнопкой ⭐ под готовой фотосессией.
+styles-title = ⭐ Ваши сохранённые стили (не больше 4):
+button-delete-style = 🗑 Удалить «{ $name }»
+style-deleted = Стиль удалён.
+command-history = Ваши прошлые фотосессии
+command-styles = Ваши сохранённые стили

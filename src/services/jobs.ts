@@ -317,14 +317,9 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
   }
 
   return {
-    /** Recovers jobs left by a dead process, then starts claiming. */
+    /** Starts claiming; the first pass recovers jobs left by a dead process. */
     async start(): Promise<void> {
-      const recovered = await recoverStalePhotoshoots(db, {
-        staleAfterS: config.JOB_STALE_AFTER_S,
-        maxAttempts: config.JOB_MAX_ATTEMPTS,
-      });
-      if (recovered.requeued.length + recovered.failed.length > 0)
-        logger.info(recovered, 'recovered interrupted photoshoots');
+      // The loop's first pass recovers interrupted jobs; a database that is down is retried there.
       active = true;
       loopDone = loop();
     },

@@ -205,7 +205,9 @@ describe.runIf(usingPostgres)('the bot process on PostgreSQL', () => {
 
       const start = textMessage({ id: 5151, first_name: 'Down' }, '/start');
       proxy.cut();
-      const apology = await api.exchange(start, 10_000);
+      const apology = await api.exchange(start, 10_000).catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${proc.output()}`);
+      });
       expect(String(apology.payload.text)).toContain('something went wrong on our side');
 
       proxy.restore();

@@ -264,6 +264,7 @@ export class FakeBotApi {
         const wake = () => {
           clearTimeout(timer);
           this.waiters.delete(wake);
+          req.socket.off('close', wake);
           resolve();
         };
         const timer = setTimeout(wake, timeoutS * 1000);
