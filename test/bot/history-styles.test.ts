@@ -60,9 +60,8 @@ describe('/history', () => {
         .slice(0, 5)
         .map((id) => `#${id}`),
     );
-    const buttons = (first?.payload.reply_markup as { inline_keyboard: { callback_data: string }[][] }).inline_keyboard
-      .flat()
-      .map((b) => b.callback_data);
+    const markup = first?.payload.reply_markup as { inline_keyboard: { callback_data: string }[][] } | undefined;
+    const buttons = (markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data);
     expect(buttons).toContain(historyPageData.pack({ page: 1 }));
 
     await h.handle(withId(callbackQuery({ id: 801 }, historyPageData.pack({ page: 1 }))));

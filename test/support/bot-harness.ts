@@ -1,4 +1,6 @@
+import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
+import type { PhotoshootFeatureDeps } from '../../src/bot/features/photoshoot.js';
 import { createI18n } from '../../src/bot/i18n.js';
 import { createBot } from '../../src/bot/index.js';
 import { createUpdateTracker } from '../../src/bot/middlewares/update-tracker.js';
@@ -25,6 +27,8 @@ export function createBotHarness(options: {
   adminIds?: number[];
   /** How long each outgoing call takes, as Telegram would (benchmarks). */
   apiLatencyMs?: number;
+  /** Enables the photoshoot flow. */
+  photoshoot?: (api: Api) => PhotoshootFeatureDeps;
 }) {
   const calls: OutgoingCall[] = [];
   const i18n = createI18n('en');
@@ -44,6 +48,7 @@ export function createBotHarness(options: {
     i18n,
     tracker,
     botInfo: FAKE_BOT_INFO,
+    ...(options.photoshoot && { photoshoot: options.photoshoot }),
   });
   let messageId = 1;
   bot.api.config.use(async (_prev, method, payload) => {

@@ -1,0 +1,172 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Update } from 'grammy/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateData, ratioData, sourceData } from '../../src/bot/features/photoshoot.js';
+import { parseConfig } from '../../src/config.js';
+import { photoshootDrafts, photoshoots } from '../../src/db/schema.js';
+import { findUserByTelegramId } from '../../src/db/users.js';
+import { createAiServices } from '../../src/services/ai.js';
+import { createMemoryCache } from '../../src/services/cache.js';
+import { createPhotoSource } from '../../src/services/photo-source.js';
+import { createBotHarness } from '../support/bot-harness.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { silentLogger } from '../support/logger.js';
+import { callbackQuery, photoMessage, textMessage, withId } from '../support/updates.js';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.close());
+
+const config = parseConfig({ BOT_TOKEN: '1:test', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' });
+const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 10 }) });
+
+/** The bot with the photoshoot flow; no model is called on these paths. */
+function harness() {
+  let kicks = 0;
+  const h = createBotHarness({
+    db: database.handle.db,
+    photoshoot: (api) => ({
+      db: database.handle.db,
+      photos: createPhotoSource({ api, fileUrl: (p) => p, converter: ai.converter, maxBytes: config.MAX_PHOTO_BYTES }),
+      vision: ai.vision,
+      prompts: ai.prompts,
+      kick: () => {
+        kicks += 1;
+      },
+      logger: silentLogger,
+      concurrency: 8,
+    }),
+  });
+  return { ...h, kicks: () => kicks };
+}
+
+function document(from: number, mime: string, size = 1000): Update {
+  return withId({
+    message: {
+      message_id: 5,
+      date: 0,
+      chat: { id: from, type: 'private', first_name: 'S' },
+      from: { id: from, is_bot: false, first_name: 'S' },
+      document: {
+        file_id: `doc-${from}`,
+        file_unique_id: `udoc-${from}`,
+        mime_type: mime,
+        file_size: size,
+        file_name: 'x',
+      },
+    },
+  });
+}
+
+const lastText = (h: ReturnType<typeof harness>) => String(h.sent().at(-1)?.payload.text);
+const buttons = (call: { payload: Record<string, unknown> } | undefined) =>
+  (
+    (call?.payload.reply_markup as { inline_keyboard: { callback_data: string }[][] } | undefined)?.inline_keyboard ??
+    []
+  ).flat();
+
+async function draftsOf(telegramId: number) {
+  const user = await findUserByTelegramId(database.handle.db, telegramId);
+  return database.handle.db
+    .select()
+    .from(photoshootDrafts)
+    .where(eq(photoshootDrafts.userId, user?.id ?? -1));
+}
+
+describe('photo intake', () => {
+  it('refuses files that are not images, unsupported formats and files over 20 MB, clearly', async () => {
+    const h = harness();
+    await h.handle(document(701, 'application/pdf'));
+    expect(lastText(h)).toContain('This file is not an image');
+    await h.handle(document(701, 'image/gif'));
+    expect(lastText(h)).toContain('This image format is not supported');
+    await h.handle(document(701, 'image/png', 25 * 1024 * 1024));
+    expect(lastText(h)).toContain('larger than 20 MB');
+    expect(await draftsOf(701)).toHaveLength(0);
+  });
+
+  it('takes the largest photo size and an image sent as a file, and asks for the aspect ratio', async () => {
+    const h = harness();
+    await h.handle(withId(photoMessage({ id: 702 }, { file_id: 'big', file_unique_id: 'ubig' })));
+    expect(lastText(h)).toContain('aspect ratio');
+    expect(buttons(h.sent().at(-1)).map((b) => b.callback_data)).toHaveLength(5);
+    await h.handle(document(702, 'image/webp'));
+    const drafts = await draftsOf(702);
+    expect(drafts.map((d) => d.photos[0]?.fileId)).toEqual(['big', 'doc-702']);
+  });
+
+  it("refuses buttons of someone else's draft, and keeps working for the owner after a restart", async () => {
+    const before = harness();
+    await before.handle(withId(photoMessage({ id: 703 }, { file_id: 'p703', file_unique_id: 'u703' })));
+    const ratio = buttons(before.sent().at(-1))[0]?.callback_data ?? '';
+    const stranger = harness();
+    await stranger.handle(withId(callbackQuery({ id: 704 }, ratio)));
+    expect(stranger.sent('answerCallbackQuery')[0]?.payload.text).toBe('This button is not yours.');
+    // A new bot instance: the draft lives in the database, so the old keyboard still works.
+    const after = harness();
+    await after.handle(withId(callbackQuery({ id: 703 }, ratio)));
+    expect(String(after.sent('editMessageText')[0]?.payload.text)).toContain('Where should the styles come from');
+  });
+
+  it('answers forged and unknown photoshoot buttons without an error', async () => {
+    const h = harness();
+    for (const data of [
+      ratioData.pack({ draft: 999_999, ratio: '1x1' }),
+      'ps-ratio:1:2x7',
+      generateData.pack({ draft: 999_999 }),
+      'ps-go:abc',
+    ]) {
+      await h.handle(withId(callbackQuery({ id: 705 }, data)));
+    }
+    const answers = h.sent('answerCallbackQuery').map((c) => c.payload.text);
+    expect(answers).toEqual(Array(4).fill('This button is no longer active.'));
+  });
+
+  it('queues once, charges once, tells a second photo to wait, and cancels with the credit back', async () => {
+    const h = harness();
+    await h.handle(withId(photoMessage({ id: 706 }, { file_id: 'p706', file_unique_id: 'u706' })));
+    const [draft] = await draftsOf(706);
+    const id = draft?.id ?? 0;
+    await h.handle(withId(callbackQuery({ id: 706 }, ratioData.pack({ draft: id, ratio: '3x4' }))));
+    await h.handle(withId(callbackQuery({ id: 706 }, sourceData.pack({ draft: id, source: 'random' }))));
+    await h.handle(withId(callbackQuery({ id: 706 }, generateData.pack({ draft: id }))));
+    expect(h.kicks()).toBe(1);
+    expect((await findUserByTelegramId(database.handle.db, 706))?.balance).toBe(1);
+
+    await h.handle(withId(photoMessage({ id: 706 }, { file_id: 'p706b', file_unique_id: 'u706b' })));
+    expect(lastText(h)).toContain('already have a photoshoot in progress');
+    expect(await draftsOf(706)).toHaveLength(1);
+
+    await h.handle(withId(textMessage({ id: 706 }, '/cancel')));
+    expect(lastText(h)).toContain('Cancelled');
+    expect((await findUserByTelegramId(database.handle.db, 706))?.balance).toBe(2);
+    const user = await findUserByTelegramId(database.handle.db, 706);
+    const jobs = await database.handle.db
+      .select()
+      .from(photoshoots)
+      .where(eq(photoshoots.userId, user?.id ?? -1));
+    expect(jobs.map((j) => [j.status, j.creditState])).toEqual([['canceled', 'released']]);
+
+    await h.handle(withId(textMessage({ id: 706 }, '/cancel')));
+    expect(lastText(h)).toContain('There is no photoshoot to cancel');
+  });
+
+  it('offers no photoshoot without a balance, and keeps the draft for later', async () => {
+    const h = harness();
+    await h.handle(withId(textMessage({ id: 707 }, '/start')));
+    const user = await findUserByTelegramId(database.handle.db, 707);
+    await database.handle.db.execute(sql`delete from balance_ledger where user_id = ${user?.id ?? -1}`);
+    await database.handle.db.execute(sql`update users set balance = 0 where id = ${user?.id ?? -1}`);
+    await h.handle(withId(photoMessage({ id: 707 }, { file_id: 'p707', file_unique_id: 'u707' })));
+    const [draft] = await draftsOf(707);
+    const id = draft?.id ?? 0;
+    await h.handle(withId(callbackQuery({ id: 707 }, ratioData.pack({ draft: id, ratio: '1x1' }))));
+    await h.handle(withId(callbackQuery({ id: 707 }, sourceData.pack({ draft: id, source: 'random' }))));
+    await h.handle(withId(callbackQuery({ id: 707 }, generateData.pack({ draft: id }))));
+    expect(lastText(h)).toContain('no photoshoots left');
+    expect(h.kicks()).toBe(0);
+    expect((await draftsOf(707))[0]?.submittedAt).toBeNull();
+  });
+});
