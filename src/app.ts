@@ -12,6 +12,7 @@ import { describeError } from './process-env.js';
 import { type AiServices, createAiServices } from './services/ai.js';
 import { createMemoryCache } from './services/cache.js';
 import { createPhotoshootWorker } from './services/jobs.js';
+import { createLockManager } from './services/lock-manager.js';
 import { createPhotoSource } from './services/photo-source.js';
 
 /** A reason the bot cannot start that an operator can act on; printed as one line. */
@@ -39,6 +40,7 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
   if (!config.OPENAI_API_KEY) logger.warn('OPENAI_API_KEY is not set: photoshoots cannot be generated');
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const tracker = createUpdateTracker();
+  const locks = createLockManager({ logger });
   const photoSource = (api: Api) =>
     createPhotoSource({
       api,
@@ -61,6 +63,7 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
       kick: () => jobs.kick(),
       logger,
       concurrency: config.PHOTOSHOOT_CONCURRENCY,
+      locks,
     }),
   });
   const jobs = createPhotoshootWorker({
@@ -86,6 +89,7 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
       const updatesDone = poller ? await poller.stop(Math.max(0, timeoutMs / 2 - 500)) : true;
       const jobsDone = await jobs.stop(Math.max(0, deadline - Date.now() - 1000));
       const clean = updatesDone && jobsDone;
+      locks.stop();
       await Promise.race([db.close(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
       return clean;
     },

@@ -7,6 +7,7 @@ import { photoshootDrafts, photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
+import { createLockManager } from '../../src/services/lock-manager.js';
 import { createPhotoSource } from '../../src/services/photo-source.js';
 import { createBotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -37,6 +38,7 @@ function harness() {
       },
       logger: silentLogger,
       concurrency: 8,
+      locks: createLockManager({ logger: silentLogger }),
     }),
   });
   return { ...h, kicks: () => kicks };

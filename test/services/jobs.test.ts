@@ -15,7 +15,7 @@ import { createPhotoSource } from '../../src/services/photo-source.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { FakeBotApi } from '../support/fake-bot-api.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
-import { fixture } from '../support/fixtures.js';
+import { fixture, pngClaimingSize } from '../support/fixtures.js';
 import { silentLogger } from '../support/logger.js';
 
 const TOKEN = '123456789:TEST-token-for-the-worker-tests_abc';
@@ -192,6 +192,19 @@ describe('photoshoot worker', () => {
     expect((await settled(job.id))?.status).toBe('failed');
     await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('This image is damaged or incomplete');
     expect(await account(telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
+  });
+
+  it.each([
+    ['an empty file', () => Buffer.alloc(0), 'This file is not an image'],
+    ['a text file sent as image/png', () => Buffer.from('definitely not a png'), 'This file is not an image'],
+    ['a PNG claiming 30000x30000 pixels', () => pngClaimingSize(30_000, 30_000), 'This image is too large'],
+  ])('refuses %s with a clear message and releases the credit', async (_name, bytes, message) => {
+    const { job, telegramId } = await queueJob(bytes());
+    await startWorker().start();
+    expect((await settled(job.id))?.status).toBe('failed');
+    await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain(message);
+    expect(await account(telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
+    expect(openai().requests).toHaveLength(0);
   });
 
   it('resumes a job a dead process left running, generating only what was not delivered, charging once', async () => {

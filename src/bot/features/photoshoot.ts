@@ -31,6 +31,7 @@ import { AiUnavailableError } from '../../services/ai-errors.js';
 import { ASPECT_RATIOS, type AspectRatio } from '../../services/aspect-ratio.js';
 import { ImageRejectedError } from '../../services/image-converter.js';
 import type { ResultMarkup, Translator } from '../../services/jobs.js';
+import type { LockManager } from '../../services/lock-manager.js';
 import type { PhotoSource } from '../../services/photo-source.js';
 import type { PromptService, StyleChoice } from '../../services/prompts.js';
 import type { VisionService } from '../../services/vision.js';
@@ -48,6 +49,8 @@ export interface PhotoshootFeatureDeps {
   logger: Logger;
   /** Photoshoots processed at once, for the queue estimate. */
   concurrency: number;
+  /** Per-user critical sections in this process (the database constraints guard across processes). */
+  locks: LockManager;
 }
 
 const ACCEPTED_DOCUMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
@@ -277,7 +280,8 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     message: { chat: { id: number }; message_id: number } | undefined,
   ): Promise<'queued' | 'expired'> {
     try {
-      const job = await ctx.db.transaction(makeJob);
+      // One user's charges never interleave here; the unique index covers other processes.
+      const job = await deps.locks.withLock(`user:${ctx.user?.id ?? ctx.from?.id}`, () => ctx.db.transaction(makeJob));
       if (!job) return 'expired';
       await ctx.answerCallbackQuery();
       const position = (await queuePositions(ctx.db, [job.id])).get(job.id) ?? 1;
@@ -383,7 +387,9 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     if (!data || !parent) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
     const image = (await imagesOf(ctx.db, parent.id)).find((i) => i.position === data.position);
     if (!image) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
-    const saved = await saveStyle(ctx.db, parent.userId, { name: image.style, scene: image.prompt ?? image.style });
+    const saved = await deps.locks.withLock(`user:${parent.userId}`, () =>
+      saveStyle(ctx.db, parent.userId, { name: image.style, scene: image.prompt ?? image.style }),
+    );
     await ctx.answerCallbackQuery({
       text: saved ? ctx.t('style-saved', { name: image.style }) : ctx.t('styles-full'),
       show_alert: !saved,
