@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { type Database, queryRows } from './client.js';
 import { photoshootDrafts, savedStyles } from './schema.js';
 
@@ -86,4 +86,31 @@ export async function deleteSavedStyle(db: Database, userId: number, slot: numbe
     .where(and(eq(savedStyles.userId, userId), eq(savedStyles.slot, slot)))
     .returning({ id: savedStyles.id });
   return rows.length > 0;
+}
+
+/** Most photos one batch takes (a Telegram album holds at most 10). */
+export const MAX_BATCH_PHOTOS = 10;
+
+/**
+ * The photos of one album arrive as separate updates: the first creates the draft, the others
+ * join it (one statement each, so their order and concurrency do not matter). `created` tells
+ * the caller whether to show the keyboard.
+ */
+export async function addToAlbum(
+  db: Database,
+  album: { userId: number; chatId: number; mediaGroupId: string; photo: { fileId: string; fileUniqueId: string } },
+): Promise<{ draft: Draft; created: boolean } | undefined> {
+  const photo = JSON.stringify([album.photo]);
+  const [row] = await db
+    .insert(photoshootDrafts)
+    .values({ userId: album.userId, chatId: album.chatId, mediaGroupId: album.mediaGroupId, photos: [album.photo] })
+    .onConflictDoUpdate({
+      target: [photoshootDrafts.userId, photoshootDrafts.mediaGroupId],
+      set: { photos: sql`${photoshootDrafts.photos} || ${photo}::jsonb` },
+      setWhere: sql`${photoshootDrafts.submittedAt} is null and jsonb_array_length(${photoshootDrafts.photos}) < ${MAX_BATCH_PHOTOS}`,
+    })
+    .returning({ ...getTableColumns(photoshootDrafts), created: sql<boolean>`(xmax = 0)` });
+  if (!row) return undefined;
+  const { created, ...draft } = row;
+  return { draft, created };
 }

@@ -188,8 +188,10 @@ export const photoshootDrafts = pgTable(
       .notNull()
       .references(() => users.id),
     chatId: bigint('chat_id', { mode: 'number' }).notNull(),
-    /** One or more photos: [{ fileId, fileUniqueId }]. */
+    /** One or more photos: [{ fileId, fileUniqueId }]; several make a batch. */
     photos: jsonb('photos').$type<{ fileId: string; fileUniqueId: string }[]>().notNull(),
+    /** Telegram's album id when the photos came as one album. */
+    mediaGroupId: text('media_group_id'),
     aspectRatio: text('aspect_ratio'),
     styleSource: styleSource('style_source'),
     /** The chosen styles: [{ name, scene }]. */
@@ -197,7 +199,10 @@ export const photoshootDrafts = pgTable(
     submittedAt: timestamp('submitted_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [index('idx_photoshoot_drafts_user').on(t.userId, t.createdAt)],
+  (t) => [
+    index('idx_photoshoot_drafts_user').on(t.userId, t.createdAt),
+    uniqueIndex('uq_photoshoot_drafts_album').on(t.userId, t.mediaGroupId),
+  ],
 );
 
 export const processedImages = pgTable(

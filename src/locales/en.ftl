@@ -110,3 +110,13 @@ button-delete-style = 🗑 Delete “{ $name }”
 style-deleted = Style deleted.
 command-history = Your earlier photoshoots
 command-styles = Your saved styles
+
+batch-offer = 📦 Batch mode: each photo gets its own photoshoot in the same styles, 1 photoshoot per photo.
+confirm-batch =
+    Styles: { $styles }
+    Aspect ratio: { $ratio }
+    Photos: { $photos }. Cost: { photoshoots-count }. Your balance: { $balance }.
+photoshoots-count = { $photos ->
+    [one] { $photos } photoshoot
+   *[other] { $photos } photoshoots
+}

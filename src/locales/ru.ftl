@@ -111,3 +111,14 @@ button-delete-style = 🗑 Удалить «{ $name }»
 style-deleted = Стиль удалён.
 command-history = Ваши прошлые фотосессии
 command-styles = Ваши сохранённые стили
+
+batch-offer = 📦 Пакетный режим: для каждого фото — своя фотосессия в тех же стилях, 1 фотосессия за фото.
+confirm-batch =
+    Стили: { $styles }
+    Соотношение сторон: { $ratio }
+    Фото: { $photos }. Стоимость: { photoshoots-count }. Ваш баланс: { $balance }.
+photoshoots-count = { $photos ->
+    [one] { $photos } фотосессия
+    [few] { $photos } фотосессии
+   *[many] { $photos } фотосессий
+}

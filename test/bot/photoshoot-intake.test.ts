@@ -24,10 +24,11 @@ const config = parseConfig({ BOT_TOKEN: '1:test', OPENAI_BASE_URL: 'http://127.0
 const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 10 }) });
 
 /** The bot with the photoshoot flow; no model is called on these paths. */
-function harness() {
+function harness(freePhotoshoots = 2) {
   let kicks = 0;
   const h = createBotHarness({
     db: database.handle.db,
+    freePhotoshoots,
     photoshoot: (api) => ({
       db: database.handle.db,
       photos: createPhotoSource({ api, fileUrl: (p) => p, converter: ai.converter, maxBytes: config.MAX_PHOTO_BYTES }),
@@ -170,5 +171,53 @@ describe('photo intake', () => {
     expect(lastText(h)).toContain('no photoshoots left');
     expect(h.kicks()).toBe(0);
     expect((await draftsOf(707))[0]?.submittedAt).toBeNull();
+  });
+
+  it('turns an album into a batch: one draft, one keyboard, one job per photo, each charged', async () => {
+    const h = harness(5);
+    const album = (n: number) =>
+      withId(photoMessage({ id: 708 }, { file_id: `a${n}`, file_unique_id: `ua${n}` }, 'album-1'));
+    await Promise.all([1, 2, 3].map((n) => h.handle(album(n))));
+    expect(h.sent()).toHaveLength(1);
+    expect(lastText(h)).toContain('Batch mode');
+    const [draft] = await draftsOf(708);
+    expect(draft?.photos.map((p) => p.fileId).sort()).toEqual(['a1', 'a2', 'a3']);
+    const id = draft?.id ?? 0;
+    await h.handle(withId(callbackQuery({ id: 708 }, ratioData.pack({ draft: id, ratio: '16x9' }))));
+    await h.handle(withId(callbackQuery({ id: 708 }, sourceData.pack({ draft: id, source: 'random' }))));
+    expect(String(h.sent('editMessageText').at(-1)?.payload.text)).toContain('Photos: 3. Cost: 3 photoshoots.');
+    await h.handle(withId(callbackQuery({ id: 708 }, generateData.pack({ draft: id }))));
+    const user = await findUserByTelegramId(database.handle.db, 708);
+    expect(user?.balance).toBe(2);
+    const jobs = await database.handle.db
+      .select()
+      .from(photoshoots)
+      .where(eq(photoshoots.userId, user?.id ?? -1));
+    expect(jobs.map((j) => [j.batchId, j.sourceFileId]).sort()).toEqual([
+      [`draft-${id}`, 'a1'],
+      [`draft-${id}`, 'a2'],
+      [`draft-${id}`, 'a3'],
+    ]);
+  });
+
+  it('queues nothing from a batch larger than the balance', async () => {
+    const h = harness(2);
+    for (const n of [1, 2, 3]) {
+      await h.handle(withId(photoMessage({ id: 709 }, { file_id: `b${n}`, file_unique_id: `ub${n}` }, 'album-2')));
+    }
+    const [draft] = await draftsOf(709);
+    const id = draft?.id ?? 0;
+    await h.handle(withId(callbackQuery({ id: 709 }, ratioData.pack({ draft: id, ratio: '1x1' }))));
+    await h.handle(withId(callbackQuery({ id: 709 }, sourceData.pack({ draft: id, source: 'random' }))));
+    await h.handle(withId(callbackQuery({ id: 709 }, generateData.pack({ draft: id }))));
+    expect(lastText(h)).toContain('no photoshoots left');
+    const user = await findUserByTelegramId(database.handle.db, 709);
+    expect(user?.balance).toBe(2);
+    expect(
+      await database.handle.db
+        .select()
+        .from(photoshoots)
+        .where(eq(photoshoots.userId, user?.id ?? -1)),
+    ).toHaveLength(0);
   });
 });

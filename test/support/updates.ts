@@ -64,6 +64,7 @@ export function preCheckoutQuery(from: Sender, payload: string, totalAmount = 10
 export function photoMessage(
   from: Sender,
   file: { file_id: string; file_unique_id: string },
+  mediaGroupId?: string,
 ): Omit<Update, 'update_id'> {
   return {
     message: {
@@ -71,6 +72,7 @@ export function photoMessage(
       date: Math.floor(Date.now() / 1000),
       chat: { id: from.id, type: 'private', first_name: from.first_name ?? 'Seller' },
       from: toUser(from),
+      ...(mediaGroupId && { media_group_id: mediaGroupId }),
       photo: [
         { file_id: `${file.file_id}-small`, file_unique_id: `${file.file_unique_id}-small`, width: 90, height: 67 },
         { file_id: file.file_id, file_unique_id: file.file_unique_id, width: 1280, height: 960, file_size: 85_000 },

@@ -4,6 +4,7 @@ import type { PhotoSize } from 'grammy/types';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import {
+  addToAlbum,
   createDraft,
   type Draft,
   findDraft,
@@ -125,8 +126,15 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       .row()
       .text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
 
-  const confirmText = (ctx: BotContext, styles: StyleChoice[], ratio: string) =>
-    ctx.t('confirm', { styles: styles.map((s) => s.name).join(', '), ratio, balance: ctx.user?.balance ?? 0 });
+  const confirmText = (ctx: BotContext, styles: StyleChoice[], ratio: string, photos = 1) =>
+    photos > 1
+      ? ctx.t('confirm-batch', {
+          styles: styles.map((s) => s.name).join(', '),
+          ratio,
+          photos,
+          balance: ctx.user?.balance ?? 0,
+        })
+      : ctx.t('confirm', { styles: styles.map((s) => s.name).join(', '), ratio, balance: ctx.user?.balance ?? 0 });
 
   async function startDraft(ctx: BotContext, photos: { fileId: string; fileUniqueId: string }[]) {
     const user = ctx.user;
@@ -139,6 +147,22 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     await ctx.reply(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(ctx, draft.id) });
   }
 
+  /** A photo of an album joins the album's draft (batch); the first one shows the keyboard. */
+  async function intake(ctx: BotContext, photo: { fileId: string; fileUniqueId: string }) {
+    const mediaGroupId = ctx.message?.media_group_id;
+    const user = ctx.user;
+    if (!mediaGroupId || !user || !ctx.chat) return startDraft(ctx, [photo]);
+    const joined = await addToAlbum(ctx.db, { userId: user.id, chatId: ctx.chat.id, mediaGroupId, photo });
+    if (!joined?.created) return;
+    if ((await activePhotoshoots(ctx.db, user.id)).some((p) => p.batchId === null)) {
+      await ctx.reply(ctx.t('already-running'));
+      return;
+    }
+    await ctx.reply(`${ctx.t('batch-offer')}\n\n${ctx.t('choose-ratio')}`, {
+      reply_markup: ratioKeyboard(ctx, joined.draft.id),
+    });
+  }
+
   feature.on('message:photo', async (ctx) => {
     const largest = ctx.message.photo.reduce<PhotoSize | undefined>(
       (best, size) => (!best || size.width * size.height > best.width * best.height ? size : best),
@@ -146,7 +170,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     );
     if (!largest) return;
     if ((largest.file_size ?? 0) > MAX_FILE_BYTES) return ctx.reply(ctx.t('photo-too-big'));
-    await startDraft(ctx, [{ fileId: largest.file_id, fileUniqueId: largest.file_unique_id }]);
+    await intake(ctx, { fileId: largest.file_id, fileUniqueId: largest.file_unique_id });
   });
 
   feature.on('message:document', async (ctx) => {
@@ -156,7 +180,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     if (!ACCEPTED_DOCUMENT_TYPES.includes(type)) return ctx.reply(ctx.t('photo-unsupported-format'));
     if ((doc.file_size ?? 0) > MAX_FILE_BYTES) return ctx.reply(ctx.t('photo-too-big'));
     // The bytes are checked by the job (or the preview) before any model sees them.
-    await startDraft(ctx, [{ fileId: doc.file_id, fileUniqueId: doc.file_unique_id }]);
+    await intake(ctx, { fileId: doc.file_id, fileUniqueId: doc.file_unique_id });
   });
 
   /** The draft behind a button, if the sender owns it and it is still open; otherwise the button is answered. */
@@ -202,7 +226,9 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       const styles = deps.prompts.randomCreative();
       await updateDraft(ctx.db, draft.id, { styleSource: 'random', styles });
       await ctx.answerCallbackQuery();
-      await ctx.editMessageText(confirmText(ctx, styles, ratio), { reply_markup: confirmKeyboard(ctx, draft.id) });
+      await ctx.editMessageText(confirmText(ctx, styles, ratio, draft.photos.length), {
+        reply_markup: confirmKeyboard(ctx, draft.id),
+      });
       return;
     }
     if (data.source === 'saved') {
@@ -265,7 +291,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     const styles = Array.from({ length: 4 }, () => ({ name: style.name, scene: style.scene }));
     await updateDraft(ctx.db, draft.id, { styleSource: 'saved', styles });
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(confirmText(ctx, styles.slice(0, 1), draft.aspectRatio ?? '1:1'), {
+    await ctx.editMessageText(confirmText(ctx, styles.slice(0, 1), draft.aspectRatio ?? '1:1', draft.photos.length), {
       reply_markup: confirmKeyboard(ctx, draft.id),
     });
   });
@@ -419,17 +445,24 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       ctx,
       async (tx) => {
         const draft = await submitDraft(tx, data.draft, user.id);
-        const photo = draft?.photos[0];
-        if (!draft || !photo || !draft.styles?.length || !draft.aspectRatio) return undefined;
-        return queuePhotoshoot(tx, {
-          userId: user.id,
-          chatId: draft.chatId,
-          sourceFileId: photo.fileId,
-          sourceFileUniqueId: photo.fileUniqueId,
-          aspectRatio: draft.aspectRatio,
-          styleSource: draft.styleSource ?? 'random',
-          styles: draft.styles.map((s) => ({ name: s.name, prompt: s.scene })),
-        });
+        if (!draft?.styles?.length || !draft.aspectRatio || draft.photos.length === 0) return undefined;
+        // A batch is one job per photo, all charged here or none (a refused charge undoes them all).
+        const batchId = draft.photos.length > 1 ? `draft-${draft.id}` : null;
+        let first: Photoshoot | undefined;
+        for (const photo of draft.photos) {
+          const job = await queuePhotoshoot(tx, {
+            userId: user.id,
+            chatId: draft.chatId,
+            sourceFileId: photo.fileId,
+            sourceFileUniqueId: photo.fileUniqueId,
+            aspectRatio: draft.aspectRatio,
+            styleSource: draft.styleSource ?? 'random',
+            batchId,
+            styles: draft.styles.map((s) => ({ name: s.name, prompt: s.scene })),
+          });
+          first ??= job;
+        }
+        return first;
       },
       ctx.callbackQuery.message,
     );

@@ -1,0 +1,2 @@
+ALTER TABLE "photoshoot_drafts" ADD COLUMN "media_group_id" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "uq_photoshoot_drafts_album" ON "photoshoot_drafts" USING btree ("user_id","media_group_id");
