@@ -117,6 +117,8 @@ const fields = {
   JOB_MAX_ATTEMPTS: int(1, 20).default(3),
   /** How often idle workers look for queued jobs (new jobs in this process start at once). */
   JOB_POLL_MS: int(50, 60_000).default(1000),
+  /** How often sellers waiting in the queue see their position move. */
+  JOB_QUEUE_REFRESH_S: int(1, 3600).default(10),
   /** Largest photo accepted, in bytes (Telegram bots can download at most 20 MB). */
   MAX_PHOTO_BYTES: int(1, 20 * 1024 * 1024).default(20 * 1024 * 1024),
 };

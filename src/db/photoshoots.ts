@@ -318,3 +318,39 @@ export async function historyPage(
   }));
   return { entries, hasMore: rows.length > pageSize };
 }
+
+export interface QueuedJob {
+  id: number;
+  chatId: number;
+  progressMessageId: number;
+  position: number;
+  locale: string | null;
+}
+
+/** Queued jobs that show a progress message, with their queue position (1 = next), oldest first. */
+export async function queuedJobs(db: Database, limit: number): Promise<QueuedJob[]> {
+  const rows = await queryRows<{
+    id: number;
+    chat_id: string | number;
+    progress_message_id: string | number;
+    position: string | number;
+    locale: string | null;
+  }>(
+    db,
+    sql`select q.id, q.chat_id, q.progress_message_id, q.position, coalesce(u.locale, u.language_code) as locale
+          from (select id, user_id, chat_id, progress_message_id,
+                       row_number() over (order by created_at, id) as position
+                  from photoshoots where status = 'queued') q
+          join users u on u.id = q.user_id
+         where q.progress_message_id is not null
+         order by q.position
+         limit ${limit}`,
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    chatId: Number(r.chat_id),
+    progressMessageId: Number(r.progress_message_id),
+    position: Number(r.position),
+    locale: r.locale,
+  }));
+}

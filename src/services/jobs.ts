@@ -11,6 +11,7 @@ import {
   imagesOf,
   type Photoshoot,
   type ProcessedImage,
+  queuedJobs,
   recordImage,
   recoverStalePhotoshoots,
   type Settlement,
@@ -31,6 +32,7 @@ export type WorkerConfig = Pick<
   | 'JOB_STALE_AFTER_S'
   | 'JOB_MAX_ATTEMPTS'
   | 'JOB_POLL_MS'
+  | 'JOB_QUEUE_REFRESH_S'
   | 'DEFAULT_LOCALE'
 >;
 
@@ -82,6 +84,34 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
     deps.i18n.t(locale, key, variables);
 
   let lastRecovery = 0;
+  let lastQueueRefresh = Date.now();
+  /** The position last shown for each queued job, so unchanged messages are not edited again. */
+  const shownPositions = new Map<number, number>();
+
+  /** Moves the queue position and estimate shown to waiting sellers (at most 30 edits a pass). */
+  async function refreshQueue(): Promise<void> {
+    lastQueueRefresh = Date.now();
+    try {
+      const waiting = await queuedJobs(db, 30);
+      const still = new Set(waiting.map((j) => j.id));
+      for (const id of shownPositions.keys()) if (!still.has(id)) shownPositions.delete(id);
+      for (const job of waiting) {
+        if (shownPositions.get(job.id) === job.position) continue;
+        shownPositions.set(job.id, job.position);
+        const locale = resolveLocale(job.locale, config.DEFAULT_LOCALE);
+        const minutes = queueEstimateMinutes(job.position, config.PHOTOSHOOT_CONCURRENCY);
+        await api
+          .editMessageText(
+            job.chatId,
+            job.progressMessageId,
+            t(locale, 'progress-queued', { position: job.position, minutes }),
+          )
+          .catch(() => undefined);
+      }
+    } catch (err) {
+      logger.warn({ err }, 'could not refresh queue positions');
+    }
+  }
 
   /** Takes over jobs whose process died (stale heartbeat): at start, then every half staleness period. */
   async function recover(): Promise<void> {
@@ -102,6 +132,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
   async function loop(): Promise<void> {
     while (active) {
       if (Date.now() - lastRecovery >= (config.JOB_STALE_AFTER_S * 1000) / 2) await recover();
+      if (Date.now() - lastQueueRefresh >= config.JOB_QUEUE_REFRESH_S * 1000) await refreshQueue();
       while (active && running.size < config.PHOTOSHOOT_CONCURRENCY) {
         let job: Photoshoot | undefined;
         try {
@@ -351,6 +382,14 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
 }
 
 export type PhotoshootWorker = ReturnType<typeof createPhotoshootWorker>;
+
+/** Rough minutes one photoshoot takes, for the queue estimate. */
+const MINUTES_PER_PHOTOSHOOT = 1;
+
+/** The rough wait, in minutes, shown with a queue position. */
+export function queueEstimateMinutes(position: number, concurrency: number): number {
+  return Math.max(1, Math.ceil((position * MINUTES_PER_PHOTOSHOOT) / concurrency));
+}
 
 /** Styles delivered now or by an earlier attempt, by position. */
 function deliveredStyles(images: ProcessedImage[], rendered: { image: ProcessedImage }[]) {

@@ -131,6 +131,21 @@ function resultsOf(sellerId: number, { from = 0, timeoutMs = 30_000 } = {}) {
   );
 }
 
+/** Resolves once `count` photoshoots of the seller have reported "ready" (delivered and settled). */
+async function ready(sellerId: number, count = 1) {
+  await expect
+    .poll(
+      () =>
+        telegram.calls.filter(
+          (c) =>
+            Number(c.payload.chat_id) === sellerId &&
+            /Your photoshoot is ready|images are ready/.test(String(c.payload.text)),
+        ).length,
+      { timeout: 15_000 },
+    )
+    .toBeGreaterThanOrEqual(count);
+}
+
 describe('a photoshoot, end to end', () => {
   it('photo -> ratio -> random styles -> Generate -> an album and 4 PNG files; charged once', async () => {
     await startBot();
@@ -186,6 +201,7 @@ describe('a photoshoot, end to end', () => {
         },
       )
       .toBe(4);
+    await ready(seller.id);
     expect(await account(seller.id)).toMatchObject({ balance: 1, ledger: 1, jobs: 1, delivered: 4 });
   });
 
@@ -314,5 +330,48 @@ describe('a photoshoot, end to end', () => {
       openai().latencyMs.chat = 0;
       openai().latencyMs.edits = 0;
     }
+  });
+
+  it('analyses the product to propose 4 styles by name, then the buttons under the results work', async () => {
+    await startBot();
+    const seller = { id: 31_006, first_name: 'Fay' };
+    const file = telegram.addFile(fixture('flowers.jpeg'));
+    telegram.pushUpdate(photoMessage(seller, file));
+    const ratioPrompt = await telegram.waitForCall('sendMessage', (c) => c.payload.chat_id === seller.id, {
+      timeoutMs: 20_000,
+    });
+    const sourcePrompt = await press(seller.id, button(ratioPrompt, /^9:16$/), 1);
+    const before = telegram.calls.length;
+    telegram.pushUpdate(callbackQuery(seller, button(sourcePrompt, /Analyse my product/), 1));
+    const proposal = await telegram.waitForCall(
+      'editMessageText',
+      (c) => c.payload.chat_id === seller.id && String(c.payload.text).startsWith('Styles:'),
+      { from: before, timeoutMs: 15_000 },
+    );
+    expect(String(proposal.payload.text)).toContain('Marble studio, Morning kitchen, Cozy cafe, Bold color pop');
+    expect(openai().requestsTo('chat')).toHaveLength(2);
+
+    const generated = telegram.calls.length;
+    telegram.pushUpdate(callbackQuery(seller, button(proposal, /Generate/), 1));
+    await resultsOf(seller.id, { from: generated });
+    const done = await telegram.waitForCall(
+      'editMessageText',
+      (c) => c.payload.chat_id === seller.id && String(c.payload.text).includes('Your photoshoot is ready'),
+      { timeoutMs: 10_000 },
+    );
+    // The analysis and the styles were cached: the job itself made no chat call.
+    expect(openai().requestsTo('chat')).toHaveLength(2);
+
+    const saved = telegram.calls.length;
+    telegram.pushUpdate(callbackQuery(seller, button(done, /Save “Marble studio”/), 1));
+    const answer = await telegram.waitForCall('answerCallbackQuery', () => true, { from: saved, timeoutMs: 10_000 });
+    expect(String(answer.payload.text)).toContain('Saved “Marble studio”');
+
+    const again = telegram.calls.length;
+    telegram.pushUpdate(callbackQuery(seller, button(done, /Same styles again/), 1));
+    const second = await resultsOf(seller.id, { from: again });
+    expect(second.files).toHaveLength(4);
+    await ready(seller.id, 2);
+    expect(await account(seller.id)).toMatchObject({ balance: 0, ledger: 0, jobs: 2, delivered: 8 });
   });
 });

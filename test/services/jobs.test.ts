@@ -207,6 +207,32 @@ describe('photoshoot worker', () => {
     expect(openai().requests).toHaveLength(0);
   });
 
+  it('moves the queue position shown to a seller who is waiting', async () => {
+    const first = await queueJob();
+    const second = await queueJob();
+    await database.handle.db
+      .update(photoshoots)
+      .set({ progressMessageId: 77 })
+      .where(eq(photoshoots.id, second.job.id));
+    openai().latencyMs.edits = 1500;
+    try {
+      await startWorker({ PHOTOSHOOT_CONCURRENCY: '1', JOB_QUEUE_REFRESH_S: '1' }).start();
+      await expect
+        .poll(
+          () => sentTo(second.telegramId, 'editMessageText').some((c) => String(c.payload.text).includes('position 1')),
+          {
+            timeout: 5000,
+          },
+        )
+        .toBe(true);
+      expect(sentTo(second.telegramId, 'editMessageText')[0]?.payload.message_id).toBe(77);
+    } finally {
+      openai().latencyMs.edits = 0;
+    }
+    await settled(first.job.id);
+    await settled(second.job.id);
+  });
+
   it('resumes a job a dead process left running, generating only what was not delivered, charging once', async () => {
     const { job, telegramId } = await queueJob();
     const [first, second] = await imagesOf(database.handle.db, job.id);

@@ -31,7 +31,7 @@ import type { Logger } from '../../logger.js';
 import { AiUnavailableError } from '../../services/ai-errors.js';
 import { ASPECT_RATIOS, type AspectRatio } from '../../services/aspect-ratio.js';
 import { ImageRejectedError } from '../../services/image-converter.js';
-import type { ResultMarkup, Translator } from '../../services/jobs.js';
+import { queueEstimateMinutes, type ResultMarkup, type Translator } from '../../services/jobs.js';
 import type { LockManager } from '../../services/lock-manager.js';
 import type { PhotoSource } from '../../services/photo-source.js';
 import type { PromptService, StyleChoice } from '../../services/prompts.js';
@@ -56,8 +56,6 @@ export interface PhotoshootFeatureDeps {
 
 const ACCEPTED_DOCUMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 const MAX_FILE_BYTES = 20 * 1024 * 1024;
-/** Rough minutes one photoshoot takes, for the queue estimate. */
-const MINUTES_PER_PHOTOSHOOT = 1;
 
 const id = z.coerce.number().int().positive();
 const ratioCode = z.enum(ASPECT_RATIOS.map((r) => r.replace(':', 'x')) as [string, ...string[]]);
@@ -311,7 +309,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       if (!job) return 'expired';
       await ctx.answerCallbackQuery();
       const position = (await queuePositions(ctx.db, [job.id])).get(job.id) ?? 1;
-      const minutes = Math.max(1, Math.ceil((position * MINUTES_PER_PHOTOSHOOT) / deps.concurrency));
+      const minutes = queueEstimateMinutes(position, deps.concurrency);
       const text = ctx.t('progress-queued', { position, minutes });
       let progressId: number;
       if (message) {
