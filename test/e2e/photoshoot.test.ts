@@ -374,4 +374,38 @@ describe('a photoshoot, end to end', () => {
     await ready(seller.id, 2);
     expect(await account(seller.id)).toMatchObject({ balance: 0, ledger: 0, jobs: 2, delivered: 8 });
   });
+
+  it('tells the seller within 1 s that the AI service is busy when its breaker is open, and charges nothing', async () => {
+    await startBot({ BREAKER_THRESHOLD: '1', BREAKER_HALF_OPEN_AFTER_S: '120', AI_RETRIES: '0' });
+    const first = { id: 31_007, first_name: 'Gus' };
+    const second = { id: 31_008, first_name: 'Hal' };
+    // The first photoshoot's analysis fails and opens the vision breaker.
+    openai().queue('chat', { status: 503 });
+    const confirmFirst = await toConfirm(first);
+    await press(first.id, button(confirmFirst, /Generate/), 1);
+    await expect
+      .poll(
+        () =>
+          telegram.calls.some(
+            (c) => c.payload.chat_id === first.id && /could not generate/.test(String(c.payload.text)),
+          ),
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe(true);
+
+    const confirmSecond = await toConfirm(second);
+    const pressedAt = Date.now();
+    telegram.pushUpdate(callbackQuery(second, button(confirmSecond, /Generate/), 1));
+    const busy = await telegram.waitForCall(
+      'editMessageText',
+      (c) => c.payload.chat_id === second.id && String(c.payload.text).includes('The AI service is busy'),
+      { timeoutMs: 5000 },
+    );
+    expect(busy.at - pressedAt).toBeLessThan(1000);
+    expect(openai().requestsTo('chat')).toHaveLength(1);
+    expect(await account(first.id)).toMatchObject({ balance: 2, ledger: 2 });
+    expect(await account(second.id)).toMatchObject({ balance: 2, ledger: 2, delivered: 0 });
+  });
 });
