@@ -11,19 +11,28 @@ export interface Sender {
 const toUser = (s: Sender): User => ({ is_bot: false, first_name: 'Seller', ...s });
 let nextMessageId = 1000;
 
-/** A private text message; a leading /command gets its bot_command entity, as Telegram sends it. */
-export function textMessage(from: Sender, text: string): Omit<Update, 'update_id'> {
-  const command = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
+const privateChat = (from: Sender) => ({ id: from.id, type: 'private', first_name: from.first_name ?? 'Seller' });
+
+/** A message from `from` in their private chat with the bot, with `content` (text, photo, ...). */
+function privateMessage(from: Sender, content: Record<string, unknown>): Omit<Update, 'update_id'> {
   return {
     message: {
       message_id: nextMessageId++,
       date: Math.floor(Date.now() / 1000),
-      chat: { id: from.id, type: 'private', first_name: from.first_name ?? 'Seller' },
+      chat: privateChat(from),
       from: toUser(from),
-      text,
-      ...(command && { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] }),
+      ...content,
     },
   } as Omit<Update, 'update_id'>;
+}
+
+/** A private text message; a leading /command gets its bot_command entity, as Telegram sends it. */
+export function textMessage(from: Sender, text: string): Omit<Update, 'update_id'> {
+  const command = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
+  return privateMessage(from, {
+    text,
+    ...(command && { entities: [{ type: 'bot_command', offset: 0, length: command[0].length }] }),
+  });
 }
 
 export function callbackQuery(from: Sender, data: string, messageId = 1): Omit<Update, 'update_id'> {
@@ -36,7 +45,7 @@ export function callbackQuery(from: Sender, data: string, messageId = 1): Omit<U
       message: {
         message_id: messageId,
         date: Math.floor(Date.now() / 1000),
-        chat: { id: from.id, type: 'private', first_name: from.first_name ?? 'Seller' },
+        chat: privateChat(from),
         text: 'keyboard',
       },
     },
@@ -66,17 +75,11 @@ export function photoMessage(
   file: { file_id: string; file_unique_id: string },
   mediaGroupId?: string,
 ): Omit<Update, 'update_id'> {
-  return {
-    message: {
-      message_id: nextMessageId++,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: from.id, type: 'private', first_name: from.first_name ?? 'Seller' },
-      from: toUser(from),
-      ...(mediaGroupId && { media_group_id: mediaGroupId }),
-      photo: [
-        { file_id: `${file.file_id}-small`, file_unique_id: `${file.file_unique_id}-small`, width: 90, height: 67 },
-        { file_id: file.file_id, file_unique_id: file.file_unique_id, width: 1280, height: 960, file_size: 85_000 },
-      ],
-    },
-  } as Omit<Update, 'update_id'>;
+  return privateMessage(from, {
+    ...(mediaGroupId && { media_group_id: mediaGroupId }),
+    photo: [
+      { file_id: `${file.file_id}-small`, file_unique_id: `${file.file_unique_id}-small`, width: 90, height: 67 },
+      { file_id: file.file_id, file_unique_id: file.file_unique_id, width: 1280, height: 960, file_size: 85_000 },
+    ],
+  });
 }

@@ -182,9 +182,12 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
   });
 
   /** The draft behind a button, if the sender owns it and it is still open; otherwise the button is answered. */
-  async function draftFor(ctx: BotContext, draftId: number): Promise<Draft | undefined> {
+  async function draftFor(ctx: BotContext, draftId: number | undefined): Promise<Draft | undefined> {
     const user = ctx.user;
-    if (!user) return undefined;
+    if (!user || draftId === undefined) {
+      await ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+      return undefined;
+    }
     const draft = await openDraft(ctx.db, draftId, user.id);
     if (draft) return draft;
     const existing = await findDraft(ctx.db, draftId);
@@ -196,8 +199,8 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
 
   feature.callbackQuery(ratioData.filter, async (ctx) => {
     const data = ratioData.unpack(ctx.callbackQuery.data);
-    const draft = data && (await draftFor(ctx, data.draft));
-    if (!data || !draft) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const draft = await draftFor(ctx, data?.draft);
+    if (!data || !draft) return;
     await updateDraft(ctx.db, draft.id, { aspectRatio: toRatio(data.ratio) });
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
@@ -205,8 +208,8 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
 
   feature.callbackQuery(backData.filter, async (ctx) => {
     const data = backData.unpack(ctx.callbackQuery.data);
-    const draft = data && (await draftFor(ctx, data.draft));
-    if (!data || !draft) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const draft = await draftFor(ctx, data?.draft);
+    if (!data || !draft) return;
     await ctx.answerCallbackQuery();
     if (data.to === 'ratio') {
       await ctx.editMessageText(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(ctx, draft.id) });
@@ -217,8 +220,8 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
 
   feature.callbackQuery(sourceData.filter, async (ctx) => {
     const data = sourceData.unpack(ctx.callbackQuery.data);
-    const draft = data && (await draftFor(ctx, data.draft));
-    if (!data || !draft) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const draft = await draftFor(ctx, data?.draft);
+    if (!data || !draft) return;
     const ratio = draft.aspectRatio ?? '1:1';
     if (data.source === 'random') {
       const styles = deps.prompts.randomCreative();
@@ -282,8 +285,8 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
 
   feature.callbackQuery(savedData.filter, async (ctx) => {
     const data = savedData.unpack(ctx.callbackQuery.data);
-    const draft = data && (await draftFor(ctx, data.draft));
-    if (!data || !draft) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const draft = await draftFor(ctx, data?.draft);
+    if (!data || !draft) return;
     const style = (await savedStylesOf(ctx.db, draft.userId)).find((s) => s.slot === data.slot);
     if (!style) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
     const styles = Array.from({ length: 4 }, () => ({ name: style.name, scene: style.scene }));
@@ -336,19 +339,20 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
   }
 
   /** The sender's finished photoshoot behind a results button; otherwise the button is answered. */
-  async function ownJob(ctx: BotContext, jobId: number): Promise<Photoshoot | undefined> {
-    const job = await findPhotoshoot(ctx.db, jobId);
+  async function parentJob(ctx: BotContext, data: { job: number } | undefined): Promise<Photoshoot | undefined> {
+    const job = data && (await findPhotoshoot(ctx.db, data.job));
     if (job && job.userId === ctx.user?.id) return job;
     await ctx.answerCallbackQuery({ text: job ? ctx.t('not-your-button') : ctx.t('button-expired') });
     return undefined;
   }
 
-  feature.callbackQuery(againData.filter, async (ctx) => {
-    const data = againData.unpack(ctx.callbackQuery.data);
-    const parent = data && (await ownJob(ctx, data.job));
-    if (!data || !parent) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
-    const styles = (await imagesOf(ctx.db, parent.id)).map((i) => ({ name: i.style, prompt: i.prompt }));
-    await enqueue(
+  /** A new job for the same photo and ratio as `parent`. */
+  const repeat = (
+    ctx: BotContext,
+    parent: Photoshoot,
+    job: { styleSource: 'same' | 'retry'; styles: { name: string; prompt: string | null }[]; free?: boolean },
+  ) =>
+    enqueue(
       ctx,
       (tx) =>
         queuePhotoshoot(tx, {
@@ -357,44 +361,36 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
           sourceFileId: parent.sourceFileId,
           sourceFileUniqueId: parent.sourceFileUniqueId,
           aspectRatio: parent.aspectRatio,
-          styleSource: 'same',
           parentId: parent.id,
-          styles,
+          ...job,
         }),
       undefined,
     );
+
+  feature.callbackQuery(againData.filter, async (ctx) => {
+    const parent = await parentJob(ctx, againData.unpack(ctx.callbackQuery.data));
+    if (!parent) return;
+    const styles = (await imagesOf(ctx.db, parent.id)).map((i) => ({ name: i.style, prompt: i.prompt }));
+    await repeat(ctx, parent, { styleSource: 'same', styles });
   });
 
   feature.callbackQuery(retryData.filter, async (ctx) => {
-    const data = retryData.unpack(ctx.callbackQuery.data);
-    const parent = data && (await ownJob(ctx, data.job));
-    if (!data || !parent) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const parent = await parentJob(ctx, retryData.unpack(ctx.callbackQuery.data));
+    if (!parent) return;
     const failed = (await imagesOf(ctx.db, parent.id)).filter((i) => i.status === 'failed');
     if (failed.length === 0 || (await hasRetry(ctx.db, parent.id))) {
       return ctx.answerCallbackQuery({ text: ctx.t('already-retried') });
     }
-    await enqueue(
-      ctx,
-      (tx) =>
-        queuePhotoshoot(tx, {
-          userId: parent.userId,
-          chatId: parent.chatId,
-          sourceFileId: parent.sourceFileId,
-          sourceFileUniqueId: parent.sourceFileUniqueId,
-          aspectRatio: parent.aspectRatio,
-          styleSource: 'retry',
-          parentId: parent.id,
-          free: true,
-          styles: failed.map((i) => ({ name: i.style, prompt: i.prompt })),
-        }),
-      undefined,
-    );
+    await repeat(ctx, parent, {
+      styleSource: 'retry',
+      free: true,
+      styles: failed.map((i) => ({ name: i.style, prompt: i.prompt })),
+    });
   });
 
   feature.callbackQuery(otherData.filter, async (ctx) => {
-    const data = otherData.unpack(ctx.callbackQuery.data);
-    const parent = data && (await ownJob(ctx, data.job));
-    if (!data || !parent) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const parent = await parentJob(ctx, otherData.unpack(ctx.callbackQuery.data));
+    if (!parent) return;
     const draft = await createDraft(ctx.db, {
       userId: parent.userId,
       chatId: parent.chatId,
@@ -407,8 +403,8 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
 
   feature.callbackQuery(saveData.filter, async (ctx) => {
     const data = saveData.unpack(ctx.callbackQuery.data);
-    const parent = data && (await ownJob(ctx, data.job));
-    if (!data || !parent) return data ? undefined : ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const parent = await parentJob(ctx, data);
+    if (!data || !parent) return;
     const image = (await imagesOf(ctx.db, parent.id)).find((i) => i.position === data.position);
     if (!image) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
     const saved = await deps.locks.withLock(`user:${parent.userId}`, () =>
