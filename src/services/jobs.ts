@@ -175,18 +175,19 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
     const locale = resolveLocale(owner?.locale ?? owner?.languageCode, config.DEFAULT_LOCALE);
     const progress = createProgress(job);
     let cancelRequested = job.cancelRequested;
+    // No longer 'running' under us (taken over after a stall): stop and leave it to its new owner.
+    let lostOwnership = false;
     const beat = setInterval(() => {
       heartbeat(db, job.id)
         .then((state) => {
-          if (!state.alive || state.cancelRequested) {
-            cancelRequested = true;
-            controller.abort(new JobCanceledError('cancelled'));
-          }
+          if (!state.alive) lostOwnership = true;
+          if (state.cancelRequested) cancelRequested = true;
+          if (!state.alive || state.cancelRequested) controller.abort(new JobCanceledError('cancelled'));
         })
         .catch((err: unknown) => log.warn({ err }, 'heartbeat failed'));
     }, config.JOB_HEARTBEAT_S * 1000);
     const checkpoint = () => {
-      if (cancelRequested || controller.signal.aborted) throw new JobCanceledError('cancelled');
+      if (cancelRequested || lostOwnership || controller.signal.aborted) throw new JobCanceledError('cancelled');
     };
 
     try {
@@ -248,6 +249,10 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
       await progress.show(text, markup);
       log.info({ delivered, failed: failures.length, settlement, ms: Date.now() - started }, 'photoshoot finished');
     } catch (err) {
+      if (lostOwnership) {
+        log.warn('photoshoot was taken over by another worker; stopping here');
+        return;
+      }
       const canceled = err instanceof JobCanceledError || (controller.signal.aborted && cancelRequested);
       const settlement: Settlement = await finishPhotoshoot(
         db,

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createI18n } from '../../src/bot/i18n.js';
 import { parseConfig } from '../../src/config.js';
 import { queryRows } from '../../src/db/client.js';
-import { findPhotoshoot, imagesOf, queuePhotoshoot } from '../../src/db/photoshoots.js';
+import { cancelActivePhotoshoots, findPhotoshoot, imagesOf, queuePhotoshoot } from '../../src/db/photoshoots.js';
 import { photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
 import { createAiServices } from '../../src/services/ai.js';
@@ -205,6 +205,28 @@ describe('photoshoot worker', () => {
     await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain(message);
     expect(await account(telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
     expect(openai().requests).toHaveLength(0);
+  });
+
+  it('stops a running photoshoot on /cancel at its next step, with nothing delivered charged', async () => {
+    const { job, telegramId } = await queueJob();
+    openai().latencyMs.edits = 1500;
+    try {
+      await startWorker().start();
+      await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('Generating');
+      const user = await findUserByTelegramId(database.handle.db, telegramId);
+      expect(await cancelActivePhotoshoots(database.handle.db, user?.id ?? -1)).toEqual({
+        canceled: [],
+        stopping: [job.id],
+      });
+      expect((await settled(job.id))?.status).toBe('canceled');
+    } finally {
+      openai().latencyMs.edits = 0;
+    }
+    await expect
+      .poll(() => lastText(telegramId), { timeout: 5000 })
+      .toContain('Photoshoot cancelled. Nothing was charged.');
+    expect(sentTo(telegramId, 'sendMediaGroup')).toHaveLength(0);
+    expect(await account(telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
   });
 
   it('moves the queue position shown to a seller who is waiting', async () => {
