@@ -9,7 +9,7 @@ import { createDb, type DbHandle } from './db/client.js';
 import { pendingMigrations, runMigrations } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { describeError } from './process-env.js';
-import { type AiServices, createAiServices } from './services/ai.js';
+import { createAiServices } from './services/ai.js';
 import { createMemoryCache } from './services/cache.js';
 import { createPhotoshootWorker } from './services/jobs.js';
 import { createLockManager } from './services/lock-manager.js';
@@ -21,8 +21,6 @@ export class StartupError extends Error {
 }
 
 export interface App {
-  /** The AI services and image converter that photoshoots use. */
-  readonly ai: AiServices;
   /** Connects to Telegram and starts polling. */
   start(onFatal: (err: unknown) => void): Promise<void>;
   /** Graceful stop: no new updates, in-flight ones finish, the database closes. */
@@ -79,7 +77,6 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
   let poller: Poller | undefined;
 
   return {
-    ai,
     async start(onFatal) {
       poller = await startPolling({ bot, i18n, tracker, logger, config, onFatal });
       await jobs.start();

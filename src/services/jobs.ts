@@ -19,7 +19,7 @@ import {
 import { photoshoots, users } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import type { AiServices } from './ai.js';
-import { AiUnavailableError, ContentRejectedError } from './ai-errors.js';
+import { AiUnavailableError } from './ai-errors.js';
 import type { AspectRatio } from './aspect-ratio.js';
 import { ImageRejectedError } from './image-converter.js';
 import { type PhotoSource, PhotoTooBigError } from './photo-source.js';
@@ -271,11 +271,8 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
   function failureText(err: unknown, locale: string, canceled: boolean, settlement: Settlement): string {
     if (canceled) return t(locale, 'progress-canceled', { charged: settlement === 'committed' ? 'yes' : 'no' });
     if (err instanceof AiUnavailableError) return t(locale, 'progress-busy', { seconds: err.retryInSeconds });
-    if (err instanceof PhotoTooBigError) return t(locale, 'progress-rejected', { reason: t(locale, 'photo-too-big') });
-    if (err instanceof ImageRejectedError) {
-      return t(locale, 'progress-rejected', { reason: t(locale, `photo-${err.reason.replaceAll('_', '-')}`) });
-    }
-    if (err instanceof ContentRejectedError) return t(locale, 'progress-failed');
+    const problem = photoProblemKey(err);
+    if (problem) return t(locale, 'progress-rejected', { reason: t(locale, problem) });
     return t(locale, 'progress-failed');
   }
 
@@ -387,6 +384,13 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
 }
 
 export type PhotoshootWorker = ReturnType<typeof createPhotoshootWorker>;
+
+/** The locale key that tells a seller what is wrong with their photo, if that is what failed. */
+export function photoProblemKey(err: unknown): string | undefined {
+  if (err instanceof PhotoTooBigError) return 'photo-too-big';
+  if (err instanceof ImageRejectedError) return `photo-${err.reason.replaceAll('_', '-')}`;
+  return undefined;
+}
 
 /** Rough minutes one photoshoot takes, for the queue estimate. */
 const MINUTES_PER_PHOTOSHOOT = 1;

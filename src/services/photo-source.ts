@@ -20,6 +20,8 @@ export function createPhotoSource(deps: {
 }) {
   const { api, converter, maxBytes } = deps;
   return {
+    /** Largest photo accepted, in bytes; intake refuses bigger files before queueing anything. */
+    maxBytes,
     async load(fileId: string, signal?: AbortSignal): Promise<NormalisedPhoto> {
       const file = await api.getFile(fileId, signal as Parameters<Api['getFile']>[1]);
       if (!file.file_path) throw new Error('Telegram returned no file path');

@@ -15,8 +15,9 @@ import {
   recoverStalePhotoshoots,
 } from '../../src/db/photoshoots.js';
 import { photoshoots } from '../../src/db/schema.js';
-import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
+import { registerUser } from '../../src/db/users.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { balanceAndLedger } from '../support/ledger.js';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -46,14 +47,7 @@ const job = (userId: number, extra: Partial<NewPhotoshoot> = {}): NewPhotoshoot 
   ...extra,
 });
 
-async function balanceAndLedger(telegramId: number) {
-  const user = await findUserByTelegramId(database.handle.db, telegramId);
-  const [row] = await queryRows<{ total: string | number }>(
-    database.handle.db,
-    sql`select coalesce(sum(delta), 0) as total from balance_ledger where user_id = ${user?.id ?? -1}`,
-  );
-  return { balance: user?.balance, ledgerSum: Number(row?.total) };
-}
+const ledgerOf = (telegramId: number) => balanceAndLedger(database.handle.db, telegramId);
 
 describe('queuePhotoshoot', () => {
   it('reserves one photoshoot and queues the job with its 4 images in one step', async () => {
@@ -66,7 +60,7 @@ describe('queuePhotoshoot', () => {
       [2, 'Loft', 'pending'],
       [3, 'Pop', 'pending'],
     ]);
-    expect(await balanceAndLedger(9001)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(await ledgerOf(9001)).toEqual({ balance: 1, ledgerSum: 1 });
   });
 
   it('gives exactly one job and one charge when Generate arrives 5 times at once', async () => {
@@ -78,7 +72,7 @@ describe('queuePhotoshoot', () => {
     for (const r of results.filter((r) => r.status === 'rejected')) {
       expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ActivePhotoshootError);
     }
-    expect(await balanceAndLedger(9002)).toEqual({ balance: 4, ledgerSum: 4 });
+    expect(await ledgerOf(9002)).toEqual({ balance: 4, ledgerSum: 4 });
   });
 
   it('queues nothing without a balance, and allows several jobs in one batch', async () => {
@@ -89,7 +83,7 @@ describe('queuePhotoshoot', () => {
     const seller = await newUser(9004, 3);
     await queuePhotoshoot(database.handle.db, job(seller.id, { batchId: 'b1', sourceFileId: 'a' }));
     await queuePhotoshoot(database.handle.db, job(seller.id, { batchId: 'b1', sourceFileId: 'b' }));
-    expect(await balanceAndLedger(9004)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(await ledgerOf(9004)).toEqual({ balance: 1, ledgerSum: 1 });
   });
 
   it('rolls back inside a caller transaction without spoiling it', async () => {
@@ -137,7 +131,7 @@ describe('the job lifecycle', () => {
     });
     expect(await finishPhotoshoot(database.handle.db, delivered.id, 'done')).toBe('committed');
     expect(await finishPhotoshoot(database.handle.db, delivered.id, 'done')).toBe('unchanged');
-    expect(await balanceAndLedger(9201)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(await ledgerOf(9201)).toEqual({ balance: 1, ledgerSum: 1 });
 
     const failed = await queuePhotoshoot(database.handle.db, job(user.id));
     const settlements = await Promise.all([
@@ -145,7 +139,7 @@ describe('the job lifecycle', () => {
       finishPhotoshoot(database.handle.db, failed.id, 'failed', 'all styles failed'),
     ]);
     expect(settlements.sort()).toEqual(['released', 'unchanged']);
-    expect(await balanceAndLedger(9201)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(await ledgerOf(9201)).toEqual({ balance: 1, ledgerSum: 1 });
   });
 
   it('re-queues stale running jobs after a crash and fails (and settles) those out of attempts', async () => {
@@ -165,11 +159,11 @@ describe('the job lifecycle', () => {
     const result = await recoverStalePhotoshoots(db, { staleAfterS: 60, maxAttempts: 3 });
     expect(result.requeued).toContain(resumable.id);
     expect(result.failed).toContain(exhausted.id);
-    expect(await balanceAndLedger(9301)).toEqual({ balance: 1, ledgerSum: 1 });
-    expect(await balanceAndLedger(9302)).toEqual({ balance: 2, ledgerSum: 2 });
+    expect(await ledgerOf(9301)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(await ledgerOf(9302)).toEqual({ balance: 2, ledgerSum: 2 });
     const again = await recoverStalePhotoshoots(db, { staleAfterS: 60, maxAttempts: 3 });
     expect(again.failed).not.toContain(exhausted.id);
-    expect(await balanceAndLedger(9302)).toEqual({ balance: 2, ledgerSum: 2 });
+    expect(await ledgerOf(9302)).toEqual({ balance: 2, ledgerSum: 2 });
   });
 
   it('cancels a queued job with the credit released, and flags a running one', async () => {
@@ -177,12 +171,12 @@ describe('the job lifecycle', () => {
     const user = await newUser(9401, 2);
     const queued = await queuePhotoshoot(db, job(user.id));
     expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [queued.id], stopping: [] });
-    expect(await balanceAndLedger(9401)).toEqual({ balance: 2, ledgerSum: 2 });
+    expect(await ledgerOf(9401)).toEqual({ balance: 2, ledgerSum: 2 });
     expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], stopping: [] });
 
     const running = await queuePhotoshoot(db, job(user.id));
     await db.update(photoshoots).set({ status: 'running' }).where(eq(photoshoots.id, running.id));
     expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], stopping: [running.id] });
-    expect(await balanceAndLedger(9401)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(await ledgerOf(9401)).toEqual({ balance: 1, ledgerSum: 1 });
   });
 });

@@ -4,7 +4,6 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createI18n } from '../../src/bot/i18n.js';
 import { parseConfig } from '../../src/config.js';
-import { queryRows } from '../../src/db/client.js';
 import { cancelActivePhotoshoots, findPhotoshoot, imagesOf, queuePhotoshoot } from '../../src/db/photoshoots.js';
 import { photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
@@ -16,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { FakeBotApi } from '../support/fake-bot-api.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture, pngClaimingSize } from '../support/fixtures.js';
+import { balanceAndLedger } from '../support/ledger.js';
 import { silentLogger } from '../support/logger.js';
 
 const TOKEN = '123456789:TEST-token-for-the-worker-tests_abc';
@@ -95,14 +95,7 @@ async function settled(id: number, timeoutMs = 15_000) {
   return findPhotoshoot(database.handle.db, id);
 }
 
-async function account(telegramId: number) {
-  const user = await findUserByTelegramId(database.handle.db, telegramId);
-  const [row] = await queryRows<{ total: string | number }>(
-    database.handle.db,
-    sql`select coalesce(sum(delta), 0) as total from balance_ledger where user_id = ${user?.id ?? -1}`,
-  );
-  return { balance: user?.balance, ledgerSum: Number(row?.total) };
-}
+const account = (telegramId: number) => balanceAndLedger(database.handle.db, telegramId);
 
 const sentTo = (chatId: number, method: string) =>
   telegram.calls.filter((c) => c.method === method && Number(c.payload.chat_id) === chatId);

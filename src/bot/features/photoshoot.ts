@@ -30,8 +30,7 @@ import { photoshoots } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
 import { AiUnavailableError } from '../../services/ai-errors.js';
 import { ASPECT_RATIOS, type AspectRatio } from '../../services/aspect-ratio.js';
-import { ImageRejectedError } from '../../services/image-converter.js';
-import { queueEstimateMinutes, type ResultMarkup, type Translator } from '../../services/jobs.js';
+import { photoProblemKey, queueEstimateMinutes, type ResultMarkup, type Translator } from '../../services/jobs.js';
 import type { LockManager } from '../../services/lock-manager.js';
 import type { PhotoSource } from '../../services/photo-source.js';
 import type { PromptService, StyleChoice } from '../../services/prompts.js';
@@ -55,7 +54,6 @@ export interface PhotoshootFeatureDeps {
 }
 
 const ACCEPTED_DOCUMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
-const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
 const id = z.coerce.number().int().positive();
 const ratioCode = z.enum(ASPECT_RATIOS.map((r) => r.replace(':', 'x')) as [string, ...string[]]);
@@ -103,7 +101,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
   const composer = new Composer<BotContext>();
   const feature = composer.chatType('private');
 
-  const ratioKeyboard = (_ctx: BotContext, draftId: number) =>
+  const ratioKeyboard = (draftId: number) =>
     InlineKeyboard.from([
       ASPECT_RATIOS.map((r) => InlineKeyboard.text(r, ratioData.pack({ draft: draftId, ratio: r.replace(':', 'x') }))),
     ]);
@@ -142,7 +140,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       return;
     }
     const draft = await createDraft(ctx.db, { userId: user.id, chatId: ctx.chat.id, photos });
-    await ctx.reply(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(ctx, draft.id) });
+    await ctx.reply(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(draft.id) });
   }
 
   /** A photo of an album joins the album's draft (batch); the first one shows the keyboard. */
@@ -157,7 +155,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       return;
     }
     await ctx.reply(`${ctx.t('batch-offer')}\n\n${ctx.t('choose-ratio')}`, {
-      reply_markup: ratioKeyboard(ctx, joined.draft.id),
+      reply_markup: ratioKeyboard(joined.draft.id),
     });
   }
 
@@ -167,7 +165,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       undefined,
     );
     if (!largest) return;
-    if ((largest.file_size ?? 0) > MAX_FILE_BYTES) return ctx.reply(ctx.t('photo-too-big'));
+    if ((largest.file_size ?? 0) > deps.photos.maxBytes) return ctx.reply(ctx.t('photo-too-big'));
     await intake(ctx, { fileId: largest.file_id, fileUniqueId: largest.file_unique_id });
   });
 
@@ -176,7 +174,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     const type = doc.mime_type ?? '';
     if (!type.startsWith('image/')) return ctx.reply(ctx.t('photo-not-an-image'));
     if (!ACCEPTED_DOCUMENT_TYPES.includes(type)) return ctx.reply(ctx.t('photo-unsupported-format'));
-    if ((doc.file_size ?? 0) > MAX_FILE_BYTES) return ctx.reply(ctx.t('photo-too-big'));
+    if ((doc.file_size ?? 0) > deps.photos.maxBytes) return ctx.reply(ctx.t('photo-too-big'));
     // The bytes are checked by the job (or the preview) before any model sees them.
     await intake(ctx, { fileId: doc.file_id, fileUniqueId: doc.file_unique_id });
   });
@@ -212,7 +210,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     if (!data || !draft) return;
     await ctx.answerCallbackQuery();
     if (data.to === 'ratio') {
-      await ctx.editMessageText(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(ctx, draft.id) });
+      await ctx.editMessageText(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(draft.id) });
     } else {
       await ctx.editMessageText(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
     }
@@ -263,12 +261,11 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
           );
         })
         .catch(async (err: unknown) => {
+          const problem = photoProblemKey(err);
           const text =
             err instanceof AiUnavailableError
               ? t('progress-busy', { seconds: err.retryInSeconds })
-              : err instanceof ImageRejectedError
-                ? t(`photo-${err.reason.replaceAll('_', '-')}`)
-                : t('preview-failed');
+              : t(problem ?? 'preview-failed');
           deps.logger.warn({ err, draft_id: draft.id }, 'style preview failed');
           await ctx.api
             .editMessageText(message.chat.id, message.message_id, text, { reply_markup: sourceKeyboard(ctx, draft.id) })
