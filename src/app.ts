@@ -5,8 +5,9 @@ import { createBot } from './bot/index.js';
 import { createUpdateTracker } from './bot/middlewares/update-tracker.js';
 import { type Poller, startPolling } from './bot/polling.js';
 import type { Config } from './config.js';
-import { createDb, type DbHandle } from './db/client.js';
+import { createDb, type Database, type DbHandle } from './db/client.js';
 import { pendingMigrations, runMigrations } from './db/migrate.js';
+import { expireStaleOrders } from './db/orders.js';
 import type { Logger } from './logger.js';
 import { describeError } from './process-env.js';
 import { createAiServices } from './services/ai.js';
@@ -75,20 +76,49 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
     resultMarkup: createResultMarkup(i18n),
   });
   let poller: Poller | undefined;
+  const orderSweep = createOrderSweep(db.db, logger);
 
   return {
     async start(onFatal) {
       poller = await startPolling({ bot, i18n, tracker, logger, config, onFatal });
       await jobs.start();
+      orderSweep.start();
     },
     async stop(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
+      orderSweep.stop();
       const updatesDone = poller ? await poller.stop(Math.max(0, timeoutMs / 2 - 500)) : true;
       const jobsDone = await jobs.stop(Math.max(0, deadline - Date.now() - 1000));
       const clean = updatesDone && jobsDone;
       locks.stop();
       await Promise.race([db.close(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
       return clean;
+    },
+  };
+}
+
+/** How often unpaid invoices past their expiry are canceled. */
+const ORDER_SWEEP_MS = 60_000;
+
+/** Cancels expired pending orders once a minute, so they never count as active. */
+function createOrderSweep(db: Database, logger: Logger) {
+  let timer: NodeJS.Timeout | undefined;
+  const sweep = async () => {
+    try {
+      const expired = await expireStaleOrders(db);
+      if (expired > 0) logger.info({ expired }, 'expired unpaid orders canceled');
+    } catch (err) {
+      logger.warn({ reason: describeError(err) }, 'expiring unpaid orders failed; will retry');
+    }
+  };
+  return {
+    start() {
+      void sweep();
+      timer = setInterval(() => void sweep(), ORDER_SWEEP_MS);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
     },
   };
 }

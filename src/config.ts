@@ -29,6 +29,46 @@ const idList = z
   })
   .default([]);
 
+/** A package of photoshoots sold for Telegram Stars. */
+export interface StarsPackage {
+  photoshoots: number;
+  /** Price in whole Stars (XTR has no fractional units). */
+  stars: number;
+}
+
+/** Telegram's range for one Stars price. */
+const MAX_STARS_PRICE = 10_000;
+
+/** "3:150,10:450": photoshoots:stars pairs, each size once, sorted by size. */
+const packageList = z.string().transform((value, ctx) => {
+  const packages: StarsPackage[] = [];
+  for (const part of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^(\d{1,5}):(\d{1,6})$/.exec(part);
+    const photoshoots = Number(match?.[1]);
+    const stars = Number(match?.[2]);
+    if (!match || photoshoots < 1 || stars < 1 || stars > MAX_STARS_PRICE) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${part}" is not photoshoots:stars (whole numbers, 1 to ${MAX_STARS_PRICE} Stars)`,
+      });
+      return z.NEVER;
+    }
+    if (packages.some((p) => p.photoshoots === photoshoots)) {
+      ctx.addIssue({ code: 'custom', message: `offers ${photoshoots} photoshoots twice` });
+      return z.NEVER;
+    }
+    packages.push({ photoshoots, stars });
+  }
+  if (packages.length === 0 || packages.length > 8) {
+    ctx.addIssue({ code: 'custom', message: 'must list 1 to 8 packages, e.g. 3:150,10:450' });
+    return z.NEVER;
+  }
+  return packages.sort((a, b) => a.photoshoots - b.photoshoots);
+});
+
 /** Environment variables the bot reads. Every key is documented in .env.example. */
 const fields = {
   /** Token from @BotFather. */
@@ -119,6 +159,15 @@ const fields = {
   JOB_POLL_MS: int(50, 60_000).default(1000),
   /** How often sellers waiting in the queue see their position move. */
   JOB_QUEUE_REFRESH_S: int(1, 3600).default(10),
+  /** Packages sold for Telegram Stars: photoshoots:stars, comma separated. */
+  PACKAGES: packageList.default([
+    { photoshoots: 3, stars: 150 },
+    { photoshoots: 10, stars: 450 },
+    { photoshoots: 30, stars: 1200 },
+    { photoshoots: 100, stars: 3500 },
+  ]),
+  /** An unpaid invoice is refused at checkout after this many minutes and its order canceled. */
+  ORDER_EXPIRY_MIN: int(1, 30 * 24 * 60).default(60),
   /** Largest photo accepted, in bytes (Telegram bots can download at most 20 MB). */
   MAX_PHOTO_BYTES: int(1, 20 * 1024 * 1024).default(20 * 1024 * 1024),
 };

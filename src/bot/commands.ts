@@ -4,7 +4,18 @@ import type { BotContext } from './context.js';
 import { LOCALES } from './i18n.js';
 
 /** Commands in Telegram's menu, described from the locale files. */
-export const MENU_COMMANDS = ['start', 'balance', 'history', 'styles', 'cancel', 'help', 'language'] as const;
+export const MENU_COMMANDS = [
+  'start',
+  'balance',
+  'buy',
+  'history',
+  'styles',
+  'cancel',
+  'help',
+  'language',
+  'paysupport',
+  'terms',
+] as const;
 
 /** Sets the command menu for every locale; the default locale also serves every other language. */
 export async function setMenuCommands(api: Api, i18n: I18n<BotContext>, defaultLocale: string): Promise<void> {

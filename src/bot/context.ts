@@ -2,6 +2,7 @@ import type { I18nFlavor } from '@grammyjs/i18n';
 import type { Context } from 'grammy';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import type { PendingInput } from '../db/pending-inputs.js';
 import type { User } from '../db/users.js';
 import type { Logger } from '../logger.js';
 
@@ -16,10 +17,15 @@ export interface AppFlavor {
   user: User | undefined;
   /** True when this update created the user (and granted the signup bonus). */
   isNewUser: boolean;
+  /** The question a private text message answers (a style name, a support request), if any. */
+  pendingInput: PendingInput | undefined;
   /** Runs `task` once this update's transaction has committed (skipped if it rolls back). */
   afterCommit(task: () => unknown): void;
 }
 
-export type BotConfig = Pick<Config, 'ADMIN_IDS' | 'FREE_PHOTOSHOOTS' | 'DEFAULT_LOCALE'>;
+export type BotConfig = Pick<
+  Config,
+  'ADMIN_IDS' | 'FREE_PHOTOSHOOTS' | 'DEFAULT_LOCALE' | 'PACKAGES' | 'ORDER_EXPIRY_MIN'
+>;
 
 export type BotContext = Context & AppFlavor & I18nFlavor;

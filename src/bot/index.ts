@@ -7,13 +7,16 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { BotContext } from './context.js';
+import { adminFeature } from './features/admin.js';
 import { historyFeature } from './features/history.js';
 import { languageFeature } from './features/language.js';
+import { createPaymentsFeature, createPreCheckoutFeature } from './features/payments.js';
 import { createPhotoshootFeature, type PhotoshootFeatureDeps } from './features/photoshoot.js';
 import { startFeature } from './features/start.js';
 import { stylesFeature } from './features/styles.js';
 import { unhandledFeature } from './features/unhandled.js';
 import { handleError } from './handlers/error.js';
+import { loadPendingInput } from './middlewares/pending-input.js';
 import { createTransactionMiddleware } from './middlewares/transaction.js';
 import { createUpdateContext } from './middlewares/update-context.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
@@ -28,6 +31,8 @@ export type CreateBotConfig = Pick<
   | 'ADMIN_IDS'
   | 'FREE_PHOTOSHOOTS'
   | 'DEFAULT_LOCALE'
+  | 'PACKAGES'
+  | 'ORDER_EXPIRY_MIN'
 >;
 
 export interface CreateBotDeps {
@@ -50,7 +55,8 @@ export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query
 
 /**
  * createBot wires the bot and is the only place that orders middleware:
- * tracker -> context -> per-chat ordering -> i18n -> error boundary ( user -> transaction -> features -> catch-all ).
+ * tracker -> context -> per-chat ordering -> i18n -> error boundary ( pre-checkout -> user -> transaction ->
+ * pending input -> features -> catch-all ).
  */
 export function createBot(deps: CreateBotDeps) {
   const { config, logger, db, i18n, tracker } = deps;
@@ -74,10 +80,15 @@ export function createBot(deps: CreateBotDeps) {
   bot.use(i18n);
 
   const guarded = bot.errorBoundary(handleError);
+  // Pre-checkouts are answered first, from the pool: no registration, no transaction, no lock.
+  guarded.use(createPreCheckoutFeature(db));
   guarded.use(createUserMiddleware(db));
   guarded.use(transactions.middleware);
+  guarded.use(loadPendingInput);
   guarded.use(startFeature);
   guarded.use(languageFeature);
+  guarded.use(createPaymentsFeature({ pool: db }));
+  guarded.use(adminFeature);
   if (deps.photoshoot) guarded.use(createPhotoshootFeature(deps.photoshoot(bot.api)));
   guarded.use(historyFeature);
   guarded.use(stylesFeature);

@@ -45,6 +45,19 @@ export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
+const UNIQUE_VIOLATION = '23505';
+
+/** True when `err` (or an error it wraps) is PostgreSQL refusing a duplicate under `constraint`. */
+export function isUniqueViolation(err: unknown, constraint: string): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const pg = e as { code?: string; constraint_name?: string; constraint?: string; message: string };
+    if (pg.code === UNIQUE_VIOLATION) {
+      return (pg.constraint_name ?? pg.constraint ?? pg.message).includes(constraint);
+    }
+  }
+  return false;
+}
+
 /** host:port/database of a connection string, never its credentials. */
 export function describeUrl(url: string): string {
   try {

@@ -50,6 +50,9 @@ export function savedStylesOf(db: Database, userId: number): Promise<SavedStyle[
   return db.select().from(savedStyles).where(eq(savedStyles.userId, userId)).orderBy(savedStyles.slot);
 }
 
+/** Saved styles a user may keep (the schema's slot range 1-4 enforces it too). */
+export const MAX_SAVED_STYLES = 4;
+
 /**
  * Saves a style in the user's first free slot. The slots (1-4, unique per user) are the limit,
  * so concurrent saves cannot exceed it. Returns false when all 4 are taken.
@@ -64,7 +67,7 @@ export async function saveStyle(
       db,
       sql`insert into saved_styles (user_id, slot, name, scene)
           select ${userId}::int, slot, ${style.name.slice(0, 60)}::text, ${style.scene}::text
-            from generate_series(1, 4) as slot
+            from generate_series(1, ${MAX_SAVED_STYLES}::int) as slot
            where slot not in (select slot from saved_styles where user_id = ${userId}::int)
            order by slot limit 1
           on conflict do nothing
@@ -75,7 +78,7 @@ export async function saveStyle(
       .select({ n: sql<number>`count(*)::int` })
       .from(savedStyles)
       .where(eq(savedStyles.userId, userId));
-    if ((count?.n ?? 0) >= 4) return false;
+    if ((count?.n ?? 0) >= MAX_SAVED_STYLES) return false;
   }
   return false;
 }

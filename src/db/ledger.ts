@@ -63,3 +63,47 @@ export function recentLedgerEntries(db: Database, userId: number, limit = 10) {
     .orderBy(desc(balanceLedger.createdAt), desc(balanceLedger.id))
     .limit(limit);
 }
+
+/**
+ * Takes up to `max` photoshoots back (a refund): as many as the balance holds, never below
+ * zero. The user's row is locked first so the amount taken is exact under concurrency.
+ * Returns what was taken and the balance after.
+ */
+export async function debitUpTo(
+  db: Database,
+  change: { userId: number; max: number; reason: LedgerReason; reference: string },
+): Promise<{ debited: number; balance: number }> {
+  return db.transaction(async (tx) => {
+    const [row] = await queryRows<{ balance: number }>(
+      tx,
+      sql`select balance from users where id = ${change.userId}::int for update`,
+    );
+    const balance = Number(row?.balance ?? 0);
+    const debited = Math.min(balance, Math.max(0, change.max));
+    if (debited === 0) return { debited, balance };
+    const after = await changeBalance(tx, { ...change, delta: -debited });
+    return { debited, balance: after };
+  });
+}
+
+export interface BalanceBreakdown {
+  balance: number;
+  /** Bought photoshoots still on the balance (free ones are spent first). */
+  paid: number;
+  /** Signup bonus and grants still on the balance. */
+  free: number;
+}
+
+/** The balance split into bought and free photoshoots, in one statement. */
+export async function balanceBreakdown(db: Database, userId: number): Promise<BalanceBreakdown> {
+  const [row] = await queryRows<{ balance: number; net_paid: number }>(
+    db,
+    sql`select u.balance,
+               coalesce((select sum(l.delta) from balance_ledger l
+                          where l.user_id = u.id and l.reason in ('purchase', 'refund')), 0)::int as net_paid
+          from users u where u.id = ${userId}::int`,
+  );
+  const balance = Number(row?.balance ?? 0);
+  const paid = Math.min(balance, Math.max(0, Number(row?.net_paid ?? 0)));
+  return { balance, paid, free: balance - paid };
+}

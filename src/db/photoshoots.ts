@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { type Database, queryRows } from './client.js';
+import { type Database, isUniqueViolation, queryRows } from './client.js';
 import { changeBalance } from './ledger.js';
 import { photoshoots, processedImages } from './schema.js';
 
@@ -28,18 +28,6 @@ export interface NewPhotoshoot {
   parentId?: number | null;
   /** A free repeat (retry of failed styles): no credit is reserved. */
   free?: boolean;
-}
-
-const UNIQUE_VIOLATION = '23505';
-
-function isUniqueViolation(err: unknown, constraint: string): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const pg = e as { code?: string; constraint_name?: string; constraint?: string; message: string };
-    if (pg.code === UNIQUE_VIOLATION) {
-      return (pg.constraint_name ?? pg.constraint ?? pg.message).includes(constraint);
-    }
-  }
-  return false;
 }
 
 /**

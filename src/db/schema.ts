@@ -95,6 +95,13 @@ export const orders = pgTable(
     createdAt: createdAt(),
     paidAt: timestamp('paid_at', { withTimezone: true }),
     refundedAt: timestamp('refunded_at', { withTimezone: true }),
+    /** A pending order past this moment is refused at checkout and swept to canceled. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** Why a payment needs an admin's eye: paid after expiry, unknown invoice, paid twice. */
+    flag: text('flag'),
+    /** Photoshoots taken back from the balance at refund, and those already spent (not taken back). */
+    refundDebited: integer('refund_debited'),
+    refundShortfall: integer('refund_shortfall'),
   },
   (t) => [
     check('orders_amount_positive', sql`${t.amount} > 0`),
@@ -237,3 +244,16 @@ export const processedImages = pgTable(
     index('idx_processed_images_user_style').on(t.userId, t.style),
   ],
 );
+
+/**
+ * A question the bot asked and the user answers with their next text message (a name for a
+ * saved style, a message for payment support). One per user; a new question replaces it.
+ */
+export const pendingInputs = pgTable('pending_inputs', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id),
+  kind: text('kind').notNull(),
+  data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+});

@@ -93,3 +93,8 @@ export async function findUserByTelegramId(db: Database, telegramId: number): Pr
   const [user] = await db.select().from(users).where(eq(users.telegramId, telegramId)).limit(1);
   return user;
 }
+
+export async function findUserById(db: Database, id: number): Promise<User | undefined> {
+  const [user] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return user;
+}

@@ -30,11 +30,14 @@ help =
     Команды:
     /start — начать заново
     /balance — сколько фотосессий осталось
+    /buy — купить фотосессии
     /cancel — отменить текущую фотосессию
     /history — прошлые фотосессии
     /styles — сохранённые стили
     /language — сменить язык
     /help — эта справка
+    /paysupport — помощь с оплатой
+    /terms — условия продажи
 
 language-choose = Выберите язык:
 language-changed = Язык переключён на русский.
@@ -95,7 +98,6 @@ cancel-done = ✖️ Отменено. { $released ->
    *[other] На баланс возвращено: { photoshoots }.
 }
 cancel-stopping = ✖️ Останавливаю фотосессию. Недоставленные изображения не будут списаны.
-balance = 💳 У вас осталось: { photoshoots }.
 command-cancel = Отменить текущую фотосессию
 command-balance = Ваш баланс
 
@@ -122,3 +124,76 @@ photoshoots-count = { $photos ->
     [few] { $photos } фотосессии
    *[many] { $photos } фотосессий
 }
+
+# Packages and payments (Telegram Stars)
+command-buy = Купить фотосессии
+command-paysupport = Помощь с оплатой
+command-terms = Условия продажи
+button-buy = 🛒 Купить фотосессии
+buy-title = 🛒 Выберите пакет. Одна фотосессия — четыре изображения вашего товара в выбранных стилях: превью и PNG-файлы в полном качестве. Оплата в Telegram Stars.
+buy-package = { photoshoots } · { $stars } ⭐
+package-changed = Цены изменились; вот актуальные пакеты.
+invoice-title = { photoshoots }
+invoice-description = { photoshoots } для ваших товаров: каждая — четыре рекламных изображения в выбранных стилях, превью и PNG-файлы. Зачисляются на баланс сразу после оплаты.
+payment-received = ✅ Оплата получена: добавлено { photoshoots }. Ваш баланс: { $balance }.
+payment-delayed = ✅ Мы получили вашу оплату. Зачисление на баланс занимает больше времени, чем обычно; команда уже знает и скоро всё зачислит.
+checkout-unknown-order = Этот счёт больше недействителен. Получите новый через /buy.
+checkout-not-yours = Этот счёт выставлен другому пользователю. Получите свой через /buy.
+checkout-already-paid = Этот счёт уже оплачен. Смотрите /balance.
+checkout-expired = Срок действия счёта истёк. Получите новый через /buy.
+checkout-wrong-currency = Этот счёт можно оплатить только в Telegram Stars.
+checkout-wrong-amount = Сумма не совпадает со счётом. Получите новый через /buy.
+balance-summary = 💳 У вас осталось: { photoshoots } (куплено: { $paid }, бесплатных: { $free }).
+balance-history = Последние изменения:
+ledger-signup_bonus = приветственный подарок
+ledger-photoshoot_reserve = фотосессия #{ $id }
+ledger-photoshoot_release = фотосессия #{ $id } возвращена (ничего не доставлено)
+ledger-purchase = покупка, заказ #{ $id }
+ledger-refund = возврат, заказ #{ $id }
+ledger-admin_grant = подарок от команды
+refund-user = ↩️ Оплата заказа #{ $order } ({ $stars } ⭐) возвращена. { $debited ->
+    [0] Баланс не изменился
+   *[other] Списано неиспользованных фотосессий: { $debited }
+}; баланс: { $balance }.
+paysupport-prompt = 💬 Опишите проблему с оплатой одним сообщением: что купили, когда и что пошло не так. Я передам его команде вместе с вашими последними заказами, и вам ответят здесь. О возвратах — в /terms.
+paysupport-sent = 📨 Отправлено команде. Вам ответят в этом чате.
+paysupport-unavailable = Поддержка по оплатам сейчас недоступна. Попробуйте позже.
+support-reply = 💬 Команда: { $text }
+terms =
+    📄 Условия продажи
+
+    1. Фотосессии продаются пакетами за Telegram Stars. Одна фотосессия — один запуск по одному фото товара: четыре изображения в выбранных стилях, превью и PNG-файлы.
+    2. Фотосессии зачисляются на баланс, как только Telegram подтвердит оплату, и не сгорают.
+    3. Фотосессия списывается, только если доставлено хотя бы одно изображение. Если ничего не получилось, она автоматически возвращается на баланс; неудавшиеся стили можно повторить бесплатно.
+    4. Возвраты: напишите в /paysupport в течение 14 дней после покупки. Stars возвращаются через Telegram; оставшиеся на балансе фотосессии этой покупки списываются, уже использованные повторно не оплачиваются.
+    5. Изображения создаёт ИИ, и они могут отличаться от реального товара; проверяйте их перед использованием. Вы отвечаете за присланные фото и должны иметь право их использовать.
+    6. По вопросам оплаты используйте /paysupport. Поддержка Telegram не помогает с покупками в этом боте.
+order-line = #{ $id } · { photoshoots } · { $stars } ⭐ · { $status } · { $date } · отметка: { $flag }
+
+# Admins
+admin-refund-usage = Использование: /refund <номер заказа или charge id>
+admin-refund-unknown = Заказ «{ $reference }» не найден.
+admin-refund-done = ↩️ Заказ #{ $order } возвращён: { $stars } ⭐; списано фотосессий: { $debited }, уже использовано: { $shortfall }.
+admin-refund-already = Заказ #{ $order } уже возвращён. Больше ничего делать не нужно.
+admin-refund-not-paid = Заказ #{ $order } в статусе { $status }; вернуть можно только оплаченный заказ.
+admin-refund-failed = Telegram не вернул оплату заказа #{ $order }: { $reason }
+admin-payment-flagged = ⚠️ Оплата требует внимания ({ $reason }): заказ #{ $order }, пользователь { $user }, { $stars } ⭐, зачислено фотосессий: { $photoshoots }. Charge: { $charge }
+admin-payment-unrecorded = 🚨 Не удалось записать оплату: пользователь { $user }, { $stars } ⭐, charge { $charge }, payload { $payload }. Проверьте и зачислите вручную.
+admin-refund-unknown-charge = ⚠️ Telegram сообщил о возврате { $stars } ⭐ (charge { $charge }) пользователю { $user }, но оплаченного заказа с ним нет.
+admin-support-request =
+    💬 Запрос в поддержку по оплате от { $user }:
+    { $text }
+
+    Последние заказы:
+    { $orders }
+
+    Ответ: /reply <id пользователя> <текст>.
+admin-support-no-orders = нет
+admin-reply-usage = Использование: /reply <telegram id пользователя> <текст>
+admin-reply-sent = Отправлено пользователю { $user }.
+admin-reply-failed = Не удалось отправить { $user }: { $reason }
+
+# Saving a style under a name
+style-name-prompt = ⭐ Как назвать этот стиль? Пришлите название до { $max } символов или оставьте «{ $name }».
+button-keep-name = Оставить «{ $name }»
+style-name-invalid = Название — от 1 до { $max } символов. Пришлите другое.

@@ -4,6 +4,7 @@ import type { PhotoshootFeatureDeps } from '../../src/bot/features/photoshoot.js
 import { createI18n } from '../../src/bot/i18n.js';
 import { createBot } from '../../src/bot/index.js';
 import { createUpdateTracker } from '../../src/bot/middlewares/update-tracker.js';
+import { parseConfig, type StarsPackage } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import type { Logger } from '../../src/logger.js';
 import { FAKE_BOT_INFO } from './fake-bot-api.js';
@@ -25,6 +26,8 @@ export function createBotHarness(options: {
   logger?: Logger;
   freePhotoshoots?: number;
   adminIds?: number[];
+  packages?: StarsPackage[];
+  orderExpiryMinutes?: number;
   /** How long each outgoing call takes, as Telegram would (benchmarks). */
   apiLatencyMs?: number;
   /** Enables the photoshoot flow. */
@@ -42,6 +45,8 @@ export function createBotHarness(options: {
       ADMIN_IDS: options.adminIds ?? [],
       FREE_PHOTOSHOOTS: options.freePhotoshoots ?? 2,
       DEFAULT_LOCALE: 'en',
+      PACKAGES: options.packages ?? parseConfig({ BOT_TOKEN: TEST_TOKEN }).PACKAGES,
+      ORDER_EXPIRY_MIN: options.orderExpiryMinutes ?? 60,
     },
     logger: options.logger ?? silentLogger,
     db: options.db,

@@ -87,6 +87,46 @@ export class FakeBotApi {
       };
     });
     this.handlers.set('sendMediaGroup', (p, call) => this.mediaGroup(p, call));
+    this.handlers.set('sendInvoice', (p) => this.invoice(p));
+    this.handlers.set('answerPreCheckoutQuery', ok);
+    this.handlers.set('refundStarPayment', (p) => {
+      const charge = String(p.telegram_payment_charge_id ?? '');
+      if (!charge || !p.user_id) throw new Error('user_id and telegram_payment_charge_id are required');
+      if (this.refundedCharges.has(charge)) throw new Error('CHARGE_ALREADY_REFUNDED');
+      this.refundedCharges.add(charge);
+      return true;
+    });
+  }
+
+  /** Charges refunded through refundStarPayment (a second refund is refused, as Telegram does). */
+  readonly refundedCharges = new Set<string>();
+
+  /** Telegram's checks on an invoice, for Stars: one price, whole Stars, empty provider token. */
+  private invoice(payload: Record<string, unknown>) {
+    const title = String(payload.title ?? '');
+    const description = String(payload.description ?? '');
+    const invoicePayload = String(payload.payload ?? '');
+    const prices = (typeof payload.prices === 'string' ? JSON.parse(payload.prices) : payload.prices) as
+      | { label: string; amount: number }[]
+      | undefined;
+    const length = (text: string) => Array.from(text).length;
+    if (length(title) < 1 || length(title) > 32) throw new Error('invoice title must be 1-32 characters');
+    if (length(description) < 1 || length(description) > 255)
+      throw new Error('invoice description must be 1-255 characters');
+    const bytes = Buffer.byteLength(invoicePayload, 'utf8');
+    if (bytes < 1 || bytes > 128) throw new Error('invoice payload must be 1-128 bytes');
+    if (payload.currency === 'XTR') {
+      if (payload.provider_token !== undefined && payload.provider_token !== '')
+        throw new Error('provider_token must be empty for XTR');
+      if (!Array.isArray(prices) || prices.length !== 1) throw new Error('Stars invoices take exactly one price');
+      const amount = prices[0]?.amount ?? 0;
+      if (!Number.isInteger(amount) || amount < 1 || amount > 10_000) throw new Error('CURRENCY_TOTAL_AMOUNT_INVALID');
+    }
+    const total = (prices ?? []).reduce((sum, p) => sum + p.amount, 0);
+    return {
+      ...this.message(payload),
+      invoice: { title, description, start_parameter: '', currency: String(payload.currency), total_amount: total },
+    };
   }
 
   /** Stores a file as if a user had sent it; returns its ids. */

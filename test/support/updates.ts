@@ -57,12 +57,17 @@ let nextUpdateId = 1;
 export const withId = (body: Omit<Update, 'update_id'> | Record<string, unknown>): Update =>
   ({ update_id: nextUpdateId++, ...body }) as Update;
 
-export function preCheckoutQuery(from: Sender, payload: string, totalAmount = 100): Omit<Update, 'update_id'> {
+export function preCheckoutQuery(
+  from: Sender,
+  payload: string,
+  totalAmount = 100,
+  currency = 'XTR',
+): Omit<Update, 'update_id'> {
   return {
     pre_checkout_query: {
       id: `pcq-${nextMessageId++}`,
       from: toUser(from),
-      currency: 'XTR',
+      currency,
       total_amount: totalAmount,
       invoice_payload: payload,
     },
@@ -81,5 +86,37 @@ export function photoMessage(
       { file_id: `${file.file_id}-small`, file_unique_id: `${file.file_unique_id}-small`, width: 90, height: 67 },
       { file_id: file.file_id, file_unique_id: file.file_unique_id, width: 1280, height: 960, file_size: 85_000 },
     ],
+  });
+}
+
+export interface PaymentDetails {
+  payload: string;
+  amount: number;
+  chargeId: string;
+  currency?: string;
+}
+
+/** The service message Telegram sends after a Stars payment went through. */
+export function successfulPayment(from: Sender, payment: PaymentDetails): Omit<Update, 'update_id'> {
+  return privateMessage(from, {
+    successful_payment: {
+      currency: payment.currency ?? 'XTR',
+      total_amount: payment.amount,
+      invoice_payload: payment.payload,
+      telegram_payment_charge_id: payment.chargeId,
+      provider_payment_charge_id: '',
+    },
+  });
+}
+
+/** The service message Telegram sends after a Stars payment was refunded. */
+export function refundedPayment(from: Sender, payment: PaymentDetails): Omit<Update, 'update_id'> {
+  return privateMessage(from, {
+    refunded_payment: {
+      currency: payment.currency ?? 'XTR',
+      total_amount: payment.amount,
+      invoice_payload: payment.payload,
+      telegram_payment_charge_id: payment.chargeId,
+    },
   });
 }

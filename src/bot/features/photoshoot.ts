@@ -8,6 +8,7 @@ import {
   createDraft,
   type Draft,
   findDraft,
+  MAX_SAVED_STYLES,
   openDraft,
   savedStylesOf,
   saveStyle,
@@ -15,6 +16,7 @@ import {
   updateDraft,
 } from '../../db/drafts.js';
 import { InsufficientBalanceError } from '../../db/ledger.js';
+import { awaitInput, clearInput } from '../../db/pending-inputs.js';
 import {
   ActivePhotoshootError,
   activePhotoshoots,
@@ -37,6 +39,7 @@ import type { PromptService, StyleChoice } from '../../services/prompts.js';
 import type { VisionService } from '../../services/vision.js';
 import { createCallbackData } from '../callback-data.js';
 import type { BotContext } from '../context.js';
+import { buyKeyboard } from './payments.js';
 
 export interface PhotoshootFeatureDeps {
   /** The pool, for work after an update has committed (its transaction is gone by then). */
@@ -66,7 +69,12 @@ export const generateData = createCallbackData('ps-go', { draft: id });
 export const againData = createCallbackData('ps-again', { job: id });
 export const otherData = createCallbackData('ps-other', { job: id });
 export const retryData = createCallbackData('ps-retry', { job: id });
-export const saveData = createCallbackData('ps-save', { job: id, position: z.coerce.number().int().min(0).max(9) });
+const position = z.coerce.number().int().min(0).max(9);
+export const saveData = createCallbackData('ps-save', { job: id, position });
+export const keepNameData = createCallbackData('ps-keep', { job: id, position });
+
+/** Longest name of a saved style, in characters. */
+export const STYLE_NAME_MAX = 40;
 
 const toRatio = (code: string) => code.replace('x', ':') as AspectRatio;
 
@@ -324,7 +332,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     } catch (err) {
       if (err instanceof InsufficientBalanceError) {
         await ctx.answerCallbackQuery();
-        await ctx.reply(ctx.t('no-balance'));
+        await ctx.reply(ctx.t('no-balance'), { reply_markup: buyKeyboard(ctx) });
         return 'queued';
       }
       if (err instanceof ActivePhotoshootError) {
@@ -398,20 +406,70 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     await ctx.reply(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
   });
 
+  /** The image behind a save button, if the sender owns its photoshoot; otherwise the button is answered. */
+  async function imageToSave(ctx: BotContext, data: { job: number; position: number } | undefined) {
+    const parent = await parentJob(ctx, data);
+    if (!data || !parent) return undefined;
+    const image = (await imagesOf(ctx.db, parent.id)).find((i) => i.position === data.position);
+    if (!image) await ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    return image;
+  }
+
+  /** Saves a style under `name` (one user's saves never interleave); false when 4 are saved. */
+  const keepStyle = (ctx: BotContext, image: { userId: number; style: string; prompt: string | null }, name: string) =>
+    deps.locks.withLock(`user:${image.userId}`, () =>
+      saveStyle(ctx.db, image.userId, { name, scene: image.prompt ?? image.style }),
+    );
+
+  // Saving asks for a name; the style's own name is one tap away.
   feature.callbackQuery(saveData.filter, async (ctx) => {
     const data = saveData.unpack(ctx.callbackQuery.data);
-    const parent = await parentJob(ctx, data);
-    if (!data || !parent) return;
-    const image = (await imagesOf(ctx.db, parent.id)).find((i) => i.position === data.position);
-    if (!image) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
-    const saved = await deps.locks.withLock(`user:${parent.userId}`, () =>
-      saveStyle(ctx.db, parent.userId, { name: image.style, scene: image.prompt ?? image.style }),
-    );
-    await ctx.answerCallbackQuery({
-      text: saved ? ctx.t('style-saved', { name: image.style }) : ctx.t('styles-full'),
-      show_alert: !saved,
+    const image = await imageToSave(ctx, data);
+    if (!data || !image) return;
+    if ((await savedStylesOf(ctx.db, image.userId)).length >= MAX_SAVED_STYLES) {
+      return ctx.answerCallbackQuery({ text: ctx.t('styles-full'), show_alert: true });
+    }
+    await awaitInput(ctx.db, image.userId, { kind: 'style-name', data });
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t('style-name-prompt', { name: image.style, max: STYLE_NAME_MAX }), {
+      reply_markup: new InlineKeyboard().text(
+        ctx.t('button-keep-name', { name: image.style }),
+        keepNameData.pack({ job: data.job, position: data.position }),
+      ),
     });
   });
+
+  feature.callbackQuery(keepNameData.filter, async (ctx) => {
+    const data = keepNameData.unpack(ctx.callbackQuery.data);
+    const image = await imageToSave(ctx, data);
+    if (!data || !image) return;
+    await clearInput(ctx.db, image.userId);
+    const saved = await keepStyle(ctx, image, image.style);
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(saved ? ctx.t('style-saved', { name: image.style }) : ctx.t('styles-full'));
+  });
+
+  feature.on('message:text').filter(
+    (ctx) => ctx.pendingInput?.kind === 'style-name',
+    async (ctx) => {
+      const input = ctx.pendingInput;
+      const user = ctx.user;
+      if (input?.kind !== 'style-name' || !user) return;
+      const name = ctx.message.text.replace(/\s+/g, ' ').trim();
+      const length = Array.from(name).length;
+      // An unsuitable name keeps the question open.
+      if (length === 0 || length > STYLE_NAME_MAX) {
+        return ctx.reply(ctx.t('style-name-invalid', { max: STYLE_NAME_MAX }));
+      }
+      const image = (await imagesOf(ctx.db, input.data.job)).find(
+        (i) => i.position === input.data.position && i.userId === user.id,
+      );
+      await clearInput(ctx.db, user.id);
+      if (!image) return ctx.reply(ctx.t('button-expired'));
+      const saved = await keepStyle(ctx, image, name);
+      await ctx.reply(saved ? ctx.t('style-saved', { name }) : ctx.t('styles-full'));
+    },
+  );
 
   feature.command('cancel', async (ctx) => {
     const user = ctx.user;
@@ -424,8 +482,6 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       await ctx.reply(ctx.t('cancel-done', { released: count, count }));
     }
   });
-
-  feature.command('balance', async (ctx) => ctx.reply(ctx.t('balance', { count: ctx.user?.balance ?? 0 })));
 
   feature.callbackQuery(generateData.filter, async (ctx) => {
     const data = generateData.unpack(ctx.callbackQuery.data);

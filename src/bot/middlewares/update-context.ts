@@ -9,6 +9,7 @@ export function createUpdateContext(config: BotConfig, logger: Logger): Middlewa
     ctx.config = config;
     ctx.user = undefined;
     ctx.isNewUser = false;
+    ctx.pendingInput = undefined;
     ctx.logger = logger.child({
       update_id: ctx.update.update_id,
       user_id: ctx.from?.id,

@@ -1,0 +1,27 @@
+import { type Api, GrammyError, HttpError } from 'grammy';
+import type { Logger } from '../logger.js';
+import { describeError } from '../process-env.js';
+import type { BotContext } from './context.js';
+
+/** True when the sender is one of ADMIN_IDS. */
+export const isAdmin = (ctx: BotContext): boolean =>
+  ctx.from !== undefined && ctx.config.ADMIN_IDS.includes(ctx.from.id);
+
+/**
+ * Tells every admin something that needs their eye (a payment outside the normal path, a
+ * support request). Best effort: an admin who blocked the bot does not stop the others.
+ * Returns how many admins received it.
+ */
+export async function notifyAdmins(api: Api, adminIds: readonly number[], text: string, logger: Logger) {
+  let delivered = 0;
+  for (const adminId of adminIds) {
+    try {
+      await api.sendMessage(adminId, text);
+      delivered += 1;
+    } catch (err) {
+      const reason = err instanceof GrammyError || err instanceof HttpError ? err.message : describeError(err);
+      logger.warn({ admin_id: adminId, reason }, 'could not notify an admin');
+    }
+  }
+  return delivered;
+}

@@ -1,0 +1,79 @@
+import { Composer, GrammyError } from 'grammy';
+import { findOrderByReference, recordRefund } from '../../db/orders.js';
+import { findUserById, findUserByTelegramId } from '../../db/users.js';
+import { isAdmin } from '../admins.js';
+import type { BotContext } from '../context.js';
+import { resolveLocale } from '../i18n.js';
+import { tellRefund } from './payments.js';
+
+const composer = new Composer<BotContext>();
+// Anyone else falls through to the catch-all: the same answer as an unknown command.
+const admin = composer.chatType('private').filter(isAdmin);
+
+/** Telegram's answer when the charge was refunded before (by us or from another place). */
+const alreadyRefunded = (err: unknown) =>
+  err instanceof GrammyError && err.description.includes('CHARGE_ALREADY_REFUNDED');
+
+/**
+ * /refund <order number or charge id>: Telegram returns the Stars, then the order becomes
+ * refunded and the unused photoshoots are taken back. Idempotent: a second /refund, or
+ * Telegram saying the charge was already refunded, ends in one recorded refund.
+ */
+admin.command('refund', async (ctx) => {
+  const reference = ctx.match.trim();
+  if (!reference || /\s/.test(reference) || reference.length > 200) return ctx.reply(ctx.t('admin-refund-usage'));
+  const order = await findOrderByReference(ctx.db, reference);
+  if (!order) return ctx.reply(ctx.t('admin-refund-unknown', { reference }));
+  if (order.status === 'refunded') return ctx.reply(ctx.t('admin-refund-already', { order: order.id }));
+  const owner = await findUserById(ctx.db, order.userId);
+  if (order.status !== 'paid' || !order.telegramPaymentChargeId || !owner) {
+    return ctx.reply(ctx.t('admin-refund-not-paid', { order: order.id, status: order.status }));
+  }
+  try {
+    await ctx.api.refundStarPayment(owner.telegramId, order.telegramPaymentChargeId);
+  } catch (err) {
+    if (!alreadyRefunded(err)) {
+      const reason = err instanceof GrammyError ? err.description : 'Telegram could not be reached';
+      ctx.logger.warn({ order_id: order.id, reason }, 'refund refused by Telegram');
+      return ctx.reply(ctx.t('admin-refund-failed', { order: order.id, reason }));
+    }
+    ctx.logger.info({ order_id: order.id }, 'charge was already refunded at Telegram; recording it');
+  }
+  const outcome = await recordRefund(ctx.db, order.id);
+  if (outcome?.kind !== 'refunded') return ctx.reply(ctx.t('admin-refund-already', { order: order.id }));
+  ctx.logger.info(
+    { order_id: order.id, debited: outcome.debited, shortfall: outcome.shortfall, admin_id: ctx.from.id },
+    'order refunded',
+  );
+  await tellRefund(ctx, outcome);
+  await ctx.reply(
+    ctx.t('admin-refund-done', {
+      order: order.id,
+      stars: order.amount,
+      debited: outcome.debited,
+      shortfall: outcome.shortfall,
+    }),
+  );
+});
+
+/** /reply <telegram id> <text>: an admin answers a support request through the bot. */
+admin.command('reply', async (ctx) => {
+  const match = /^(\d{1,16})\s+([\s\S]+)$/.exec(ctx.match.trim());
+  if (!match?.[1] || !match[2]) return ctx.reply(ctx.t('admin-reply-usage'));
+  const telegramId = Number(match[1]);
+  const recipient = await findUserByTelegramId(ctx.db, telegramId);
+  const locale = resolveLocale(recipient?.locale ?? recipient?.languageCode, ctx.config.DEFAULT_LOCALE);
+  try {
+    await ctx.api.sendMessage(
+      telegramId,
+      ctx.i18n.fluent.translate(locale, 'support-reply', { text: match[2].trim() }),
+    );
+  } catch (err) {
+    const reason = err instanceof GrammyError ? err.description : 'Telegram could not be reached';
+    return ctx.reply(ctx.t('admin-reply-failed', { user: telegramId, reason }));
+  }
+  await ctx.reply(ctx.t('admin-reply-sent', { user: telegramId }));
+});
+
+/** Admin commands (ADMIN_IDS only): refunds and support replies. */
+export const adminFeature = composer;

@@ -1,0 +1,351 @@
+import { Composer, InlineKeyboard } from 'grammy';
+import type { RefundedPayment, SuccessfulPayment } from 'grammy/types';
+import { z } from 'zod';
+import type { StarsPackage } from '../../config.js';
+import type { Database } from '../../db/client.js';
+import { balanceBreakdown, recentLedgerEntries } from '../../db/ledger.js';
+import {
+  checkoutProblem,
+  createOrder,
+  findCheckoutOrder,
+  findOrderByCharge,
+  type Order,
+  type PaymentOutcome,
+  recentOrders,
+  recordPayment,
+  recordRefund,
+  STARS_CURRENCY,
+} from '../../db/orders.js';
+import { awaitInput, clearInput } from '../../db/pending-inputs.js';
+import { findUserById } from '../../db/users.js';
+import { describeError } from '../../process-env.js';
+import { notifyAdmins } from '../admins.js';
+import { createCallbackData } from '../callback-data.js';
+import type { BotContext } from '../context.js';
+import { resolveLocale } from '../i18n.js';
+
+/** Telegram's limits for an invoice. */
+export const INVOICE_TITLE_MAX = 32;
+export const INVOICE_DESCRIPTION_MAX = 255;
+export const INVOICE_PAYLOAD_MAX_BYTES = 128;
+
+export const buyData = createCallbackData('buy', {});
+const count = z.coerce.number().int().min(1).max(100_000);
+export const packageData = createCallbackData('buy-pkg', { photoshoots: count, stars: count });
+
+/** Cuts text to `max` characters (not UTF-16 units), for Telegram's limits. */
+const clip = (text: string, max: number) => {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+};
+
+const date = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
+
+/** The "buy photoshoots" button shown wherever the balance matters. */
+export const buyKeyboard = (ctx: BotContext) => new InlineKeyboard().text(ctx.t('button-buy'), buyData.pack({}));
+
+function packagesMessage(ctx: BotContext) {
+  const keyboard = new InlineKeyboard();
+  for (const pkg of ctx.config.PACKAGES) {
+    keyboard
+      .text(
+        ctx.t('buy-package', { count: pkg.photoshoots, stars: pkg.stars }),
+        packageData.pack({ photoshoots: pkg.photoshoots, stars: pkg.stars }),
+      )
+      .row();
+  }
+  return { text: ctx.t('buy-title'), keyboard };
+}
+
+async function showPackages(ctx: BotContext) {
+  const { text, keyboard } = packagesMessage(ctx);
+  await ctx.reply(text, { reply_markup: keyboard });
+}
+
+/** An invoice for one package: XTR, empty provider token, one price in whole Stars. */
+export function invoiceFor(ctx: BotContext, pkg: StarsPackage) {
+  const title = clip(ctx.t('invoice-title', { count: pkg.photoshoots }), INVOICE_TITLE_MAX);
+  return {
+    title,
+    description: clip(ctx.t('invoice-description', { count: pkg.photoshoots }), INVOICE_DESCRIPTION_MAX),
+    prices: [{ label: title, amount: pkg.stars }],
+  };
+}
+
+/** One order as admins and support read it. */
+export const orderLine = (ctx: BotContext, order: Order) =>
+  ctx.t('order-line', {
+    id: order.id,
+    count: order.photoshoots,
+    stars: order.amount,
+    status: order.status,
+    date: date(order.createdAt),
+    flag: order.flag ?? '-',
+  });
+
+/** A ledger row in plain words: "+10 · purchase, order #5". */
+function ledgerLine(
+  ctx: BotContext,
+  entry: { delta: number; reason: string; reference: string | null; createdAt: Date },
+) {
+  const id = /:(\d+)$/.exec(entry.reference ?? '')?.[1] ?? '';
+  const delta = entry.delta > 0 ? `+${entry.delta}` : `−${-entry.delta}`;
+  return `${date(entry.createdAt)} · ${delta} · ${ctx.t(`ledger-${entry.reason}`, { id })}`;
+}
+
+/** What the payer and the admins are told once a payment is recorded. */
+function announcePayment(ctx: BotContext, outcome: PaymentOutcome, payment: SuccessfulPayment) {
+  if (outcome.kind === 'duplicate') {
+    ctx.logger.info({ order_id: outcome.order.id }, 'repeated successful_payment ignored (already credited)');
+    return;
+  }
+  const { order, balance, flag } = outcome;
+  ctx.logger.info(
+    { order_id: order.id, stars: order.amount, photoshoots: order.photoshoots, flag },
+    'payment credited',
+  );
+  ctx.afterCommit(() => ctx.reply(ctx.t('payment-received', { count: order.photoshoots, balance })));
+  if (!flag) return;
+  ctx.logger.warn(
+    { order_id: order.id, flag, charge_id: payment.telegram_payment_charge_id },
+    'payment needs attention',
+  );
+  const locale = ctx.config.DEFAULT_LOCALE;
+  ctx.afterCommit(() =>
+    notifyAdmins(
+      ctx.api,
+      ctx.config.ADMIN_IDS,
+      ctx.i18n.fluent.translate(locale, 'admin-payment-flagged', {
+        order: order.id,
+        user: ctx.from?.id ?? 0,
+        stars: order.amount,
+        photoshoots: order.photoshoots,
+        reason: flag,
+        charge: payment.telegram_payment_charge_id,
+      }),
+      ctx.logger,
+    ),
+  );
+}
+
+/** Attempts to record a payment before the bot gives up and asks an admin to credit it by hand. */
+const RECORD_ATTEMPTS = 3;
+
+/**
+ * /buy and every buy button, invoices, successful and refunded payments, /balance,
+ * /paysupport and /terms. Payments are recorded on their own transactions (retried), so a
+ * failing reply can never undo a credit.
+ */
+export function createPaymentsFeature(deps: { pool: Database; retryDelayMs?: number }) {
+  const composer = new Composer<BotContext>();
+  const feature = composer.chatType('private');
+  const retryDelayMs = deps.retryDelayMs ?? 1000;
+
+  feature.command('buy', showPackages);
+
+  feature.callbackQuery(buyData.filter, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await showPackages(ctx);
+  });
+
+  feature.callbackQuery(packageData.filter, async (ctx) => {
+    const data = packageData.unpack(ctx.callbackQuery.data);
+    const pkg = ctx.config.PACKAGES.find((p) => p.photoshoots === data?.photoshoots && p.stars === data?.stars);
+    const user = ctx.user;
+    if (!pkg || !user) {
+      // A keyboard from before a price change: show what is on sale now.
+      await ctx.answerCallbackQuery({ text: ctx.t('package-changed') });
+      await showPackages(ctx);
+      return;
+    }
+    const order = await createOrder(ctx.db, { userId: user.id, pkg, expiresInMinutes: ctx.config.ORDER_EXPIRY_MIN });
+    const invoice = invoiceFor(ctx, pkg);
+    await ctx.answerCallbackQuery();
+    await ctx.replyWithInvoice(
+      invoice.title,
+      invoice.description,
+      order.invoicePayload,
+      STARS_CURRENCY,
+      invoice.prices,
+      {
+        provider_token: '',
+      },
+    );
+    ctx.logger.info({ order_id: order.id, stars: pkg.stars, photoshoots: pkg.photoshoots }, 'invoice sent');
+  });
+
+  feature.on('message:successful_payment', async (ctx) => {
+    const payment = ctx.message.successful_payment;
+    const user = ctx.user;
+    if (!user) return;
+    const details = {
+      userId: user.id,
+      payload: payment.invoice_payload,
+      chargeId: payment.telegram_payment_charge_id,
+      currency: payment.currency,
+      totalAmount: payment.total_amount,
+    };
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
+      try {
+        const outcome = await recordPayment(deps.pool, details, ctx.config.PACKAGES);
+        announcePayment(ctx, outcome, payment);
+        return;
+      } catch (err) {
+        lastError = err;
+        ctx.logger.warn({ err, attempt, charge_id: details.chargeId }, 'recording a payment failed');
+        if (attempt < RECORD_ATTEMPTS) await new Promise((r) => setTimeout(r, retryDelayMs * attempt));
+      }
+    }
+    // The user paid and we could not record it: never a generic "nothing was charged".
+    ctx.logger.error(
+      { err: lastError, charge_id: details.chargeId, payload: details.payload, stars: details.totalAmount },
+      'payment could not be recorded; credit it by hand',
+    );
+    await ctx.reply(ctx.t('payment-delayed')).catch(() => undefined);
+    await notifyAdmins(
+      ctx.api,
+      ctx.config.ADMIN_IDS,
+      ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-payment-unrecorded', {
+        user: ctx.from.id,
+        stars: details.totalAmount,
+        charge: details.chargeId,
+        payload: details.payload,
+      }),
+      ctx.logger,
+    );
+  });
+
+  feature.on('message:refunded_payment', async (ctx) => {
+    await recordTelegramRefund(ctx, ctx.message.refunded_payment);
+  });
+
+  feature.command('balance', async (ctx) => {
+    const user = ctx.user;
+    if (!user) return;
+    const { balance, paid, free } = await balanceBreakdown(ctx.db, user.id);
+    const entries = await recentLedgerEntries(ctx.db, user.id, 5);
+    const lines = [ctx.t('balance-summary', { count: balance, paid, free })];
+    if (entries.length > 0) lines.push('', ctx.t('balance-history'), ...entries.map((e) => ledgerLine(ctx, e)));
+    await ctx.reply(lines.join('\n'), { reply_markup: buyKeyboard(ctx) });
+  });
+
+  feature.command('terms', (ctx) => ctx.reply(ctx.t('terms')));
+
+  feature.command('paysupport', async (ctx) => {
+    const user = ctx.user;
+    if (!user) return;
+    const text = ctx.match.trim();
+    if (text) return forwardToSupport(ctx, text);
+    await awaitInput(ctx.db, user.id, { kind: 'paysupport', data: {} });
+    await ctx.reply(ctx.t('paysupport-prompt'));
+  });
+
+  feature.on('message:text').filter(
+    (ctx) => ctx.pendingInput?.kind === 'paysupport',
+    (ctx) => forwardToSupport(ctx, ctx.message.text),
+  );
+
+  return composer;
+}
+
+/** The user's message and recent orders go to every admin; the user is told it went through. */
+async function forwardToSupport(ctx: BotContext, text: string) {
+  const user = ctx.user;
+  if (!user || !ctx.from) return;
+  await clearInput(ctx.db, user.id);
+  if (ctx.config.ADMIN_IDS.length === 0) {
+    ctx.logger.warn('a payment support request arrived but ADMIN_IDS is empty');
+    return ctx.reply(ctx.t('paysupport-unavailable'));
+  }
+  const orders = await recentOrders(ctx.db, user.id, 5);
+  const who = `${ctx.from.first_name}${ctx.from.username ? ` @${ctx.from.username}` : ''} (id ${ctx.from.id})`;
+  const locale = ctx.config.DEFAULT_LOCALE;
+  const message = ctx.i18n.fluent.translate(locale, 'admin-support-request', {
+    user: who,
+    text: clip(text, 3000),
+    orders:
+      orders.length > 0
+        ? orders.map((o) => orderLine(ctx, o)).join('\n')
+        : ctx.i18n.fluent.translate(locale, 'admin-support-no-orders'),
+  });
+  ctx.logger.info({ orders: orders.length }, 'payment support request forwarded');
+  ctx.afterCommit(async () => {
+    const delivered = await notifyAdmins(ctx.api, ctx.config.ADMIN_IDS, message, ctx.logger);
+    await ctx.reply(ctx.t(delivered > 0 ? 'paysupport-sent' : 'paysupport-unavailable'));
+  });
+}
+
+/** Tells the owner of a refunded order what happened to their balance. */
+export async function tellRefund(
+  ctx: BotContext,
+  outcome: { order: Order; debited: number; balance: number },
+): Promise<void> {
+  const owner = await findUserById(ctx.db, outcome.order.userId);
+  if (!owner) return;
+  const locale = resolveLocale(owner.locale ?? owner.languageCode, ctx.config.DEFAULT_LOCALE);
+  const text = ctx.i18n.fluent.translate(locale, 'refund-user', {
+    order: outcome.order.id,
+    stars: outcome.order.amount,
+    debited: outcome.debited,
+    balance: outcome.balance,
+  });
+  ctx.afterCommit(() =>
+    ctx.api.sendMessage(owner.telegramId, text).catch((err: unknown) => {
+      ctx.logger.warn(
+        { reason: describeError(err), order_id: outcome.order.id },
+        'could not tell the user about a refund',
+      );
+    }),
+  );
+}
+
+/** Telegram's own report of a refund (made from the bot or by Telegram): recorded like /refund. */
+async function recordTelegramRefund(ctx: BotContext, refund: RefundedPayment) {
+  const order = await findOrderByCharge(ctx.db, refund.telegram_payment_charge_id);
+  const outcome = order && (await recordRefund(ctx.db, order.id));
+  if (outcome?.kind === 'refunded') {
+    ctx.logger.info({ order_id: order?.id, debited: outcome.debited, shortfall: outcome.shortfall }, 'refund recorded');
+    await tellRefund(ctx, outcome);
+    return;
+  }
+  if (outcome) return;
+  ctx.logger.warn({ charge_id: refund.telegram_payment_charge_id }, 'a refund matches no paid order');
+  ctx.afterCommit(() =>
+    notifyAdmins(
+      ctx.api,
+      ctx.config.ADMIN_IDS,
+      ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-refund-unknown-charge', {
+        user: ctx.from?.id ?? 0,
+        stars: refund.total_amount,
+        charge: refund.telegram_payment_charge_id,
+      }),
+      ctx.logger,
+    ),
+  );
+}
+
+/**
+ * Answers every pre_checkout_query at once with cheap checks: one read on the pool, no user
+ * registration, no transaction, no per-user lock, so it never waits behind the payer's other
+ * updates. Installed before the user middleware.
+ */
+export function createPreCheckoutFeature(pool: Database) {
+  const composer = new Composer<BotContext>();
+  composer.on('pre_checkout_query', async (ctx) => {
+    const query = ctx.preCheckoutQuery;
+    const found = await findCheckoutOrder(pool, query.invoice_payload);
+    const problem = checkoutProblem(found, {
+      payerTelegramId: query.from.id,
+      currency: query.currency,
+      totalAmount: query.total_amount,
+    });
+    if (problem) {
+      ctx.logger.info({ problem, order_id: found?.order.id }, 'pre-checkout declined');
+      await ctx.answerPreCheckoutQuery(false, { error_message: ctx.t(`checkout-${problem}`) });
+      return;
+    }
+    await ctx.answerPreCheckoutQuery(true);
+  });
+  return composer;
+}
