@@ -10,7 +10,11 @@ import type { BotContext } from './context.js';
 import { adminFeature } from './features/admin.js';
 import { historyFeature } from './features/history.js';
 import { languageFeature } from './features/language.js';
-import { createPaymentsFeature, createPreCheckoutFeature } from './features/payments.js';
+import {
+  createPaymentsFeature,
+  createPreCheckoutFeature,
+  createSuccessfulPaymentFeature,
+} from './features/payments.js';
 import { createPhotoshootFeature, type PhotoshootFeatureDeps } from './features/photoshoot.js';
 import { startFeature } from './features/start.js';
 import { stylesFeature } from './features/styles.js';
@@ -55,8 +59,8 @@ export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query
 
 /**
  * createBot wires the bot and is the only place that orders middleware:
- * tracker -> context -> per-chat ordering -> i18n -> error boundary ( pre-checkout -> user -> transaction ->
- * pending input -> features -> catch-all ).
+ * tracker -> context -> per-chat ordering -> i18n -> error boundary ( pre-checkout -> user -> payment ->
+ * transaction -> pending input -> features -> catch-all ).
  */
 export function createBot(deps: CreateBotDeps) {
   const { config, logger, db, i18n, tracker } = deps;
@@ -83,11 +87,13 @@ export function createBot(deps: CreateBotDeps) {
   // Pre-checkouts are answered first, from the pool: no registration, no transaction, no lock.
   guarded.use(createPreCheckoutFeature(db));
   guarded.use(createUserMiddleware(db));
+  // Payments are recorded in their own transaction, committed before the user is told.
+  guarded.use(createSuccessfulPaymentFeature({ pool: db }));
   guarded.use(transactions.middleware);
   guarded.use(loadPendingInput);
   guarded.use(startFeature);
   guarded.use(languageFeature);
-  guarded.use(createPaymentsFeature({ pool: db }));
+  guarded.use(createPaymentsFeature());
   guarded.use(adminFeature);
   if (deps.photoshoot) guarded.use(createPhotoshootFeature(deps.photoshoot(bot.api)));
   guarded.use(historyFeature);

@@ -1,8 +1,18 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Update } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateData, ratioData, sourceData } from '../../src/bot/features/photoshoot.js';
+import { buyData } from '../../src/bot/features/payments.js';
+import {
+  generateData,
+  keepNameData,
+  ratioData,
+  STYLE_NAME_MAX,
+  saveData,
+  sourceData,
+} from '../../src/bot/features/photoshoot.js';
 import { parseConfig } from '../../src/config.js';
+import { savedStylesOf } from '../../src/db/drafts.js';
+import { finishPhotoshoot, imagesOf, queuePhotoshoot, recordImage } from '../../src/db/photoshoots.js';
 import { photoshootDrafts, photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { createAiServices } from '../../src/services/ai.js';
@@ -169,6 +179,7 @@ describe('photo intake', () => {
     await h.handle(withId(callbackQuery({ id: 707 }, sourceData.pack({ draft: id, source: 'random' }))));
     await h.handle(withId(callbackQuery({ id: 707 }, generateData.pack({ draft: id }))));
     expect(lastText(h)).toContain('no photoshoots left');
+    expect(buttons(h.sent().at(-1)).map((b) => b.callback_data)).toEqual([buyData.pack({})]);
     expect(h.kicks()).toBe(0);
     expect((await draftsOf(707))[0]?.submittedAt).toBeNull();
   });
@@ -219,5 +230,64 @@ describe('photo intake', () => {
         .from(photoshoots)
         .where(eq(photoshoots.userId, user?.id ?? -1)),
     ).toHaveLength(0);
+  });
+});
+
+describe('saving a style', () => {
+  /** A delivered photoshoot of `telegramId` with styles A-D. */
+  async function finishedPhotoshoot(telegramId: number) {
+    const h = harness(3);
+    await h.handle(withId(textMessage({ id: telegramId }, '/start')));
+    const db = database.handle.db;
+    const user = await findUserByTelegramId(db, telegramId);
+    const job = await queuePhotoshoot(db, {
+      userId: user?.id ?? -1,
+      chatId: telegramId,
+      sourceFileId: 'src',
+      sourceFileUniqueId: 'src-u',
+      aspectRatio: '1:1',
+      styleSource: 'random',
+      styles: ['A', 'B', 'C', 'D'].map((name) => ({ name, prompt: `scene ${name}` })),
+    });
+    for (const image of await imagesOf(db, job.id)) {
+      await recordImage(db, image.id, { status: 'done', resultFileId: `png-${image.id}`, previewFileId: null });
+    }
+    await finishPhotoshoot(db, job.id, 'done');
+    return { h, job, userId: user?.id ?? -1 };
+  }
+
+  it('asks for a name, refuses an empty or too long one, keeps the question open, and saves the name given', async () => {
+    const { h, job, userId } = await finishedPhotoshoot(720);
+    await h.handle(withId(callbackQuery({ id: 720 }, saveData.pack({ job: job.id, position: 1 }))));
+    const prompt = h.sent().at(-1);
+    expect(String(prompt?.payload.text)).toContain('How should I call this style?');
+    expect(buttons(prompt).map((b) => b.callback_data)).toEqual([keepNameData.pack({ job: job.id, position: 1 })]);
+    await h.handle(withId(textMessage({ id: 720 }, 'x'.repeat(STYLE_NAME_MAX + 1))));
+    expect(lastText(h)).toContain(`1 to ${STYLE_NAME_MAX} characters`);
+    await h.handle(withId(textMessage({ id: 720 }, '   ')));
+    expect(lastText(h)).toContain(`1 to ${STYLE_NAME_MAX} characters`);
+    await h.handle(withId(textMessage({ id: 720 }, ' My   summer\nlook ')));
+    expect(lastText(h)).toContain('Saved “My summer look”');
+    expect(await savedStylesOf(database.handle.db, userId)).toMatchObject([
+      { name: 'My summer look', scene: 'scene B' },
+    ]);
+    // The question is answered: the next text is an ordinary message again.
+    await h.handle(withId(textMessage({ id: 720 }, 'hello')));
+    expect(lastText(h)).toContain('I did not understand that');
+  });
+
+  it("keeps the style's own name with one tap, refuses a fifth style and someone else's button", async () => {
+    const { h, job, userId } = await finishedPhotoshoot(721);
+    for (const position of [0, 1, 2, 3]) {
+      await h.handle(withId(callbackQuery({ id: 721 }, keepNameData.pack({ job: job.id, position }))));
+    }
+    expect((await savedStylesOf(database.handle.db, userId)).map((s) => s.name)).toEqual(['A', 'B', 'C', 'D']);
+    await h.handle(withId(callbackQuery({ id: 721 }, saveData.pack({ job: job.id, position: 0 }))));
+    expect(h.sent('answerCallbackQuery').at(-1)?.payload).toMatchObject({
+      text: expect.stringContaining('already have 4 saved styles'),
+      show_alert: true,
+    });
+    await h.handle(withId(callbackQuery({ id: 722 }, saveData.pack({ job: job.id, position: 0 }))));
+    expect(h.sent('answerCallbackQuery').at(-1)?.payload.text).toBe('This button is not yours.');
   });
 });

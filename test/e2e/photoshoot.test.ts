@@ -362,10 +362,18 @@ describe('a photoshoot, end to end', () => {
     // The analysis and the styles were cached: the job itself made no chat call.
     expect(openai().requestsTo('chat')).toHaveLength(2);
 
-    const saved = telegram.calls.length;
+    // Saving asks for a name; the seller's own name is kept and offered next time.
     telegram.pushUpdate(callbackQuery(seller, button(done, /Save “Marble studio”/), 1));
-    const answer = await telegram.waitForCall('answerCallbackQuery', () => true, { from: saved, timeoutMs: 10_000 });
-    expect(String(answer.payload.text)).toContain('Saved “Marble studio”');
+    const namePrompt = await telegram.waitForCall(
+      'sendMessage',
+      (c) => /How should I call this style/.test(String(c.payload.text)),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    expect(button(namePrompt, /Keep “Marble studio”/)).toBeTruthy();
+    const named = await telegram.exchange(textMessage(seller, '  Shop  marble  '), 10_000);
+    expect(String(named.payload.text)).toContain('Saved “Shop marble”');
 
     const again = telegram.calls.length;
     telegram.pushUpdate(callbackQuery(seller, button(done, /Same styles again/), 1));

@@ -30,6 +30,11 @@ export function createBotHarness(options: {
   orderExpiryMinutes?: number;
   /** How long each outgoing call takes, as Telegram would (benchmarks). */
   apiLatencyMs?: number;
+  /**
+   * A fake Bot API server to talk to over HTTP (the real grammY client); without it, calls are
+   * answered in-process by a transformer.
+   */
+  apiRoot?: string;
   /** Enables the photoshoot flow. */
   photoshoot?: (api: Api) => PhotoshootFeatureDeps;
 }) {
@@ -39,7 +44,7 @@ export function createBotHarness(options: {
   const { bot, transactionStats } = createBot({
     config: {
       BOT_TOKEN: TEST_TOKEN,
-      TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+      TELEGRAM_API_ROOT: options.apiRoot ?? 'http://127.0.0.1:9',
       TELEGRAM_RETRY_ATTEMPTS: 0,
       TELEGRAM_RETRY_MAX_DELAY_S: 0,
       ADMIN_IDS: options.adminIds ?? [],
@@ -56,8 +61,9 @@ export function createBotHarness(options: {
     ...(options.photoshoot && { photoshoot: options.photoshoot }),
   });
   let messageId = 1;
-  bot.api.config.use(async (_prev, method, payload) => {
+  bot.api.config.use(async (prev, method, payload, signal) => {
     calls.push({ method, payload: payload as Record<string, unknown> });
+    if (options.apiRoot) return prev(method, payload, signal);
     if (options.apiLatencyMs) await new Promise((r) => setTimeout(r, options.apiLatencyMs));
     const result =
       method === 'sendMessage' || method === 'editMessageText'

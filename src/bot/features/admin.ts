@@ -24,10 +24,10 @@ admin.command('refund', async (ctx) => {
   if (!reference || /\s/.test(reference) || reference.length > 200) return ctx.reply(ctx.t('admin-refund-usage'));
   const order = await findOrderByReference(ctx.db, reference);
   if (!order) return ctx.reply(ctx.t('admin-refund-unknown', { reference }));
-  if (order.status === 'refunded') return ctx.reply(ctx.t('admin-refund-already', { order: order.id }));
+  if (order.status === 'refunded') return ctx.reply(ctx.t('admin-refund-already', { order: String(order.id) }));
   const owner = await findUserById(ctx.db, order.userId);
   if (order.status !== 'paid' || !order.telegramPaymentChargeId || !owner) {
-    return ctx.reply(ctx.t('admin-refund-not-paid', { order: order.id, status: order.status }));
+    return ctx.reply(ctx.t('admin-refund-not-paid', { order: String(order.id), status: order.status }));
   }
   try {
     await ctx.api.refundStarPayment(owner.telegramId, order.telegramPaymentChargeId);
@@ -35,12 +35,12 @@ admin.command('refund', async (ctx) => {
     if (!alreadyRefunded(err)) {
       const reason = err instanceof GrammyError ? err.description : 'Telegram could not be reached';
       ctx.logger.warn({ order_id: order.id, reason }, 'refund refused by Telegram');
-      return ctx.reply(ctx.t('admin-refund-failed', { order: order.id, reason }));
+      return ctx.reply(ctx.t('admin-refund-failed', { order: String(order.id), reason }));
     }
     ctx.logger.info({ order_id: order.id }, 'charge was already refunded at Telegram; recording it');
   }
   const outcome = await recordRefund(ctx.db, order.id);
-  if (outcome?.kind !== 'refunded') return ctx.reply(ctx.t('admin-refund-already', { order: order.id }));
+  if (outcome?.kind !== 'refunded') return ctx.reply(ctx.t('admin-refund-already', { order: String(order.id) }));
   ctx.logger.info(
     { order_id: order.id, debited: outcome.debited, shortfall: outcome.shortfall, admin_id: ctx.from.id },
     'order refunded',
@@ -48,7 +48,7 @@ admin.command('refund', async (ctx) => {
   await tellRefund(ctx, outcome);
   await ctx.reply(
     ctx.t('admin-refund-done', {
-      order: order.id,
+      order: String(order.id),
       stars: order.amount,
       debited: outcome.debited,
       shortfall: outcome.shortfall,
@@ -70,9 +70,9 @@ admin.command('reply', async (ctx) => {
     );
   } catch (err) {
     const reason = err instanceof GrammyError ? err.description : 'Telegram could not be reached';
-    return ctx.reply(ctx.t('admin-reply-failed', { user: telegramId, reason }));
+    return ctx.reply(ctx.t('admin-reply-failed', { user: String(telegramId), reason }));
   }
-  await ctx.reply(ctx.t('admin-reply-sent', { user: telegramId }));
+  await ctx.reply(ctx.t('admin-reply-sent', { user: String(telegramId) }));
 });
 
 /** Admin commands (ADMIN_IDS only): refunds and support replies. */

@@ -24,10 +24,10 @@ async function showPage(ctx: BotContext, pageNumber: number, edit: boolean) {
   const keyboard = new InlineKeyboard();
   const lines = entries.map((entry) => {
     keyboard
-      .text(ctx.t('button-resend', { id: entry.photoshootId }), resendData.pack({ job: entry.photoshootId }))
+      .text(ctx.t('button-resend', { id: String(entry.photoshootId) }), resendData.pack({ job: entry.photoshootId }))
       .row();
     return ctx.t('history-item', {
-      id: entry.photoshootId,
+      id: String(entry.photoshootId),
       date: entry.createdAt.toISOString().slice(0, 16).replace('T', ' '),
       ratio: entry.aspectRatio,
       count: entry.images,

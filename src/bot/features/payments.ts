@@ -75,7 +75,7 @@ export function invoiceFor(ctx: BotContext, pkg: StarsPackage) {
 /** One order as admins and support read it. */
 export const orderLine = (ctx: BotContext, order: Order) =>
   ctx.t('order-line', {
-    id: order.id,
+    id: String(order.id),
     count: order.photoshoots,
     stars: order.amount,
     status: order.status,
@@ -93,8 +93,8 @@ function ledgerLine(
   return `${date(entry.createdAt)} · ${delta} · ${ctx.t(`ledger-${entry.reason}`, { id })}`;
 }
 
-/** What the payer and the admins are told once a payment is recorded. */
-function announcePayment(ctx: BotContext, outcome: PaymentOutcome, payment: SuccessfulPayment) {
+/** What the payer and the admins are told once a payment is recorded (and committed). */
+async function announcePayment(ctx: BotContext, outcome: PaymentOutcome, payment: SuccessfulPayment) {
   if (outcome.kind === 'duplicate') {
     ctx.logger.info({ order_id: outcome.order.id }, 'repeated successful_payment ignored (already credited)');
     return;
@@ -104,42 +104,34 @@ function announcePayment(ctx: BotContext, outcome: PaymentOutcome, payment: Succ
     { order_id: order.id, stars: order.amount, photoshoots: order.photoshoots, flag },
     'payment credited',
   );
-  ctx.afterCommit(() => ctx.reply(ctx.t('payment-received', { count: order.photoshoots, balance })));
+  await ctx.reply(ctx.t('payment-received', { count: order.photoshoots, balance }));
   if (!flag) return;
   ctx.logger.warn(
     { order_id: order.id, flag, charge_id: payment.telegram_payment_charge_id },
     'payment needs attention',
   );
-  const locale = ctx.config.DEFAULT_LOCALE;
-  ctx.afterCommit(() =>
-    notifyAdmins(
-      ctx.api,
-      ctx.config.ADMIN_IDS,
-      ctx.i18n.fluent.translate(locale, 'admin-payment-flagged', {
-        order: order.id,
-        user: ctx.from?.id ?? 0,
-        stars: order.amount,
-        photoshoots: order.photoshoots,
-        reason: flag,
-        charge: payment.telegram_payment_charge_id,
-      }),
-      ctx.logger,
-    ),
+  await notifyAdmins(
+    ctx.api,
+    ctx.config.ADMIN_IDS,
+    ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-payment-flagged', {
+      order: String(order.id),
+      user: String(ctx.from?.id ?? 0),
+      stars: order.amount,
+      photoshoots: order.photoshoots,
+      reason: flag,
+      charge: payment.telegram_payment_charge_id,
+    }),
+    ctx.logger,
   );
 }
 
 /** Attempts to record a payment before the bot gives up and asks an admin to credit it by hand. */
 const RECORD_ATTEMPTS = 3;
 
-/**
- * /buy and every buy button, invoices, successful and refunded payments, /balance,
- * /paysupport and /terms. Payments are recorded on their own transactions (retried), so a
- * failing reply can never undo a credit.
- */
-export function createPaymentsFeature(deps: { pool: Database; retryDelayMs?: number }) {
+/** /buy and every buy button, invoices, refunded payments, /balance, /paysupport and /terms. */
+export function createPaymentsFeature() {
   const composer = new Composer<BotContext>();
   const feature = composer.chatType('private');
-  const retryDelayMs = deps.retryDelayMs ?? 1000;
 
   feature.command('buy', showPackages);
 
@@ -172,48 +164,6 @@ export function createPaymentsFeature(deps: { pool: Database; retryDelayMs?: num
       },
     );
     ctx.logger.info({ order_id: order.id, stars: pkg.stars, photoshoots: pkg.photoshoots }, 'invoice sent');
-  });
-
-  feature.on('message:successful_payment', async (ctx) => {
-    const payment = ctx.message.successful_payment;
-    const user = ctx.user;
-    if (!user) return;
-    const details = {
-      userId: user.id,
-      payload: payment.invoice_payload,
-      chargeId: payment.telegram_payment_charge_id,
-      currency: payment.currency,
-      totalAmount: payment.total_amount,
-    };
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
-      try {
-        const outcome = await recordPayment(deps.pool, details, ctx.config.PACKAGES);
-        announcePayment(ctx, outcome, payment);
-        return;
-      } catch (err) {
-        lastError = err;
-        ctx.logger.warn({ err, attempt, charge_id: details.chargeId }, 'recording a payment failed');
-        if (attempt < RECORD_ATTEMPTS) await new Promise((r) => setTimeout(r, retryDelayMs * attempt));
-      }
-    }
-    // The user paid and we could not record it: never a generic "nothing was charged".
-    ctx.logger.error(
-      { err: lastError, charge_id: details.chargeId, payload: details.payload, stars: details.totalAmount },
-      'payment could not be recorded; credit it by hand',
-    );
-    await ctx.reply(ctx.t('payment-delayed')).catch(() => undefined);
-    await notifyAdmins(
-      ctx.api,
-      ctx.config.ADMIN_IDS,
-      ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-payment-unrecorded', {
-        user: ctx.from.id,
-        stars: details.totalAmount,
-        charge: details.chargeId,
-        payload: details.payload,
-      }),
-      ctx.logger,
-    );
   });
 
   feature.on('message:refunded_payment', async (ctx) => {
@@ -285,7 +235,7 @@ export async function tellRefund(
   if (!owner) return;
   const locale = resolveLocale(owner.locale ?? owner.languageCode, ctx.config.DEFAULT_LOCALE);
   const text = ctx.i18n.fluent.translate(locale, 'refund-user', {
-    order: outcome.order.id,
+    order: String(outcome.order.id),
     stars: outcome.order.amount,
     debited: outcome.debited,
     balance: outcome.balance,
@@ -316,7 +266,7 @@ async function recordTelegramRefund(ctx: BotContext, refund: RefundedPayment) {
       ctx.api,
       ctx.config.ADMIN_IDS,
       ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-refund-unknown-charge', {
-        user: ctx.from?.id ?? 0,
+        user: String(ctx.from?.id ?? 0),
         stars: refund.total_amount,
         charge: refund.telegram_payment_charge_id,
       }),
@@ -347,5 +297,63 @@ export function createPreCheckoutFeature(pool: Database) {
     }
     await ctx.answerPreCheckoutQuery(true);
   });
+  return composer;
+}
+
+/**
+ * successful_payment: recorded on the pool in its own transaction (retried), before the
+ * update's transaction opens, so a failing reply can never undo a credit and the embedded
+ * database's single connection is not needed twice. Installed after the user middleware.
+ */
+export function createSuccessfulPaymentFeature(deps: { pool: Database; retryDelayMs?: number }) {
+  const composer = new Composer<BotContext>();
+  const feature = composer.chatType('private');
+  feature.on('message:successful_payment', async (ctx) => {
+    const payment = ctx.message.successful_payment;
+    const user = ctx.user;
+    if (!user) return;
+    const details = {
+      userId: user.id,
+      payload: payment.invoice_payload,
+      chargeId: payment.telegram_payment_charge_id,
+      currency: payment.currency,
+      totalAmount: payment.total_amount,
+    };
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
+      let outcome: PaymentOutcome;
+      try {
+        outcome = await recordPayment(deps.pool, details, ctx.config.PACKAGES);
+      } catch (err) {
+        lastError = err;
+        ctx.logger.warn({ err, attempt, charge_id: details.chargeId }, 'recording a payment failed');
+        if (attempt < RECORD_ATTEMPTS) await new Promise((r) => setTimeout(r, (deps.retryDelayMs ?? 1000) * attempt));
+        continue;
+      }
+      // Credited and committed: a failing message must not look like a failed payment.
+      await announcePayment(ctx, outcome, payment).catch((err: unknown) =>
+        ctx.logger.warn({ reason: describeError(err), order_id: outcome.order.id }, 'could not confirm a payment'),
+      );
+      return;
+    }
+    // The user paid and we could not record it: never a generic "nothing was charged".
+    ctx.logger.error(
+      { err: lastError, charge_id: details.chargeId, payload: details.payload, stars: details.totalAmount },
+      'payment could not be recorded; credit it by hand',
+    );
+    await ctx.reply(ctx.t('payment-delayed')).catch(() => undefined);
+    await notifyAdmins(
+      ctx.api,
+      ctx.config.ADMIN_IDS,
+      ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-payment-unrecorded', {
+        user: String(ctx.from.id),
+        stars: details.totalAmount,
+        charge: details.chargeId,
+        payload: details.payload,
+      }),
+      ctx.logger,
+    );
+  });
+
   return composer;
 }
