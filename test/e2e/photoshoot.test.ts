@@ -10,7 +10,7 @@ import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
 import { silentLogger } from '../support/logger.js';
 import { exitWithin, type RunningProcess, startProcess } from '../support/process.js';
-import { callbackQuery, photoMessage, textMessage } from '../support/updates.js';
+import { callbackQuery, photoMessage, preCheckoutQuery, successfulPayment, textMessage } from '../support/updates.js';
 
 const TOKEN = '7000000002:AAE-another_realistic_token_value_654321';
 const openai = useFakeOpenAi();
@@ -415,5 +415,71 @@ describe('a photoshoot, end to end', () => {
     expect(openai().requestsTo('chat')).toHaveLength(1);
     expect(await account(first.id)).toMatchObject({ balance: 2, ledger: 2 });
     expect(await account(second.id)).toMatchObject({ balance: 2, ledger: 2, delivered: 0 });
+  });
+});
+
+describe('buying photoshoots, end to end', () => {
+  it('a seller buys a package while their photoshoot runs: pre-checkout answered in < 1 s, credited once', async () => {
+    await startBot();
+    openai().latencyMs.edits = 3000;
+    openai().latencyMs.generations = 3000;
+    try {
+      const seller = { id: 31_020, first_name: 'Kim' };
+      const transcript: string[] = [];
+      const botSays = (call: RecordedCall) => {
+        const text = String(call.payload.text ?? call.payload.title ?? '');
+        transcript.push(`bot:    ${text.replace(/\n/g, '\n        ')}`);
+      };
+      const confirm = await toConfirm(seller);
+      await press(seller.id, button(confirm, /Generate/), 1);
+      await telegram.waitForCall('editMessageText', (c) => /Generating/.test(String(c.payload.text)), {
+        timeoutMs: 15_000,
+      });
+
+      transcript.push('seller: /buy');
+      const menu = await telegram.exchange(textMessage(seller, '/buy'), 10_000);
+      botSays(menu);
+      const tenButton = button(menu, /^10 photoshoots/);
+      transcript.push(`seller: taps “${/10 photoshoots[^"]*/.exec(JSON.stringify(menu.payload.reply_markup))?.[0]}”`);
+      const invoice = await press(seller.id, tenButton, 2, 'sendInvoice');
+      const prices = invoice.payload.prices as { amount: number }[];
+      transcript.push(
+        `bot:    invoice “${invoice.payload.title}” — ${invoice.payload.description} — ${prices[0]?.amount} ⭐ (${invoice.payload.currency})`,
+      );
+
+      transcript.push('seller: pays in Telegram (pre-checkout)');
+      const asked = telegram.calls.length;
+      const askedAt = Date.now();
+      telegram.pushUpdate(preCheckoutQuery(seller, String(invoice.payload.payload), prices[0]?.amount ?? 0));
+      const answer = await telegram.waitForCall('answerPreCheckoutQuery', () => true, { from: asked });
+      const answeredMs = answer.at - askedAt;
+      transcript.push(`bot:    pre-checkout ok=${answer.payload.ok} in ${answeredMs} ms (photoshoot still running)`);
+      expect(answer.payload.ok).toBe(true);
+      expect(answeredMs).toBeLessThan(1000);
+
+      const payment = {
+        payload: String(invoice.payload.payload),
+        amount: prices[0]?.amount ?? 0,
+        chargeId: 'stxE2Echarge',
+      };
+      const paid = await telegram.exchange(successfulPayment(seller, payment), 10_000);
+      transcript.push('seller: (Telegram confirms the payment)');
+      botSays(paid);
+      expect(String(paid.payload.text)).toBe('✅ Payment received: 10 photoshoots added. Your balance: 11.');
+      // Telegram may deliver the same payment again: nothing more is credited.
+      telegram.pushUpdate(successfulPayment(seller, payment));
+
+      await resultsOf(seller.id, { timeoutMs: 30_000 });
+      await ready(seller.id);
+      transcript.push('seller: /balance');
+      const balance = await telegram.exchange(textMessage(seller, '/balance'), 10_000);
+      botSays(balance);
+      expect(String(balance.payload.text)).toContain('You have 11 photoshoots left (10 bought, 1 free)');
+      expect(await account(seller.id)).toMatchObject({ balance: 11, ledger: 11, jobs: 1, delivered: 4 });
+      if (process.env.REPORT_FIGURES) process.stdout.write(`\n${transcript.join('\n')}\n`);
+    } finally {
+      openai().latencyMs.edits = 0;
+      openai().latencyMs.generations = 0;
+    }
   });
 });
