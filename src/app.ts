@@ -35,7 +35,8 @@ export interface App {
 export async function createApp(deps: { config: Config; logger: Logger }): Promise<App> {
   const { config, logger } = deps;
   const db = await openDatabase(config, logger);
-  const ai = createAiServices({ config, logger, cache: createMemoryCache({ maxEntries: config.CACHE_MAX_ENTRIES }) });
+  const cache = createMemoryCache({ maxEntries: config.CACHE_MAX_ENTRIES });
+  const ai = createAiServices({ config, logger, cache });
   if (!config.OPENAI_API_KEY) logger.warn('OPENAI_API_KEY is not set: photoshoots cannot be generated');
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const tracker = createUpdateTracker();
@@ -53,6 +54,7 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
     db: db.db,
     i18n,
     tracker,
+    cache,
     photoshoot: (api) => ({
       db: db.db,
       photos: photoSource(api),

@@ -29,6 +29,15 @@ const idList = z
   })
   .default([]);
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A package of photoshoots sold for Telegram Stars. */
 export interface StarsPackage {
   photoshoots: number;
@@ -168,6 +177,13 @@ const fields = {
   ]),
   /** An unpaid invoice is refused at checkout after this many minutes and its order canceled. */
   ORDER_EXPIRY_MIN: int(1, 30 * 24 * 60).default(60),
+  /** Seconds /stats figures are served from the cache (`/stats fresh` recomputes). */
+  STATS_CACHE_TTL_S: int(0, 86_400).default(60),
+  /** Time zone of "today" and of the times admins see (an IANA name such as Europe/Moscow). */
+  STATS_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin')
+    .default('UTC'),
   /** Largest photo accepted, in bytes (Telegram bots can download at most 20 MB). */
   MAX_PHOTO_BYTES: int(1, 20 * 1024 * 1024).default(20 * 1024 * 1024),
 };

@@ -25,7 +25,13 @@ export interface AppFlavor {
 
 export type BotConfig = Pick<
   Config,
-  'ADMIN_IDS' | 'FREE_PHOTOSHOOTS' | 'DEFAULT_LOCALE' | 'PACKAGES' | 'ORDER_EXPIRY_MIN'
+  | 'ADMIN_IDS'
+  | 'FREE_PHOTOSHOOTS'
+  | 'DEFAULT_LOCALE'
+  | 'PACKAGES'
+  | 'ORDER_EXPIRY_MIN'
+  | 'STATS_CACHE_TTL_S'
+  | 'STATS_TIME_ZONE'
 >;
 
 export type BotContext = Context & AppFlavor & I18nFlavor;

@@ -6,8 +6,10 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { type Cache, createMemoryCache } from '../services/cache.js';
 import type { BotContext } from './context.js';
 import { adminFeature } from './features/admin.js';
+import { createAdminReportsFeature } from './features/admin-reports.js';
 import { historyFeature } from './features/history.js';
 import { languageFeature } from './features/language.js';
 import {
@@ -37,6 +39,8 @@ export type CreateBotConfig = Pick<
   | 'DEFAULT_LOCALE'
   | 'PACKAGES'
   | 'ORDER_EXPIRY_MIN'
+  | 'STATS_CACHE_TTL_S'
+  | 'STATS_TIME_ZONE'
 >;
 
 export interface CreateBotDeps {
@@ -45,6 +49,8 @@ export interface CreateBotDeps {
   db: Database;
   i18n: I18n<BotContext>;
   tracker: UpdateTracker;
+  /** Shared cache (the /stats figures); an in-process one when absent. */
+  cache?: Cache;
   /** Known bot identity (tests); otherwise fetched with getMe by bot.init(). */
   botInfo?: UserFromGetMe;
   /**
@@ -95,6 +101,7 @@ export function createBot(deps: CreateBotDeps) {
   guarded.use(languageFeature);
   guarded.use(createPaymentsFeature());
   guarded.use(adminFeature);
+  guarded.use(createAdminReportsFeature({ cache: deps.cache ?? createMemoryCache({ maxEntries: 100 }) }));
   if (deps.photoshoot) guarded.use(createPhotoshootFeature(deps.photoshoot(bot.api)));
   guarded.use(historyFeature);
   guarded.use(stylesFeature);

@@ -72,13 +72,23 @@ export function describeUrl(url: string): string {
  * createDb opens PostgreSQL through a bounded postgres.js pool when DATABASE_URL is set, or
  * embedded PGlite under DATA_DIR otherwise. Nothing is connected until the first query.
  */
-export async function createDb(config: DbConfig, logger: Logger): Promise<DbHandle> {
-  if (config.DATABASE_URL) return createPostgres(config.DATABASE_URL, config, logger);
-  if (config.DATA_DIR.startsWith('memory://')) return createPglite(config.DATA_DIR);
-  return createPglite(path.resolve(config.DATA_DIR, 'pglite'));
+export async function createDb(config: DbConfig, logger: Logger, options: DbOptions = {}): Promise<DbHandle> {
+  if (config.DATABASE_URL) return createPostgres(config.DATABASE_URL, config, logger, options);
+  if (config.DATA_DIR.startsWith('memory://')) return createPglite(config.DATA_DIR, options);
+  return createPglite(path.resolve(config.DATA_DIR, 'pglite'), options);
 }
 
-function createPostgres(url: string, config: DbConfig, logger: Logger): DbHandle {
+export interface DbOptions {
+  /** Called with every statement the application sends (statement counting in tests and benchmarks). */
+  onQuery?: (query: string) => void;
+}
+
+const drizzleOptions = (options: DbOptions) => ({
+  schema,
+  ...(options.onQuery && { logger: { logQuery: (query: string) => options.onQuery?.(query) } }),
+});
+
+function createPostgres(url: string, config: DbConfig, logger: Logger, options: DbOptions): DbHandle {
   const client = postgres(url, {
     max: config.DB_POOL_MAX,
     idle_timeout: config.DB_IDLE_TIMEOUT_S || undefined,
@@ -87,7 +97,7 @@ function createPostgres(url: string, config: DbConfig, logger: Logger): DbHandle
     onnotice: (notice) => logger.debug({ notice: notice.message }, 'postgres notice'),
     connection: { application_name: 'photoshoot-bot' },
   });
-  const db = drizzlePostgres(client, { schema }) as unknown as Database;
+  const db = drizzlePostgres(client, drizzleOptions(options)) as unknown as Database;
   return {
     db,
     kind: 'postgres',
@@ -102,11 +112,11 @@ function createPostgres(url: string, config: DbConfig, logger: Logger): DbHandle
 }
 
 /** Embedded PostgreSQL in `dataDir`, or in memory (nothing kept) for DATA_DIR=memory://. */
-async function createPglite(dataDir: string): Promise<DbHandle> {
+async function createPglite(dataDir: string, options: DbOptions): Promise<DbHandle> {
   const release = dataDir.startsWith('memory://') ? () => undefined : lockDataDir(dataDir);
   try {
     const client = await PGlite.create(dataDir);
-    const db = drizzlePglite(client, { schema }) as unknown as Database;
+    const db = drizzlePglite(client, drizzleOptions(options)) as unknown as Database;
     return {
       db,
       kind: 'pglite',

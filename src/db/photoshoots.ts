@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { type Database, isUniqueViolation, queryRows } from './client.js';
-import { changeBalance } from './ledger.js';
+import { balanceBreakdown, changeBalance } from './ledger.js';
 import { photoshoots, processedImages } from './schema.js';
 
 export type Photoshoot = typeof photoshoots.$inferSelect;
@@ -39,6 +39,8 @@ export interface NewPhotoshoot {
 export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise<Photoshoot> {
   try {
     return await db.transaction(async (tx) => {
+      // Free: a repeat at no charge, or paid for with a free credit (those are spent first).
+      const isFree = job.free === true || (await balanceBreakdown(tx, job.userId)).free > 0;
       const [created] = await tx
         .insert(photoshoots)
         .values({
@@ -50,7 +52,7 @@ export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise
           styleSource: job.styleSource,
           batchId: job.batchId ?? null,
           parentId: job.parentId ?? null,
-          isFree: job.free ?? false,
+          isFree,
           creditState: job.free ? 'free' : 'reserved',
         })
         .returning();
@@ -71,7 +73,7 @@ export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise
             style: style.name,
             prompt: style.prompt,
             aspectRatio: job.aspectRatio,
-            isFree: job.free ?? false,
+            isFree,
             sourceFileId: job.sourceFileId,
             position,
           })),

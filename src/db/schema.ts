@@ -53,6 +53,8 @@ export const users = pgTable(
   (t) => [
     check('users_balance_non_negative', sql`${t.balance} >= 0`),
     check('users_images_processed_non_negative', sql`${t.imagesProcessed} >= 0`),
+    // Admins look people up by @username (/user, /grant), case-insensitively.
+    index('idx_users_username_lower').on(sql`lower(${t.username})`),
   ],
 );
 

@@ -195,3 +195,40 @@ admin-reply-failed = Could not send to { $user }: { $reason }
 style-name-prompt = ⭐ How should I call this style? Send a name of up to { $max } characters, or keep “{ $name }”.
 button-keep-name = Keep “{ $name }”
 style-name-invalid = A name has 1 to { $max } characters. Please send another one.
+
+# Admin reports
+admin-stats =
+    📊 Statistics ({ $source }, { $at } { $zone })
+
+    👤 Users: { $usersTotal } · new today { $usersToday } · new 7 days { $usersWeek } · active 7 days { $usersActive }
+    📸 Photoshoots: { $photoshootsTotal } · today { $photoshootsToday } · failed { $photoshootsFailed }
+    🖼 Images: { $imagesTotal } · today { $imagesToday } · failed { $imagesFailed } · free { $imagesFree } · paid { $imagesPaid }
+    🧾 Orders: { $ordersTotal } · paid { $ordersPaid } · pending { $ordersPending } · refunded { $ordersRefunded }
+    ⭐ Revenue: { $revenueTotal } · today { $revenueToday } · 30 days { $revenueMonth }
+    💳 Photoshoots on balances: { $outstanding }
+
+    Top styles:
+    { $top }
+admin-user-usage = Usage: /user <telegram id or @username>
+admin-user-unknown = No user “{ $user }”.
+admin-user =
+    👤 { $name } { $username } · id { $id } · language { $language }
+    Joined { $joined } · last seen { $seen }
+    Balance: { $balance }
+    Photoshoots: { $photoshoots } (done { $photoshootsDone }, failed { $photoshootsFailed }) · last { $lastPhotoshoot }
+    Images: done { $imagesDone }, failed { $imagesFailed }
+    Top styles: { $styles }
+    Aspect ratios: { $ratios }
+    Saved styles: { $saved }
+    Orders: { $orders } (paid { $paid }) · spent { $spent } ⭐
+    Last balance changes:
+    { $ledger }
+admin-grant-usage = Usage: /grant <telegram id or @username> <photoshoots, 1 to { $max }>
+admin-grant-done = 🎁 Granted { photoshoots } to { $user }; their balance is { $balance }.
+grant-user = 🎁 Our team added { photoshoots } to your balance. Your balance: { $balance }.
+admin-orders-usage = Usage: /orders [status] [page]; status is all or one of { $statuses }.
+admin-orders-title = 🧾 Orders ({ $status }), page { $page }, newest first:
+admin-orders-line = #{ $id } · { $status } · { $stars } ⭐ · { photoshoots } · { $date } · { $user }{ $flag }
+admin-orders-empty = No orders ({ $status }).
+admin-orders-beyond = No orders ({ $status }) on page { $page }.
+button-first-page = « First page

@@ -197,3 +197,40 @@ admin-reply-failed = Не удалось отправить { $user }: { $reason
 style-name-prompt = ⭐ Как назвать этот стиль? Пришлите название до { $max } символов или оставьте «{ $name }».
 button-keep-name = Оставить «{ $name }»
 style-name-invalid = Название — от 1 до { $max } символов. Пришлите другое.
+
+# Admin reports
+admin-stats =
+    📊 Статистика ({ $source }, { $at } { $zone })
+
+    👤 Пользователи: { $usersTotal } · новых сегодня { $usersToday } · новых за 7 дней { $usersWeek } · активных за 7 дней { $usersActive }
+    📸 Фотосессии: { $photoshootsTotal } · сегодня { $photoshootsToday } · с ошибкой { $photoshootsFailed }
+    🖼 Изображения: { $imagesTotal } · сегодня { $imagesToday } · с ошибкой { $imagesFailed } · бесплатных { $imagesFree } · платных { $imagesPaid }
+    🧾 Заказы: { $ordersTotal } · оплачено { $ordersPaid } · ожидают { $ordersPending } · возвращено { $ordersRefunded }
+    ⭐ Выручка: { $revenueTotal } · сегодня { $revenueToday } · за 30 дней { $revenueMonth }
+    💳 Фотосессий на балансах: { $outstanding }
+
+    Популярные стили:
+    { $top }
+admin-user-usage = Использование: /user <telegram id или @username>
+admin-user-unknown = Пользователь «{ $user }» не найден.
+admin-user =
+    👤 { $name } { $username } · id { $id } · язык { $language }
+    С нами с { $joined } · был(а) { $seen }
+    Баланс: { $balance }
+    Фотосессии: { $photoshoots } (готово { $photoshootsDone }, с ошибкой { $photoshootsFailed }) · последняя { $lastPhotoshoot }
+    Изображения: готово { $imagesDone }, с ошибкой { $imagesFailed }
+    Популярные стили: { $styles }
+    Соотношения сторон: { $ratios }
+    Сохранённые стили: { $saved }
+    Заказы: { $orders } (оплачено { $paid }) · потрачено { $spent } ⭐
+    Последние изменения баланса:
+    { $ledger }
+admin-grant-usage = Использование: /grant <telegram id или @username> <фотосессий, от 1 до { $max }>
+admin-grant-done = 🎁 Начислено { photoshoots } пользователю { $user }; его баланс: { $balance }.
+grant-user = 🎁 Команда добавила вам { photoshoots }. Ваш баланс: { $balance }.
+admin-orders-usage = Использование: /orders [статус] [страница]; статус — all или один из: { $statuses }.
+admin-orders-title = 🧾 Заказы ({ $status }), страница { $page }, сначала новые:
+admin-orders-line = #{ $id } · { $status } · { $stars } ⭐ · { photoshoots } · { $date } · { $user }{ $flag }
+admin-orders-empty = Заказов ({ $status }) нет.
+admin-orders-beyond = На странице { $page } заказов ({ $status }) нет.
+button-first-page = « Первая страница

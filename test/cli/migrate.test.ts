@@ -72,7 +72,7 @@ describe('npm run db:migrate', () => {
     const first = await migrate();
     expect(first.code).toBe(0);
     expect(first.output).toMatch(
-      /^Applied 5 migration\(s\) to .*: 0000_tables, 0001_performance_indexes, 0002_photoshoot_jobs, 0003_draft_albums, 0004_payments$/,
+      /^Applied 6 migration\(s\) to .*: 0000_tables, 0001_performance_indexes, 0002_photoshoot_jobs, 0003_draft_albums, 0004_payments, 0005_admin$/,
     );
     const second = await migrate();
     expect(second.code).toBe(0);
@@ -102,7 +102,7 @@ describe.runIf(usingPostgres)('npm run db:migrate on PostgreSQL', () => {
       const env = { DATABASE_URL: fresh.url ?? '' };
       const results = await Promise.all([migrate(env), migrate(env), migrate(env)]);
       expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
-      expect(results.filter((r) => r.output.startsWith('Applied 5 migration(s)'))).toHaveLength(1);
+      expect(results.filter((r) => r.output.startsWith('Applied 6 migration(s)'))).toHaveLength(1);
       expect(results.filter((r) => r.output.startsWith('No pending migrations'))).toHaveLength(2);
     } finally {
       await fresh.close();

@@ -7,6 +7,7 @@ import { createUpdateTracker } from '../../src/bot/middlewares/update-tracker.js
 import { parseConfig, type StarsPackage } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import type { Logger } from '../../src/logger.js';
+import type { Cache } from '../../src/services/cache.js';
 import { FAKE_BOT_INFO } from './fake-bot-api.js';
 import { silentLogger } from './logger.js';
 
@@ -28,6 +29,9 @@ export function createBotHarness(options: {
   adminIds?: number[];
   packages?: StarsPackage[];
   orderExpiryMinutes?: number;
+  statsCacheTtlS?: number;
+  timeZone?: string;
+  cache?: Cache;
   /** How long each outgoing call takes, as Telegram would (benchmarks). */
   apiLatencyMs?: number;
   /**
@@ -52,6 +56,8 @@ export function createBotHarness(options: {
       DEFAULT_LOCALE: 'en',
       PACKAGES: options.packages ?? parseConfig({ BOT_TOKEN: TEST_TOKEN }).PACKAGES,
       ORDER_EXPIRY_MIN: options.orderExpiryMinutes ?? 60,
+      STATS_CACHE_TTL_S: options.statsCacheTtlS ?? 60,
+      STATS_TIME_ZONE: options.timeZone ?? 'UTC',
     },
     logger: options.logger ?? silentLogger,
     db: options.db,
@@ -59,6 +65,7 @@ export function createBotHarness(options: {
     tracker,
     botInfo: FAKE_BOT_INFO,
     ...(options.photoshoot && { photoshoot: options.photoshoot }),
+    ...(options.cache && { cache: options.cache }),
   });
   let messageId = 1;
   bot.api.config.use(async (prev, method, payload, signal) => {

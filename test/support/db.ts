@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { createDb, type DbHandle } from '../../src/db/client.js';
+import { createDb, type DbHandle, type DbOptions } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { silentLogger } from './logger.js';
 
@@ -18,9 +18,9 @@ export interface TestDatabase {
 }
 
 /** A fresh, empty database: its own PostgreSQL database, or a new in-memory PGlite. */
-export async function createEmptyDatabase(poolMax = 10): Promise<TestDatabase> {
+export async function createEmptyDatabase(poolMax = 10, options: DbOptions = {}): Promise<TestDatabase> {
   if (!testDatabaseUrl) {
-    const handle = await createDb({ DATA_DIR: 'memory://', DB_POOL_MAX: 1, ...poolDefaults }, silentLogger);
+    const handle = await createDb({ DATA_DIR: 'memory://', DB_POOL_MAX: 1, ...poolDefaults }, silentLogger, options);
     return { handle, url: undefined, close: () => handle.close() };
   }
   const name = `bot_test_${randomBytes(6).toString('hex')}`;
@@ -31,6 +31,7 @@ export async function createEmptyDatabase(poolMax = 10): Promise<TestDatabase> {
   const handle = await createDb(
     { DATABASE_URL: url.toString(), DATA_DIR: '', DB_POOL_MAX: poolMax, ...poolDefaults },
     silentLogger,
+    options,
   );
   return {
     handle,
@@ -44,8 +45,8 @@ export async function createEmptyDatabase(poolMax = 10): Promise<TestDatabase> {
 }
 
 /** A fresh database with every migration applied. */
-export async function createTestDatabase(poolMax = 10): Promise<TestDatabase> {
-  const database = await createEmptyDatabase(poolMax);
+export async function createTestDatabase(poolMax = 10, options: DbOptions = {}): Promise<TestDatabase> {
+  const database = await createEmptyDatabase(poolMax, options);
   if (database.url) {
     const single = await createDb(
       { DATABASE_URL: database.url, DATA_DIR: '', DB_POOL_MAX: 1, ...poolDefaults },

@@ -1,0 +1,1 @@
+CREATE INDEX "idx_users_username_lower" ON "users" USING btree (lower("username"));

@@ -1,0 +1,239 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ordersPageData, parseUserLookup } from '../../src/bot/features/admin-reports.js';
+import { businessStats } from '../../src/db/admin.js';
+import { queryRows } from '../../src/db/client.js';
+import { registerUser } from '../../src/db/users.js';
+import { createMemoryCache } from '../../src/services/cache.js';
+import { createBotHarness } from '../support/bot-harness.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { balanceAndLedger } from '../support/ledger.js';
+import { callbackQuery, textMessage, withId } from '../support/updates.js';
+
+const ADMIN = 9101;
+const statements: string[] = [];
+let database: TestDatabase;
+
+/** Statements of the application, without the per-update user registration. */
+const appStatements = () => statements.filter((s) => !s.includes('insert into "users"'));
+
+/**
+ * Known rows: A (2 photoshoots, 4 images, 2 paid + 1 pending + 1 refunded order), B (a paid
+ * order 100 days ago), C (active this week), and the admin, who registers by talking to the bot.
+ */
+async function seedFixture() {
+  const db = database.handle.db;
+  const user = async (id: number, username?: string) =>
+    (await registerUser(db, { id, first_name: `U${id}`, ...(username && { username }) }, { freePhotoshoots: 0 })).user
+      .id;
+  const a = await user(8001, 'Alpha_shop');
+  const b = await user(8002);
+  const c = await user(8003);
+  await db.execute(
+    sql`update users set created_at = now() - interval '10 days', last_seen_at = now() - interval '10 days', balance = 3 where id = ${a}`,
+  );
+  await db.execute(sql`update users set balance = 0 where id = ${b}`);
+  await db.execute(sql`update users set created_at = now() - interval '3 days', balance = 5 where id = ${c}`);
+  const [done] = await queryRows<{ id: number }>(
+    db,
+    sql`insert into photoshoots (user_id, status, aspect_ratio, source_file_id, credit_state)
+        values (${a}, 'done', '1:1', 'f', 'committed') returning id`,
+  );
+  const [failed] = await queryRows<{ id: number }>(
+    db,
+    sql`insert into photoshoots (user_id, status, aspect_ratio, source_file_id, credit_state, created_at)
+        values (${a}, 'failed', '9:16', 'f', 'released', now() - interval '10 days') returning id`,
+  );
+  await db.execute(sql`insert into processed_images (user_id, photoshoot_id, style, aspect_ratio, status, is_free, position) values
+    (${a}, ${done?.id}, 'Marble', '1:1', 'done', false, 0),
+    (${a}, ${done?.id}, 'Marble', '1:1', 'done', false, 1),
+    (${a}, ${done?.id}, 'Cafe', '1:1', 'done', false, 2)`);
+  await db.execute(sql`insert into processed_images (user_id, photoshoot_id, style, aspect_ratio, status, is_free, position, created_at)
+    values (${a}, ${failed?.id}, 'Marble', '9:16', 'failed', true, 0, now() - interval '10 days')`);
+  await db.execute(sql`insert into orders (user_id, package_code, amount, photoshoots, status, invoice_payload, telegram_payment_charge_id, created_at, paid_at) values
+    (${a}, 'p3', 150, 3, 'paid', 'fx-1', 'fx-c1', now(), now()),
+    (${a}, 'p10', 450, 10, 'paid', 'fx-2', 'fx-c2', now() - interval '20 days', now() - interval '20 days'),
+    (${a}, 'p3', 150, 3, 'pending', 'fx-3', null, now(), null),
+    (${a}, 'p3', 150, 3, 'refunded', 'fx-4', 'fx-c4', now() - interval '5 days', now() - interval '5 days'),
+    (${b}, 'p30', 1200, 30, 'paid', 'fx-5', 'fx-c5', now() - interval '100 days', now() - interval '100 days')`);
+  await db.execute(sql`insert into saved_styles (user_id, slot, name, scene) values (${a}, 1, 'Marble', 'm')`);
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase(10, { onQuery: (query) => statements.push(query) });
+  await seedFixture();
+});
+afterAll(() => database.close());
+
+function admin(options: { cache?: ReturnType<typeof createMemoryCache>; ttl?: number } = {}) {
+  return createBotHarness({
+    db: database.handle.db,
+    adminIds: [ADMIN],
+    freePhotoshoots: 2,
+    cache: options.cache ?? createMemoryCache({ maxEntries: 10 }),
+    ...(options.ttl !== undefined && { statsCacheTtlS: options.ttl }),
+  });
+}
+
+async function ask(h: ReturnType<typeof admin>, text: string, from = ADMIN) {
+  const before = h.sent().length;
+  statements.length = 0;
+  await h.handle(withId(textMessage({ id: from }, text)));
+  return {
+    text: h
+      .sent()
+      .slice(before)
+      .map((c) => String(c.payload.text))
+      .join('\n'),
+    statements: appStatements(),
+  };
+}
+
+describe('/stats', () => {
+  it('shows every figure as computed by hand, in one statement; each paid order counted once', async () => {
+    const h = admin();
+    await h.handle(withId(textMessage({ id: ADMIN }, '/start')));
+    await database.handle.db.execute(sql`update users set balance = 2 where telegram_id = ${ADMIN}`);
+    const { text, statements: used } = await ask(h, '/stats');
+    expect(used).toHaveLength(1);
+    // Users: A, B, C and the admin. New today: B and the admin; active this week: B, C, admin.
+    expect(text).toContain('Users: 4 · new today 2 · new 7 days 3 · active 7 days 3');
+    expect(text).toContain('Photoshoots: 2 · today 1 · failed 1');
+    expect(text).toContain('Images: 4 · today 3 · failed 1 · free 1 · paid 3');
+    expect(text).toContain('Orders: 5 · paid 3 · pending 1 · refunded 1');
+    // 150 + 450 + 1200: A has 4 images and 2 paid orders, yet each order counts once.
+    expect(text).toContain('Revenue: 1,800 · today 150 · 30 days 600');
+    expect(text).toContain('Photoshoots on balances: 10');
+    expect(text).toMatch(/Top styles:\n1\. Marble — 3\n2\. Cafe — 1/);
+    expect(text).toMatch(/\(fresh, \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
+  });
+
+  it('serves a second /stats within the TTL from the cache with no query; /stats fresh queries again', async () => {
+    const h = admin({ cache: createMemoryCache({ maxEntries: 10 }), ttl: 60 });
+    expect((await ask(h, '/stats')).statements).toHaveLength(1);
+    const cached = await ask(h, '/stats');
+    expect(cached.statements).toHaveLength(0);
+    expect(cached.text).toContain('(cached,');
+    const fresh = await ask(h, '/stats fresh');
+    expect(fresh.statements).toHaveLength(1);
+    expect(fresh.text).toContain('(fresh,');
+  });
+
+  it('starts "today" at midnight in the configured time zone', async () => {
+    const db = database.handle.db;
+    for (const zone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      const before = (await businessStats(db, zone)).users.today;
+      const [edge] = await queryRows<{ start: string }>(
+        db,
+        sql`select (date_trunc('day', now() at time zone ${zone}) at time zone ${zone}) as start`,
+      );
+      const start = new Date(String(edge?.start));
+      const local = new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone,
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(start);
+      expect(local).toBe('00:00');
+      const id = 8100 + (zone.length % 50);
+      const { user } = await registerUser(db, { id, first_name: 'Edge' }, { freePhotoshoots: 0 });
+      await db.execute(
+        sql`update users set created_at = ${start.toISOString()}::timestamptz - interval '1 minute' where id = ${user.id}`,
+      );
+      expect((await businessStats(db, zone)).users.today).toBe(before);
+      await db.execute(
+        sql`update users set created_at = ${start.toISOString()}::timestamptz + interval '1 minute' where id = ${user.id}`,
+      );
+      expect((await businessStats(db, zone)).users.today).toBe(before + 1);
+      await db.execute(sql`delete from users where id = ${user.id}`);
+    }
+  });
+});
+
+describe('/user, /grant, /orders', () => {
+  it('/user shows a profile, activity, styles, ratios, saved styles, orders and ledger in at most 4 statements', async () => {
+    const h = admin();
+    for (const who of ['8001', '@alpha_SHOP']) {
+      const { text, statements: used } = await ask(h, `/user ${who}`);
+      expect(used.length).toBeLessThanOrEqual(4);
+      expect(text).toContain('U8001 @Alpha_shop · id 8001');
+      expect(text).toContain('Balance: 3');
+      expect(text).toContain('Photoshoots: 2 (done 1, failed 1)');
+      expect(text).toContain('Images: done 3, failed 1');
+      expect(text).toContain('Top styles: Marble (3), Cafe (1)');
+      expect(text).toContain('Aspect ratios: 1:1: 3, 9:16: 1');
+      expect(text).toContain('Saved styles: Marble');
+      expect(text).toContain('Orders: 4 (paid 2) · spent 600 ⭐');
+    }
+  });
+
+  it('/user refuses unknown and malformed ids and usernames carrying SQL', async () => {
+    const h = admin();
+    expect((await ask(h, '/user 424242')).text).toBe('No user “424242”.');
+    for (const bad of ['/user', '/user 12ab', "/user @a'or'1'='1", '/user @x; drop table users', '/user -5']) {
+      expect((await ask(h, bad)).text).toBe('Usage: /user <telegram id or @username>');
+    }
+    expect(parseUserLookup('@ab')).toBeUndefined();
+    const [row] = await queryRows<{ n: number }>(database.handle.db, sql`select count(*)::int as n from users`);
+    expect(Number(row?.n)).toBeGreaterThan(3);
+  });
+
+  it('/grant adds photoshoots through the ledger and tells the user; refuses bad amounts', async () => {
+    const h = admin();
+    const { text } = await ask(h, '/grant 8003 4');
+    expect(text.split('\n')[0]).toBe('🎁 Granted 4 photoshoots to 8003; their balance is 9.');
+    const toUser = h.sent().find((c) => c.payload.chat_id === 8003);
+    expect(String(toUser?.payload.text)).toBe('🎁 Our team added 4 photoshoots to your balance. Your balance: 9.');
+    const [grant] = await queryRows<{ delta: number; reason: string; reference: string }>(
+      database.handle.db,
+      sql`select delta, reason, reference from balance_ledger where reason = 'admin_grant' order by id desc limit 1`,
+    );
+    expect(grant).toEqual({ delta: 4, reason: 'admin_grant', reference: `admin:${ADMIN}` });
+    for (const bad of [
+      '/grant 8003 -5',
+      '/grant 8003 0',
+      '/grant 8003 abc',
+      '/grant 8003 99999999',
+      '/grant 8003',
+      '/grant 8003 2 3',
+    ]) {
+      expect((await ask(h, bad)).text).toBe('Usage: /grant <telegram id or @username> <photoshoots, 1 to 1,000>');
+    }
+    expect((await ask(h, '/grant 555555 2')).text).toBe('No user “555555”.');
+    const [c] = await queryRows<{ balance: number }>(
+      database.handle.db,
+      sql`select balance from users where telegram_id = 8003`,
+    );
+    expect(c?.balance).toBe(9);
+  });
+
+  it('/orders lists newest first by status, pages, and says when a page is beyond the end', async () => {
+    const h = admin();
+    const all = (await ask(h, '/orders')).text.split('\n');
+    expect(all[0]).toBe('🧾 Orders (all), page 1, newest first:');
+    expect(all.slice(1).map((l) => l.split(' · ')[1])).toEqual(['pending', 'paid', 'refunded', 'paid', 'paid']);
+    const paid = (await ask(h, '/orders paid')).text.split('\n').slice(1);
+    expect(paid.map((l) => l.split(' · ')[2])).toEqual(['150 ⭐', '450 ⭐', '1,200 ⭐']);
+    expect(paid[0]).toContain('@Alpha_shop');
+    expect((await ask(h, '/orders 99')).text).toBe('No orders (all) on page 99.');
+    expect((await ask(h, '/orders refunded 1')).text.split('\n')).toHaveLength(2);
+    expect((await ask(h, '/orders unknown')).text).toContain('Usage: /orders [status] [page]');
+    await h.handle(withId(callbackQuery({ id: ADMIN }, ordersPageData.pack({ status: 'paid', page: 0 }))));
+    expect(String(h.sent('editMessageText').at(-1)?.payload.text)).toContain('Orders (paid), page 1');
+  });
+});
+
+describe('admin commands for anyone else', () => {
+  it('answer exactly like an unknown command and read nothing', async () => {
+    const h = admin();
+    const unknown = (await ask(h, '/nonsense', 8002)).text;
+    for (const command of ['/stats', '/stats fresh', '/user 8001', '/grant 8002 100', '/orders', '/refund 1']) {
+      const { text, statements: used } = await ask(h, command, 8002);
+      expect(text).toBe(unknown);
+      expect(used.filter((s) => /orders|processed_images|balance_ledger/.test(s))).toEqual([]);
+    }
+    await h.handle(withId(callbackQuery({ id: 8002 }, ordersPageData.pack({ status: 'all', page: 0 }))));
+    expect(h.sent('answerCallbackQuery').at(-1)?.payload.text).toBe('This button is no longer active.');
+    expect(await balanceAndLedger(database.handle.db, 8002)).toMatchObject({ balance: 0 });
+  });
+});
