@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, parseOperatorConfig } from '../config.js';
+import { createDb } from '../db/client.js';
+import { pendingMigrations } from '../db/migrate.js';
+import { seedDatabase } from '../db/seed.js';
+import { configSecrets, createLogger, createRedactor } from '../logger.js';
+import { describeError, exitWithError, loadDotEnv } from '../process-env.js';
+
+const USAGE = 'Usage: npm run db:seed -- [--users N] [--images N] [--orders N] (defaults 1000, 10000, 2000)';
+const MAX = 100_000_000;
+
+function count(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(value) || Number(value) > MAX)
+    exitWithError(`--${name} must be a whole number up to ${MAX}. ${USAGE}`);
+  return Number(value);
+}
+
+/**
+ * `npm run db:seed`: fills DATABASE_URL (or the embedded database) with realistic made-up
+ * users, photoshoots, images and orders, for benchmarks and for trying /stats. It adds to
+ * what is there and never deletes anything.
+ */
+async function main(): Promise<void> {
+  loadDotEnv();
+  let args: ReturnType<typeof parseArgs<{ options: Record<'users' | 'images' | 'orders', { type: 'string' }> }>>;
+  try {
+    args = parseArgs({
+      options: { users: { type: 'string' }, images: { type: 'string' }, orders: { type: 'string' } },
+      strict: true,
+    });
+  } catch (err) {
+    exitWithError(`${describeError(err)}. ${USAGE}`);
+  }
+  const size = {
+    users: count(args.values.users, 'users', 1000),
+    images: count(args.values.images, 'images', 10_000),
+    orders: count(args.values.orders, 'orders', 2000),
+  };
+  if (size.users === 0 && (size.images > 0 || size.orders > 0))
+    exitWithError('Images and orders need at least one user.');
+  let config: ReturnType<typeof parseOperatorConfig>;
+  try {
+    config = parseOperatorConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) exitWithError(err.message);
+    throw err;
+  }
+  const redact = createRedactor(configSecrets(config));
+  const logger = createLogger(config);
+  let handle: Awaited<ReturnType<typeof createDb>> | undefined;
+  try {
+    handle = await createDb({ ...config, DB_POOL_MAX: 1 }, logger);
+    const pending = await pendingMigrations(handle);
+    if (pending.length > 0)
+      throw new Error(`${handle.location} has pending migrations; run \`npm run db:migrate\` first`);
+    process.stdout.write(
+      `Seeding ${handle.location}: ${size.users} users, ${size.images} images, ${size.orders} orders…\n`,
+    );
+    const result = await seedDatabase(handle.db, size);
+    process.stdout.write(
+      `Seeded ${result.users} users, ${result.photoshoots} photoshoots, ${result.images} images and ${result.orders} orders in ${(result.ms / 1000).toFixed(1)} s.\n`,
+    );
+    await handle.close();
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    exitWithError(`Seeding failed: ${describeError(err)}`, redact);
+  }
+}
+
+await main();
