@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: every benchmark, one after the other; `npm run bench -- <name>` runs one.
+ * `npm run bench`: every benchmark, one after the other; `npm run bench -- <name>` runs one;
+ * `--quick` runs smaller versions.
  * Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local PostgreSQL if it
  * answers, else embedded PGlite.
  */
@@ -23,16 +24,22 @@ const url = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || (
 if (url) process.env.TEST_DATABASE_URL = url;
 else delete process.env.TEST_DATABASE_URL;
 
+const args = process.argv.slice(2);
+// --quick: smaller sizes and fewer rounds, for a first look or a smoke run.
+if (args.includes('--quick')) process.env.BENCH_QUICK = '1';
+
 // Imported after the database is chosen: the test helpers read TEST_DATABASE_URL when loaded.
 const { benchUpdateHandling } = await import('./update-handling.js');
 const { benchConversion } = await import('./conversion.js');
+const { benchStats } = await import('./stats.js');
 
 const benchmarks: Record<string, () => Promise<void>> = {
   'update-handling': benchUpdateHandling,
   conversion: benchConversion,
+  stats: benchStats,
 };
 
-const wanted = process.argv.slice(2);
+const wanted = args.filter((arg) => !arg.startsWith('--'));
 for (const name of wanted) {
   if (!benchmarks[name]) {
     process.stderr.write(`Unknown benchmark "${name}"; known: ${Object.keys(benchmarks).join(', ')}\n`);

@@ -25,56 +25,47 @@ const n = (value: unknown) => Number(value ?? 0);
  * aggregation with FILTER) into a single row, and the single-row results are cross joined.
  * Nothing joins users to images to orders, so no row is counted once per row of another
  * table (the fan-out that inflated revenue once per image). "Today" starts at midnight in
- * `timeZone`.
+ * `timeZone`. Each part keeps the plan it would have alone (parallel scans, the created_at
+ * index for today's images, an index-only scan grouped by style for the top styles).
  */
 export async function businessStats(db: Database, timeZone: string): Promise<BusinessStats> {
+  // Scalar subqueries: computed once per statement (an InitPlan), not once per row.
+  const today = sql`(select date_trunc('day', now() at time zone ${timeZone}) at time zone ${timeZone})`;
+  const week = sql`(select now() - interval '7 days')`;
+  const month = sql`(select now() - interval '30 days')`;
   const [row] = await queryRows<Record<string, unknown>>(
     db,
     sql`
-      with bounds as (
-        select (date_trunc('day', now() at time zone ${timeZone}) at time zone ${timeZone}) as today,
-               now() - interval '7 days' as week,
-               now() - interval '30 days' as month
-      ),
-      u as (
-        select count(*) as users_total,
-               count(*) filter (where created_at >= b.today) as users_today,
-               count(*) filter (where created_at >= b.week) as users_week,
-               count(*) filter (where last_seen_at >= b.week) as users_active_week,
-               coalesce(sum(balance), 0) as outstanding
-          from users cross join bounds b
-      ),
-      p as (
-        select count(*) as photoshoots_total,
-               count(*) filter (where created_at >= b.today) as photoshoots_today,
-               count(*) filter (where status = 'failed') as photoshoots_failed
-          from photoshoots cross join bounds b
-      ),
-      i as (
-        select count(*) as images_total,
-               count(*) filter (where created_at >= b.today) as images_today,
-               count(*) filter (where status = 'failed') as images_failed,
-               count(*) filter (where is_free) as images_free,
-               count(*) filter (where not is_free) as images_paid
-          from processed_images cross join bounds b
-      ),
-      o as (
-        select count(*) as orders_total,
-               count(*) filter (where status = 'paid') as orders_paid,
-               count(*) filter (where status = 'pending') as orders_pending,
-               count(*) filter (where status = 'refunded') as orders_refunded,
-               coalesce(sum(amount) filter (where status = 'paid'), 0) as revenue_total,
-               coalesce(sum(amount) filter (where status = 'paid' and paid_at >= b.today), 0) as revenue_today,
-               coalesce(sum(amount) filter (where status = 'paid' and paid_at >= b.month), 0) as revenue_month
-          from orders cross join bounds b
-      ),
-      s as (
-        select coalesce(json_agg(json_build_object('style', style, 'images', images) order by images desc, style), '[]')
-                 as top_styles
-          from (select style, count(*) as images from processed_images
-                 group by style order by images desc, style limit 5) t
-      )
-      select u.*, p.*, i.*, o.*, s.top_styles, now() as computed_at from u, p, i, o, s`,
+      select *
+        from (select count(*) as users_total,
+                     count(*) filter (where created_at >= ${today}) as users_today,
+                     count(*) filter (where created_at >= ${week}) as users_week,
+                     count(*) filter (where last_seen_at >= ${week}) as users_active_week,
+                     coalesce(sum(balance), 0) as outstanding
+                from users) u,
+             (select count(*) as photoshoots_total,
+                     count(*) filter (where created_at >= ${today}) as photoshoots_today,
+                     count(*) filter (where status = 'failed') as photoshoots_failed
+                from photoshoots) p,
+             (select count(*) as images_total,
+                     count(*) filter (where status = 'failed') as images_failed,
+                     count(*) filter (where is_free) as images_free,
+                     count(*) filter (where not is_free) as images_paid
+                from processed_images) i,
+             (select count(*) as images_today from processed_images where created_at >= ${today}) it,
+             (select count(*) as orders_total,
+                     count(*) filter (where status = 'paid') as orders_paid,
+                     count(*) filter (where status = 'pending') as orders_pending,
+                     count(*) filter (where status = 'refunded') as orders_refunded,
+                     coalesce(sum(amount) filter (where status = 'paid'), 0) as revenue_total,
+                     coalesce(sum(amount) filter (where status = 'paid' and paid_at >= ${today}), 0) as revenue_today,
+                     coalesce(sum(amount) filter (where status = 'paid' and paid_at >= ${month}), 0) as revenue_month
+                from orders) o,
+             (select coalesce(json_agg(json_build_object('style', style, 'images', images) order by images desc, style), '[]')
+                       as top_styles
+                from (select style, count(*) as images from processed_images
+                       group by style order by images desc, style limit 5) t) s,
+             (select now() as computed_at) c`,
   );
   if (!row) throw new Error('The statistics query returned no row');
   const top = (typeof row.top_styles === 'string' ? JSON.parse(row.top_styles) : row.top_styles) as {
@@ -155,6 +146,22 @@ export interface UserDetail {
   ledger: { delta: number; reason: string; reference: string | null; createdAt: Date }[];
 }
 
+interface ImageGroup {
+  style: string;
+  ratio: string;
+  status: string;
+  n: number;
+}
+
+const sum = (groups: ImageGroup[]) => groups.reduce((total, g) => total + g.n, 0);
+
+/** Image counts by `key`, largest first (ties by name). */
+function ranked(groups: ImageGroup[], key: (g: ImageGroup) => string): [string, number][] {
+  const totals = new Map<string, number>();
+  for (const g of groups) totals.set(key(g), (totals.get(key(g)) ?? 0) + g.n);
+  return [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
 /** How an admin names a user: a Telegram id or an @username. */
 export type UserLookup = { telegramId: number } | { username: string };
 
@@ -162,7 +169,8 @@ const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(v
 
 /**
  * One user's profile, activity, styles, ratios, saved styles, orders and last ledger entries
- * in ONE statement (lateral subqueries, each reading only that user's rows by index).
+ * in ONE statement (lateral subqueries, each reading only that user's rows by index; the
+ * images once, grouped by style, ratio and status).
  */
 export async function userDetail(db: Database, lookup: UserLookup): Promise<UserDetail | undefined> {
   const where =
@@ -175,29 +183,23 @@ export async function userDetail(db: Database, lookup: UserLookup): Promise<User
       select u.id, u.telegram_id, u.username, u.first_name, u.last_name, u.language_code, u.balance,
              u.created_at, u.last_seen_at,
              ps.total as ps_total, ps.done as ps_done, ps.failed as ps_failed, ps.last_at as ps_last_at,
-             im.done as im_done, im.failed as im_failed,
+             im.groups as image_groups,
              o.total as o_total, o.paid as o_paid, o.spent as o_spent,
-             top.styles as top_styles, ratios.ratios, saved.names as saved_styles, ledger.entries as ledger
+             saved.names as saved_styles, ledger.entries as ledger
         from users u
         cross join lateral (
           select count(*) as total, count(*) filter (where status = 'done') as done,
                  count(*) filter (where status = 'failed') as failed, max(created_at) as last_at
             from photoshoots where user_id = u.id) ps
+        -- One pass over the user's images: counts per style, ratio and status.
         cross join lateral (
-          select count(*) filter (where status = 'done') as done, count(*) filter (where status = 'failed') as failed
-            from processed_images where user_id = u.id) im
+          select coalesce(json_agg(json_build_object('style', style, 'ratio', aspect_ratio, 'status', status, 'n', n)), '[]') as groups
+            from (select style, aspect_ratio, status, count(*) as n from processed_images where user_id = u.id
+                   group by style, aspect_ratio, status) t) im
         cross join lateral (
           select count(*) as total, count(*) filter (where status = 'paid') as paid,
                  coalesce(sum(amount) filter (where status = 'paid'), 0) as spent
             from orders where user_id = u.id) o
-        cross join lateral (
-          select coalesce(json_agg(json_build_object('style', style, 'images', images) order by images desc, style), '[]') as styles
-            from (select style, count(*) as images from processed_images where user_id = u.id
-                   group by style order by images desc, style limit 3) t) top
-        cross join lateral (
-          select coalesce(json_agg(json_build_object('ratio', aspect_ratio, 'images', images) order by images desc, aspect_ratio), '[]') as ratios
-            from (select aspect_ratio, count(*) as images from processed_images where user_id = u.id
-                   group by aspect_ratio) t) ratios
         cross join lateral (
           select coalesce(json_agg(name order by slot), '[]') as names from saved_styles where user_id = u.id) saved
         cross join lateral (
@@ -209,6 +211,7 @@ export async function userDetail(db: Database, lookup: UserLookup): Promise<User
        limit 1`,
   );
   if (!row) return undefined;
+  const groups = json<ImageGroup[]>(row.image_groups).map((g) => ({ ...g, n: n(g.n) }));
   return {
     id: n(row.id),
     telegramId: n(row.telegram_id),
@@ -225,10 +228,15 @@ export async function userDetail(db: Database, lookup: UserLookup): Promise<User
       failed: n(row.ps_failed),
       lastAt: row.ps_last_at ? new Date(String(row.ps_last_at)) : null,
     },
-    images: { done: n(row.im_done), failed: n(row.im_failed) },
+    images: {
+      done: sum(groups.filter((g) => g.status === 'done')),
+      failed: sum(groups.filter((g) => g.status === 'failed')),
+    },
     orders: { total: n(row.o_total), paid: n(row.o_paid), spent: n(row.o_spent) },
-    topStyles: json<{ style: string; images: number }[]>(row.top_styles).map((t) => ({ ...t, images: n(t.images) })),
-    ratios: json<{ ratio: string; images: number }[]>(row.ratios).map((r) => ({ ...r, images: n(r.images) })),
+    topStyles: ranked(groups, (g) => g.style)
+      .slice(0, 3)
+      .map(([style, images]) => ({ style, images })),
+    ratios: ranked(groups, (g) => g.ratio).map(([ratio, images]) => ({ ratio, images })),
     savedStyles: json<string[]>(row.saved_styles),
     ledger: json<{ delta: number; reason: string; reference: string | null; created_at: string }[]>(row.ledger).map(
       (e) => ({ delta: n(e.delta), reason: e.reason, reference: e.reference, createdAt: new Date(e.created_at) }),

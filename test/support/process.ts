@@ -18,10 +18,14 @@ export interface RunningProcess {
  * Starts one of the project's entry points as a real Node process, with only `env` set.
  * `script` is a file (run with node) or `npm:<script>` (run the way an operator does).
  */
-export function startProcess(script: string, env: Record<string, string | undefined>): RunningProcess {
+export function startProcess(
+  script: string,
+  env: Record<string, string | undefined>,
+  scriptArgs: string[] = [],
+): RunningProcess {
   const [command, args] = script.startsWith('npm:')
-    ? ['npm', ['run', '--silent', script.slice(4)]]
-    : [process.execPath, ['--import', 'tsx', script]];
+    ? ['npm', ['run', '--silent', script.slice(4), ...(scriptArgs.length > 0 ? ['--', ...scriptArgs] : [])]]
+    : [process.execPath, ['--import', 'tsx', script, ...scriptArgs]];
   const child = spawn(command, args, {
     cwd: ROOT,
     env: {
