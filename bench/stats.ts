@@ -145,7 +145,8 @@ export async function benchStats(): Promise<void> {
       return {
         measure: name,
         median_ms: m < 1 ? Number(m.toPrecision(2)) : round1(m),
-        p99_ms: round1(percentile(values, 99)),
+        p99_ms:
+          percentile(values, 99) < 1 ? Number(percentile(values, 99).toPrecision(2)) : round1(percentile(values, 99)),
         samples: values.length,
         ...(base ? { speedup: speedup(median(samples[base] ?? []), m) } : { speedup: '' }),
       };

@@ -17,12 +17,31 @@ export const MENU_COMMANDS = [
   'terms',
 ] as const;
 
-/** Sets the command menu for every locale; the default locale also serves every other language. */
-export async function setMenuCommands(api: Api, i18n: I18n<BotContext>, defaultLocale: string): Promise<void> {
-  const commandsFor = (locale: string) =>
-    MENU_COMMANDS.map((command) => ({ command, description: i18n.t(locale, `command-${command}`) }));
-  await api.setMyCommands(commandsFor(defaultLocale));
+/** Commands only admins see, in their own chats with the bot. */
+export const ADMIN_COMMANDS = ['stats', 'user', 'grant', 'orders', 'refund', 'reply'] as const;
+
+/**
+ * Sets the command menu for every locale; the default locale also serves every other language.
+ * Each admin's chat also lists the admin commands (an admin who never opened the bot is skipped
+ * and reported through `onAdminError`).
+ */
+export async function setMenuCommands(
+  api: Api,
+  i18n: I18n<BotContext>,
+  defaultLocale: string,
+  admins: { ids: readonly number[]; onError(adminId: number, err: unknown): void } = { ids: [], onError: () => {} },
+): Promise<void> {
+  const describe = (locale: string, commands: readonly string[]) =>
+    commands.map((command) => ({ command, description: i18n.t(locale, `command-${command}`) }));
+  await api.setMyCommands(describe(defaultLocale, MENU_COMMANDS));
   for (const locale of LOCALES) {
-    await api.setMyCommands(commandsFor(locale), { language_code: locale });
+    await api.setMyCommands(describe(locale, MENU_COMMANDS), { language_code: locale });
+  }
+  for (const adminId of admins.ids) {
+    await api
+      .setMyCommands(describe(defaultLocale, [...MENU_COMMANDS, ...ADMIN_COMMANDS]), {
+        scope: { type: 'chat', chat_id: adminId },
+      })
+      .catch((err: unknown) => admins.onError(adminId, err));
   }
 }

@@ -28,7 +28,10 @@ export interface StartPollingDeps {
   i18n: I18n<BotContext>;
   tracker: UpdateTracker;
   logger: Logger;
-  config: Pick<Config, 'TELEGRAM_API_ROOT' | 'TELEGRAM_POLL_TIMEOUT_S' | 'UPDATE_CONCURRENCY' | 'DEFAULT_LOCALE'>;
+  config: Pick<
+    Config,
+    'TELEGRAM_API_ROOT' | 'TELEGRAM_POLL_TIMEOUT_S' | 'UPDATE_CONCURRENCY' | 'DEFAULT_LOCALE' | 'ADMIN_IDS'
+  >;
   /** Called if polling dies on its own (token revoked, another instance polling). */
   onFatal(err: unknown): void;
 }
@@ -42,7 +45,11 @@ export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
   try {
     await bot.init();
     await bot.api.deleteWebhook({ drop_pending_updates: false });
-    await setMenuCommands(bot.api, i18n, config.DEFAULT_LOCALE);
+    await setMenuCommands(bot.api, i18n, config.DEFAULT_LOCALE, {
+      ids: config.ADMIN_IDS,
+      onError: (adminId, err) =>
+        logger.warn({ admin_id: adminId, reason: describeError(err) }, 'could not set the admin command menu'),
+    });
   } catch (err) {
     if (err instanceof GrammyError && err.error_code === 401) {
       throw new TelegramStartupError('Telegram rejected BOT_TOKEN (401 Unauthorized); check the token from @BotFather');

@@ -243,7 +243,8 @@ export const processedImages = pgTable(
     index('idx_processed_images_created').on(t.createdAt),
     index('idx_processed_images_user_created').on(t.userId, t.createdAt),
     index('idx_processed_images_style').on(t.style),
-    index('idx_processed_images_user_style').on(t.userId, t.style),
+    // Extended with ratio and status so an admin's /user reads a seller's images from the index alone.
+    index('idx_processed_images_user_style').on(t.userId, t.style, t.aspectRatio, t.status),
   ],
 );
 

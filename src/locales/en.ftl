@@ -197,6 +197,12 @@ button-keep-name = Keep “{ $name }”
 style-name-invalid = A name has 1 to { $max } characters. Please send another one.
 
 # Admin reports
+command-stats = Business statistics
+command-user = One user's details
+command-grant = Give a user photoshoots
+command-orders = Orders by status
+command-refund = Refund an order
+command-reply = Answer a support request
 admin-stats =
     📊 Statistics ({ $source }, { $at } { $zone })
 

@@ -199,6 +199,12 @@ button-keep-name = Оставить «{ $name }»
 style-name-invalid = Название — от 1 до { $max } символов. Пришлите другое.
 
 # Admin reports
+command-stats = Статистика бизнеса
+command-user = Данные пользователя
+command-grant = Начислить фотосессии
+command-orders = Заказы по статусу
+command-refund = Вернуть оплату заказа
+command-reply = Ответить на запрос в поддержку
 admin-stats =
     📊 Статистика ({ $source }, { $at } { $zone })
 

@@ -116,12 +116,25 @@ describe('the bot process', () => {
   it('keeps updates that were pending before it started, and sets the command menu', async () => {
     const fake = await new FakeBotApi({ token: TOKEN }).start();
     fake.pushUpdate(textMessage({ id: 4343, first_name: 'Early' }, '/start'));
-    const proc = await startBot({ fake });
+    // An admin who never opened the bot: Telegram refuses their menu; the bot starts anyway.
+    fake.on('setMyCommands', (payload) => {
+      if ((payload.scope as { chat_id?: number } | undefined)?.chat_id === 4545) throw new Error('chat not found');
+      return true;
+    });
+    const proc = await startBot({ fake, env: { ADMIN_IDS: '4444,4545' } });
     await api.waitForCall('sendMessage', (c) => c.payload.chat_id === 4343, { timeoutMs: 20_000 });
     const deleteWebhook = api.callsOf('deleteWebhook')[0];
     expect(deleteWebhook?.payload.drop_pending_updates).toBe(false);
-    const menus = api.callsOf('setMyCommands').map((c) => c.payload.language_code ?? 'default');
-    expect(menus).toEqual(['default', 'en', 'ru']);
+    const menus = api
+      .callsOf('setMyCommands')
+      .map(
+        (c) => (c.payload.scope as { chat_id?: number } | undefined)?.chat_id ?? c.payload.language_code ?? 'default',
+      );
+    expect(menus).toEqual(['default', 'en', 'ru', 4444, 4545]);
+    const commandsOf = (index: number) =>
+      ((api.callsOf('setMyCommands')[index]?.payload.commands ?? []) as { command: string }[]).map((c) => c.command);
+    expect(commandsOf(0)).not.toContain('stats');
+    expect(commandsOf(3)).toEqual(expect.arrayContaining(['stats', 'user', 'grant', 'orders', 'refund', 'buy']));
     const poll = api.callsOf('getUpdates')[0];
     expect(poll?.payload.allowed_updates).toEqual([
       'message',
