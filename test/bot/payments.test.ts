@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buyData, packageData } from '../../src/bot/features/payments.js';
 import { parseConfig } from '../../src/config.js';
@@ -370,5 +371,20 @@ describe('/paysupport and /terms', () => {
     expect(textsTo(from, ADMIN)).toEqual([expect.stringContaining('charged twice')]);
     await send(textMessage({ id: 6502 }, '/terms'));
     expect(textsTo(from, 6502).at(-1)).toMatch(/Terms of sale[\s\S]*Refunds/);
+  });
+});
+
+describe('a payment the database cannot take', () => {
+  it('tells the payer the credit is delayed (never "nothing was charged") and logs the charge id', async () => {
+    const broken = await createTestDatabase(2);
+    await broken.close();
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const bot = createBotHarness({ db: broken.handle.db, adminIds: [ADMIN], apiRoot: telegram.apiRoot, logger });
+    const from = telegram.calls.length;
+    await bot.handle(withId(successfulPayment({ id: 6601 }, { payload: 'ord-x', amount: 150, chargeId: 'ch-6601' })));
+    expect(textsTo(from, 6601)).toEqual([expect.stringContaining('We received your payment')]);
+    const record = lines.map((l) => JSON.parse(l) as { msg: string; charge_id?: string }).find((l) => l.charge_id);
+    expect(record).toMatchObject({ msg: 'payment could not be recorded; credit it by hand', charge_id: 'ch-6601' });
   });
 });

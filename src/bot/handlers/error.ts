@@ -11,7 +11,15 @@ export async function handleError(error: BotError<BotContext>): Promise<void> {
   const err = error.error;
   const logger = ctx.logger;
   logger.error({ err }, 'update failed');
-  const text = ctx.t('error-generic');
+  const payment = ctx.message?.successful_payment;
+  if (payment) {
+    // The user has paid: never "nothing was charged". The charge id lets an admin credit it.
+    logger.error(
+      { charge_id: payment.telegram_payment_charge_id, payload: payment.invoice_payload, stars: payment.total_amount },
+      'payment could not be recorded; credit it by hand',
+    );
+  }
+  const text = ctx.t(payment ? 'payment-delayed' : 'error-generic');
   try {
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: false });
     // Telegram waits up to 10 s for a pre-checkout answer; a failure declines the payment at once.
