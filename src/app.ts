@@ -2,19 +2,25 @@ import type { Api } from 'grammy';
 import { createResultMarkup } from './bot/features/photoshoot.js';
 import { createI18n } from './bot/i18n.js';
 import { createBot } from './bot/index.js';
+import type { TransactionStats } from './bot/middlewares/transaction.js';
 import { createUpdateTracker } from './bot/middlewares/update-tracker.js';
 import { type Poller, startPolling } from './bot/polling.js';
 import type { Config } from './config.js';
-import { createDb, type Database, type DbHandle } from './db/client.js';
+import { createDb, type Database, type DbHandle, type DbOptions } from './db/client.js';
 import { pendingMigrations, runMigrations } from './db/migrate.js';
 import { expireStaleOrders } from './db/orders.js';
+import { activeJobCounts } from './db/photoshoots.js';
 import type { Logger } from './logger.js';
 import { describeError } from './process-env.js';
 import { createAiServices } from './services/ai.js';
-import { createMemoryCache } from './services/cache.js';
+import { createMemoryCache, createObservedCache } from './services/cache.js';
+import type { ImageConverter } from './services/image-converter.js';
 import { createPhotoshootWorker } from './services/jobs.js';
-import { createLockManager } from './services/lock-manager.js';
+import { createLockManager, type LockManager } from './services/lock-manager.js';
+import { createMetrics, type Metrics } from './services/metrics.js';
+import { startOpsServer } from './services/ops-server.js';
 import { createPhotoSource } from './services/photo-source.js';
+import { createRedisCache } from './services/redis-cache.js';
 
 /** A reason the bot cannot start that an operator can act on; printed as one line. */
 export class StartupError extends Error {
@@ -34,9 +40,13 @@ export interface App {
  */
 export async function createApp(deps: { config: Config; logger: Logger }): Promise<App> {
   const { config, logger } = deps;
-  const db = await openDatabase(config, logger);
-  const cache = createMemoryCache({ maxEntries: config.CACHE_MAX_ENTRIES });
-  const ai = createAiServices({ config, logger, cache });
+  const metrics = createMetrics();
+  const db = await openDatabase(config, logger, { onAcquire: (seconds) => metrics.dbAcquired(seconds) });
+  const redis = config.REDIS_URL
+    ? createRedisCache({ url: config.REDIS_URL, logger, timeoutMs: config.REDIS_TIMEOUT_MS })
+    : undefined;
+  const cache = createObservedCache(redis ?? createMemoryCache({ maxEntries: config.CACHE_MAX_ENTRIES }), metrics);
+  const ai = createAiServices({ config, logger, cache, metrics });
   if (!config.OPENAI_API_KEY) logger.warn('OPENAI_API_KEY is not set: photoshoots cannot be generated');
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const tracker = createUpdateTracker();
@@ -48,13 +58,14 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
       converter: ai.converter,
       maxBytes: config.MAX_PHOTO_BYTES,
     });
-  const { bot } = createBot({
+  const { bot, transactionStats } = createBot({
     config,
     logger,
     db: db.db,
     i18n,
     tracker,
     cache,
+    metrics,
     photoshoot: (api) => ({
       db: db.db,
       photos: photoSource(api),
@@ -76,12 +87,34 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
     logger,
     config,
     resultMarkup: createResultMarkup(i18n),
+    metrics,
   });
   let poller: Poller | undefined;
   const orderSweep = createOrderSweep(db.db, logger);
+  registerGauges(metrics, { db, transactionStats, locks, converter: ai.converter, polling: () => poller?.isRunning() });
+  let ops: Awaited<ReturnType<typeof startOpsServer>> | undefined;
 
   return {
     async start(onFatal) {
+      if (config.METRICS_PORT > 0) {
+        ops = await startOpsServer({
+          host: config.METRICS_HOST,
+          port: config.METRICS_PORT,
+          registry: metrics.registry,
+          logger,
+          checks: {
+            database: () => db.ping().then(() => undefined),
+            polling: () => (poller?.isRunning() ? undefined : poller ? 'stopped' : 'starting'),
+          },
+        }).catch((err: unknown) => {
+          // The bot serves sellers without it; the operator sees why the endpoint is missing.
+          logger.error(
+            { reason: describeError(err), host: config.METRICS_HOST, port: config.METRICS_PORT },
+            'metrics endpoint could not start',
+          );
+          return undefined;
+        });
+      }
       poller = await startPolling({ bot, i18n, tracker, logger, config, onFatal });
       await jobs.start();
       orderSweep.start();
@@ -93,10 +126,51 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
       const jobsDone = await jobs.stop(Math.max(0, deadline - Date.now() - 1000));
       const clean = updatesDone && jobsDone;
       locks.stop();
+      await ops?.close();
+      await redis?.close();
       await Promise.race([db.close(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
       return clean;
     },
   };
+}
+
+/** Gauges read when Prometheus scrapes: transactions, locks, pool, jobs, converter, polling. */
+function registerGauges(
+  metrics: Metrics,
+  parts: {
+    db: DbHandle;
+    transactionStats: () => TransactionStats;
+    locks: LockManager;
+    converter: ImageConverter;
+    polling: () => boolean | undefined;
+  },
+) {
+  metrics.labelledGauge('bot_transactions', 'Per-update transactions: total, active, peak, failed', 'kind', () => ({
+    ...parts.transactionStats(),
+  }));
+  metrics.labelledGauge('lock_manager_keys', 'Per-user locks: active, peak, cleaned', 'kind', () => ({
+    ...parts.locks.stats(),
+  }));
+  metrics.gauge('db_pool_size', 'Connections the pool may open', () => parts.db.pool.size);
+  metrics.gauge('db_pool_in_use', 'Transactions holding a pooled connection', () => parts.db.pool.stats().inUse);
+  metrics.gauge('db_pool_waiting', 'Transactions waiting for a pooled connection', () => parts.db.pool.stats().waiting);
+  // One read of the queue per scrape, shared by the two gauges below.
+  let read: { at: number; counts: Promise<{ queued: number; running: number }> } | undefined;
+  const jobs = () => {
+    if (!read || Date.now() - read.at > 1000) {
+      read = {
+        at: Date.now(),
+        counts: activeJobCounts(parts.db.db).catch(() => ({ queued: Number.NaN, running: Number.NaN })),
+      };
+    }
+    return read.counts;
+  };
+  metrics.labelledGauge('photoshoot_jobs', 'Photoshoot jobs queued and running (all processes)', 'state', () => jobs());
+  metrics.gauge('photoshoot_queue_length', 'Photoshoot jobs waiting for a worker', async () => (await jobs()).queued);
+  metrics.labelledGauge('image_converter_slots', 'Conversions running and waiting', 'kind', () => ({
+    ...parts.converter.stats(),
+  }));
+  metrics.gauge('bot_polling_up', '1 while updates are being fetched', () => (parts.polling() ? 1 : 0));
 }
 
 /** How often unpaid invoices past their expiry are canceled. */
@@ -130,10 +204,10 @@ function createOrderSweep(db: Database, logger: Logger) {
  * on the spot; a server with pending migrations is refused, since migrating it is the
  * operator's decision (`npm run db:migrate`).
  */
-async function openDatabase(config: Config, logger: Logger): Promise<DbHandle> {
+async function openDatabase(config: Config, logger: Logger, options: DbOptions): Promise<DbHandle> {
   let db: DbHandle;
   try {
-    db = await createDb(config, logger);
+    db = await createDb(config, logger, options);
   } catch (err) {
     throw new StartupError(describeError(err));
   }

@@ -184,6 +184,17 @@ const fields = {
     .string()
     .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin')
     .default('UTC'),
+  /** Shared cache of analyses, prompts and /stats (redis:// or rediss://); absent: in-process only. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  /** A Redis command slower than this counts as a miss (the cache never holds a request up). */
+  REDIS_TIMEOUT_MS: int(10, 10_000).default(250),
+  /** Port of /metrics (Prometheus) and /healthz; 0 turns the endpoint off. */
+  METRICS_PORT: int(0, 65_535).default(9464),
+  /** Address the metrics endpoint listens on. */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Largest photo accepted, in bytes (Telegram bots can download at most 20 MB). */
   MAX_PHOTO_BYTES: int(1, 20 * 1024 * 1024).default(20 * 1024 * 1024),
 };

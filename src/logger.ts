@@ -32,13 +32,15 @@ export interface LoggerConfig {
   BOT_TOKEN?: string | undefined;
   DATABASE_URL?: string | undefined;
   OPENAI_API_KEY?: string | undefined;
+  REDIS_URL?: string | undefined;
 }
 
 export function configSecrets(config: LoggerConfig): string[] {
   const secrets = [config.BOT_TOKEN, config.OPENAI_API_KEY].filter((s): s is string => Boolean(s));
-  if (config.DATABASE_URL) {
+  for (const url of [config.DATABASE_URL, config.REDIS_URL]) {
+    if (!url) continue;
     try {
-      const password = decodeURIComponent(new URL(config.DATABASE_URL).password);
+      const password = decodeURIComponent(new URL(url).password);
       if (password) secrets.push(password);
     } catch {
       // An unparsable URL has no password to hide; the pattern still covers user:pass@.

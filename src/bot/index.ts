@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { type Cache, createMemoryCache } from '../services/cache.js';
+import type { Metrics } from '../services/metrics.js';
 import type { BotContext } from './context.js';
 import { adminFeature } from './features/admin.js';
 import { createAdminReportsFeature } from './features/admin-reports.js';
@@ -49,6 +50,8 @@ export interface CreateBotDeps {
   db: Database;
   i18n: I18n<BotContext>;
   tracker: UpdateTracker;
+  /** Prometheus metrics (update handling times). */
+  metrics?: Metrics;
   /** Shared cache (the /stats figures); an in-process one when absent. */
   cache?: Cache;
   /** Known bot identity (tests); otherwise fetched with getMe by bot.init(). */
@@ -84,7 +87,7 @@ export function createBot(deps: CreateBotDeps) {
   const transactions = createTransactionMiddleware({ db, logger });
 
   bot.use(tracker.middleware);
-  bot.use(createUpdateContext(config, logger));
+  bot.use(createUpdateContext(config, logger, deps.metrics));
   // One chat's updates run in order; updates without a chat (pre_checkout_query) never wait.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(i18n);

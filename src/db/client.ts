@@ -26,6 +26,11 @@ export interface DbHandle {
   readonly location: string;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * Transactions on the pool right now: holding a connection, and waiting for one (measured
+   * around acquire, since the driver does not expose its queue). `size` is the pool's limit.
+   */
+  pool: { size: number; stats(): { inUse: number; waiting: number } };
   close(): Promise<void>;
 }
 
@@ -81,6 +86,35 @@ export async function createDb(config: DbConfig, logger: Logger, options: DbOpti
 export interface DbOptions {
   /** Called with every statement the application sends (statement counting in tests and benchmarks). */
   onQuery?: (query: string) => void;
+  /** Called when a transaction gets its connection, with the seconds it waited. */
+  onAcquire?: (waitSeconds: number) => void;
+}
+
+/** Counts transactions waiting for and holding a pooled connection (top-level ones; savepoints reuse theirs). */
+function trackTransactions(db: Database, size: number, options: DbOptions): DbHandle['pool'] {
+  const counts = { inUse: 0, waiting: 0 };
+  const begin = db.transaction.bind(db);
+  db.transaction = (async (work, config) => {
+    const requested = performance.now();
+    counts.waiting += 1;
+    let acquired = false;
+    try {
+      return await begin(async (tx) => {
+        acquired = true;
+        counts.waiting -= 1;
+        counts.inUse += 1;
+        options.onAcquire?.((performance.now() - requested) / 1000);
+        try {
+          return await work(tx);
+        } finally {
+          counts.inUse -= 1;
+        }
+      }, config);
+    } finally {
+      if (!acquired) counts.waiting -= 1;
+    }
+  }) as Database['transaction'];
+  return { size, stats: () => ({ ...counts }) };
 }
 
 const drizzleOptions = (options: DbOptions) => ({
@@ -100,6 +134,7 @@ function createPostgres(url: string, config: DbConfig, logger: Logger, options: 
   const db = drizzlePostgres(client, drizzleOptions(options)) as unknown as Database;
   return {
     db,
+    pool: trackTransactions(db, config.DB_POOL_MAX, options),
     kind: 'postgres',
     location: describeUrl(url),
     async ping() {
@@ -119,6 +154,8 @@ async function createPglite(dataDir: string, options: DbOptions): Promise<DbHand
     const db = drizzlePglite(client, drizzleOptions(options)) as unknown as Database;
     return {
       db,
+      // One connection: transactions take turns.
+      pool: trackTransactions(db, 1, options),
       kind: 'pglite',
       location: dataDir,
       async ping() {

@@ -344,3 +344,13 @@ export async function queuedJobs(db: Database, limit: number): Promise<QueuedJob
     locale: r.locale,
   }));
 }
+
+/** Jobs waiting and running right now, across every process (for metrics). */
+export async function activeJobCounts(db: Database): Promise<{ queued: number; running: number }> {
+  const rows = await queryRows<{ status: string; n: number }>(
+    db,
+    sql`select status, count(*)::int as n from photoshoots where status in ('queued', 'running') group by status`,
+  );
+  const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+  return { queued: count('queued'), running: count('running') };
+}

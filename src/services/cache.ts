@@ -1,3 +1,5 @@
+import type { Metrics } from './metrics.js';
+
 /**
  * The cache the services use: get/set with a time to live. The in-process LRU below is the
  * default; a shared implementation (Redis) can take its place without the callers changing.
@@ -68,3 +70,32 @@ export function createCachedLoader(cache: Cache) {
 }
 
 export type CachedLoader = ReturnType<typeof createCachedLoader>;
+
+/**
+ * The cache as the services see it: every lookup counted per cache (the key's first segment:
+ * analysis, prompts, stats) as a hit, a miss or an error, and a failing cache treated as an
+ * empty one (a lookup misses, a store is skipped), so a cache outage never fails a
+ * photoshoot or a command.
+ */
+export function createObservedCache(cache: Cache, metrics?: Pick<Metrics, 'cache'>): Cache {
+  const nameOf = (key: string) => key.split(':', 1)[0] ?? 'other';
+  return {
+    async get<T>(key: string) {
+      try {
+        const value = await cache.get<T>(key);
+        metrics?.cache(nameOf(key), value === undefined ? 'miss' : 'hit');
+        return value;
+      } catch {
+        metrics?.cache(nameOf(key), 'error');
+        return undefined;
+      }
+    },
+    async set<T>(key: string, value: T, ttlSeconds: number) {
+      try {
+        await cache.set(key, value, ttlSeconds);
+      } catch {
+        // The implementation reports its own outage; the value is simply not kept.
+      }
+    },
+  };
+}

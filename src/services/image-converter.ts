@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { BulkheadRejectedError, bulkhead } from 'cockatiel';
 import sharp, { type Metadata } from 'sharp';
 import type { Config } from '../config.js';
+import type { Metrics } from './metrics.js';
 
 /** Formats a seller may send; anything else is refused before it is decoded. */
 export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp'] as const;
@@ -46,17 +47,22 @@ export type ConverterConfig = Pick<
  * a bulkhead: at most CONVERTER_CONCURRENCY images at once, CONVERTER_QUEUE_LIMIT waiting,
  * the rest refused with ConverterBusyError rather than queued without bound.
  */
-export function createImageConverter(config: ConverterConfig) {
+export function createImageConverter(config: ConverterConfig, metrics?: Metrics) {
   const concurrency = config.CONVERTER_CONCURRENCY || availableParallelism();
   const slots = bulkhead(concurrency, config.CONVERTER_QUEUE_LIMIT);
   const limitInputPixels = config.MAX_INPUT_PIXELS;
   // sharp's operation cache is process-wide; keep it small so decoded images are not retained.
   sharp.cache({ memory: 32, files: 0, items: 32 });
 
-  async function run<T>(work: () => Promise<T>): Promise<T> {
+  async function run<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
     try {
-      return await slots.execute(work);
+      const result = await slots.execute(work);
+      metrics?.conversion(operation, 'ok', (performance.now() - started) / 1000);
+      return result;
     } catch (err) {
+      if (err instanceof ImageRejectedError)
+        metrics?.conversion(operation, 'rejected', (performance.now() - started) / 1000);
       if (err instanceof BulkheadRejectedError) {
         throw new ConverterBusyError(`Image converter is full (${concurrency} running, queue full)`, { cause: err });
       }
@@ -103,7 +109,7 @@ export function createImageConverter(config: ConverterConfig) {
      * PNG when it has transparency, JPEG otherwise; metadata dropped.
      */
     normalise(input: Buffer): Promise<NormalisedPhoto> {
-      return run(async () => {
+      return run('normalise', async () => {
         const meta = await inspect(input);
         try {
           const pipeline = sharp(input, { limitInputPixels, failOn: 'truncated', animated: false })
@@ -124,7 +130,7 @@ export function createImageConverter(config: ConverterConfig) {
      * has exactly the aspect ratio the seller chose.
      */
     webpToPng(input: Buffer, size?: { width: number; height: number }): Promise<Buffer> {
-      return run(async () => {
+      return run('webp_to_png', async () => {
         try {
           let pipeline = sharp(input, { limitInputPixels, failOn: 'truncated' });
           if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'cover', position: 'centre' });

@@ -22,6 +22,7 @@ import type { AiServices } from './ai.js';
 import { AiUnavailableError } from './ai-errors.js';
 import type { AspectRatio } from './aspect-ratio.js';
 import { ImageRejectedError } from './image-converter.js';
+import type { Metrics } from './metrics.js';
 import { type PhotoSource, PhotoTooBigError } from './photo-source.js';
 import { imagePrompt } from './prompts.js';
 
@@ -61,6 +62,7 @@ export interface WorkerDeps {
   logger: Logger;
   config: WorkerConfig;
   resultMarkup?: ResultMarkup;
+  metrics?: Metrics;
 }
 
 class JobCanceledError extends Error {
@@ -168,6 +170,9 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
   async function runJob(job: Photoshoot, controller: AbortController): Promise<void> {
     const log = logger.child({ photoshoot_id: job.id, user_id: job.userId });
     const started = Date.now();
+    const age = () => (Date.now() - job.createdAt.getTime()) / 1000;
+    // A job resumed after a crash has waited for other reasons than the queue.
+    if (job.attempts === 1) deps.metrics?.job.queued(age());
     const [owner] = await db
       .select({ locale: users.locale, languageCode: users.languageCode })
       .from(users)
@@ -228,6 +233,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
         delivered += await deliver(job, rendered);
       }
       const settlement = await finishPhotoshoot(db, job.id, delivered > 0 ? 'done' : 'failed');
+      deps.metrics?.job.finished(delivered > 0 ? 'done' : 'failed', age(), delivered > 0);
       const busy = failures.find((f) => f.err instanceof AiUnavailableError)?.err as AiUnavailableError | undefined;
       const text =
         delivered === images.length
@@ -260,6 +266,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
         canceled ? 'canceled' : 'failed',
         describe(err),
       );
+      deps.metrics?.job.finished(canceled ? 'canceled' : 'failed', age(), false);
       await progress.show(failureText(err, locale, canceled, settlement));
       if (canceled) log.info({ settlement }, 'photoshoot cancelled');
       else log.warn({ err, settlement }, 'photoshoot failed');

@@ -15,6 +15,7 @@ import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { AiTimeoutError, AiUnavailableError, ContentRejectedError, type Upstream, UpstreamError } from './ai-errors.js';
+import type { Metrics } from './metrics.js';
 
 export interface PolicySettings {
   /** Retries after the first attempt. */
@@ -72,7 +73,7 @@ export function isTransient(err: unknown): boolean {
  * and counts toward the breaker; an open breaker fails the call at once and is not retried.
  * Failures come out as the typed errors of ai-errors.ts.
  */
-export function createAiPolicy(upstream: Upstream, settings: PolicySettings, logger: Logger) {
+export function createAiPolicy(upstream: Upstream, settings: PolicySettings, logger: Logger, metrics?: Metrics) {
   const log = logger.child({ upstream });
   const attemptTimeout = timeout(settings.timeoutMs, TimeoutStrategy.Aggressive);
   const breaker = circuitBreaker(handleWhen(isTransient), {
@@ -87,12 +88,16 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
 
   let openedAt = 0;
   let previous = breaker.state;
+  metrics?.upstream.state(upstream, BREAKER_STATE_VALUE[breaker.state]);
   breaker.onStateChange((state) => {
     if (state === CircuitState.Open) openedAt = Date.now();
     log.warn({ from: STATE_NAMES[previous], to: STATE_NAMES[state] }, `circuit breaker ${STATE_NAMES[state]}`);
+    metrics?.upstream.transition(upstream, STATE_NAMES[previous], STATE_NAMES[state]);
+    metrics?.upstream.state(upstream, BREAKER_STATE_VALUE[state]);
     previous = state;
   });
   retries.onRetry((event) => {
+    metrics?.upstream.retry(upstream);
     const reason = 'error' in event ? describe(event.error) : 'unexpected result';
     log.info({ attempt: event.attempt, delay_ms: Math.round(event.delay), reason }, 'retrying');
   });
@@ -109,15 +114,23 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
     async execute<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
       let attempts = 0;
       try {
-        return await policy.execute(({ signal }) => {
+        const result = await policy.execute(({ signal }) => {
           attempts += 1;
           return call(signal);
         });
+        metrics?.upstream.outcome(upstream, 'success');
+        return result;
       } catch (err) {
         const typed = toAiError(upstream, err, settings.timeoutMs, retryInSeconds);
         // A call refused by an open breaker made no attempt: not worth a warning per request.
-        if (attempts === 0) log.debug({ reason: typed.message }, 'failed fast: circuit open');
-        else log.warn({ attempts, last_error: describe(err), error: typed.name }, 'giving up');
+        if (attempts === 0) {
+          log.debug({ reason: typed.message }, 'failed fast: circuit open');
+          metrics?.upstream.outcome(upstream, 'rejected');
+        } else {
+          log.warn({ attempts, last_error: describe(err), error: typed.name }, 'giving up');
+          metrics?.upstream.outcome(upstream, 'failure');
+          metrics?.upstream.giveUp(upstream);
+        }
         throw typed;
       }
     },
@@ -158,6 +171,7 @@ export function createAiPolicies(
     | 'BREAKER_HALF_OPEN_AFTER_S'
   >,
   logger: Logger,
+  metrics?: Metrics,
 ) {
   const base = {
     retries: config.AI_RETRIES,
@@ -167,9 +181,9 @@ export function createAiPolicies(
     halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_S * 1000,
   };
   return {
-    vision: createAiPolicy('vision', { ...base, timeoutMs: config.VISION_TIMEOUT_S * 1000 }, logger),
-    prompts: createAiPolicy('prompts', { ...base, timeoutMs: config.PROMPT_TIMEOUT_S * 1000 }, logger),
-    images: createAiPolicy('images', { ...base, timeoutMs: config.IMAGE_TIMEOUT_S * 1000 }, logger),
+    vision: createAiPolicy('vision', { ...base, timeoutMs: config.VISION_TIMEOUT_S * 1000 }, logger, metrics),
+    prompts: createAiPolicy('prompts', { ...base, timeoutMs: config.PROMPT_TIMEOUT_S * 1000 }, logger, metrics),
+    images: createAiPolicy('images', { ...base, timeoutMs: config.IMAGE_TIMEOUT_S * 1000 }, logger, metrics),
   };
 }
 

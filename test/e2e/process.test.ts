@@ -7,7 +7,7 @@ import { findUserByTelegramId } from '../../src/db/users.js';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
 import { FakeBotApi } from '../support/fake-bot-api.js';
 import { silentLogger } from '../support/logger.js';
-import { exitWithin, type RunningProcess, startProcess } from '../support/process.js';
+import { exitWithin, freePort, type RunningProcess, startProcess } from '../support/process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { textMessage } from '../support/updates.js';
 
@@ -206,18 +206,29 @@ describe.runIf(usingPostgres)('the bot process on PostgreSQL', () => {
       const viaProxy = new URL(target);
       viaProxy.port = String(proxy.port);
       api = await new FakeBotApi({ token: TOKEN }).start();
+      const port = await freePort();
       const proc = startProcess('src/main.ts', {
         BOT_TOKEN: TOKEN,
         TELEGRAM_API_ROOT: api.apiRoot,
         TELEGRAM_POLL_TIMEOUT_S: '2',
         DATABASE_URL: viaProxy.toString(),
         DB_CONNECT_TIMEOUT_S: '2',
+        METRICS_PORT: String(port),
       });
       running.push(proc);
       await proc.waitForOutput(/polling for updates/, 20_000);
+      const health = async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        return { status: res.status, body: (await res.json()) as Record<string, string> };
+      };
+      expect(await health()).toEqual({ status: 200, body: { status: 'ok', database: 'ok', polling: 'ok' } });
 
       const start = textMessage({ id: 5151, first_name: 'Down' }, '/start');
       proxy.cut();
+      const down = await health();
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ status: 'unhealthy', polling: 'ok' });
+      expect(down.body.database).not.toBe('ok');
       const apology = await api.exchange(start, 10_000).catch((err: unknown) => {
         throw new Error(`${String(err)}\n${proc.output()}`);
       });
@@ -226,6 +237,7 @@ describe.runIf(usingPostgres)('the bot process on PostgreSQL', () => {
       proxy.restore();
       const welcome = await api.exchange(start, 10_000);
       expect(String(welcome.payload.text)).toContain('Welcome, Down!');
+      expect((await health()).status).toBe(200);
 
       proc.child.kill('SIGTERM');
       expect(await exitWithin(proc, 10_000)).toBe(0);

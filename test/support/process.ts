@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -33,6 +34,8 @@ export function startProcess(
       HOME: process.env.HOME,
       NODE_ENV: 'production',
       LOG_FORMAT: 'json',
+      // Tests run bots side by side; one that wants the endpoint picks a free port.
+      METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,4 +80,14 @@ export async function exitWithin(proc: RunningProcess, timeoutMs: number): Promi
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A TCP port nobody listens on right now (for a process under test to bind). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -1,9 +1,10 @@
 import type { MiddlewareFn } from 'grammy';
 import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../services/metrics.js';
 import type { BotConfig, BotContext } from '../context.js';
 
 /** Attaches the configuration and a per-update child logger, and logs how the update went. */
-export function createUpdateContext(config: BotConfig, logger: Logger): MiddlewareFn<BotContext> {
+export function createUpdateContext(config: BotConfig, logger: Logger, metrics?: Metrics): MiddlewareFn<BotContext> {
   return async (ctx, next) => {
     const updateType = Object.keys(ctx.update).find((key) => key !== 'update_id') ?? 'unknown';
     ctx.config = config;
@@ -19,7 +20,9 @@ export function createUpdateContext(config: BotConfig, logger: Logger): Middlewa
     try {
       await next();
     } finally {
-      ctx.logger.debug({ duration_ms: Math.round((performance.now() - started) * 10) / 10 }, 'update handled');
+      const ms = performance.now() - started;
+      ctx.logger.debug({ duration_ms: Math.round(ms * 10) / 10 }, 'update handled');
+      metrics?.update(updateType, ms / 1000);
     }
   };
 }

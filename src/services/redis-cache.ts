@@ -1,0 +1,74 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { describeError } from '../process-env.js';
+import type { Cache } from './cache.js';
+
+/** Every key lives under this prefix; the version changes when the shape of cached values does. */
+export const REDIS_NAMESPACE = 'photoshoot-bot:v1:';
+
+/**
+ * The cache shared by every instance, in Redis: JSON values under a namespaced, versioned key
+ * with a TTL. It never waits for Redis: while disconnected a command fails at once (no offline
+ * queue), a slow one fails after `timeoutMs`, and the failure is thrown for the caller's
+ * fallback (createObservedCache treats it as a miss). An outage is logged once when it starts
+ * and once when Redis is back, not per request; the client keeps reconnecting.
+ */
+export function createRedisCache(deps: { url: string; logger: Logger; timeoutMs: number; namespace?: string }) {
+  const prefix = deps.namespace ?? REDIS_NAMESPACE;
+  const log = deps.logger.child({ component: 'redis-cache' });
+  const client = new Redis(deps.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: deps.timeoutMs,
+    connectTimeout: Math.max(1000, deps.timeoutMs * 4),
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    lazyConnect: false,
+  });
+  let healthy = true;
+  const down = (err: unknown) => {
+    if (!healthy) return;
+    healthy = false;
+    log.warn({ reason: describeError(err) }, 'Redis is unavailable; caching is off until it is back');
+  };
+  const up = () => {
+    if (healthy) return;
+    healthy = true;
+    log.info('Redis is back; caching again');
+  };
+  client.on('error', down);
+  client.on('ready', up);
+
+  const cache: Cache & { readonly healthy: boolean; close(): Promise<void> } = {
+    get healthy() {
+      return healthy;
+    },
+    async get<T>(key: string) {
+      try {
+        const raw = await client.get(prefix + key);
+        up();
+        return raw === null ? undefined : (JSON.parse(raw) as T);
+      } catch (err) {
+        down(err);
+        throw err;
+      }
+    },
+    async set<T>(key: string, value: T, ttlSeconds: number) {
+      if (ttlSeconds <= 0) return;
+      try {
+        await client.set(prefix + key, JSON.stringify(value), 'EX', Math.ceil(ttlSeconds));
+        up();
+      } catch (err) {
+        down(err);
+        throw err;
+      }
+    },
+    async close() {
+      client.removeAllListeners('error');
+      client.on('error', () => undefined);
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+  return cache;
+}
+
+export type RedisCache = ReturnType<typeof createRedisCache>;
