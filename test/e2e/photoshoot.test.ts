@@ -9,7 +9,8 @@ import { FakeBotApi, type RecordedCall } from '../support/fake-bot-api.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
 import { silentLogger } from '../support/logger.js';
-import { exitWithin, type RunningProcess, startProcess } from '../support/process.js';
+import { exitWithin, freePort, type RunningProcess, startProcess } from '../support/process.js';
+import { scrape } from '../support/prometheus.js';
 import { callbackQuery, photoMessage, preCheckoutQuery, successfulPayment, textMessage } from '../support/updates.js';
 
 const TOKEN = '7000000002:AAE-another_realistic_token_value_654321';
@@ -480,6 +481,73 @@ describe('buying photoshoots, end to end', () => {
     } finally {
       openai().latencyMs.edits = 0;
       openai().latencyMs.generations = 0;
+    }
+  });
+});
+
+describe('operations, end to end', () => {
+  it('/metrics after a photoshoot and an injected outage: the job histograms sampled, the breaker open, the transition counted', async () => {
+    const port = await freePort();
+    await startBot({
+      METRICS_PORT: String(port),
+      BREAKER_THRESHOLD: '1',
+      BREAKER_HALF_OPEN_AFTER_S: '120',
+      AI_RETRIES: '0',
+    });
+    const seller = { id: 31_030, first_name: 'Ops' };
+    const confirm = await toConfirm(seller);
+    await press(seller.id, button(confirm, /Generate/), 1);
+    await resultsOf(seller.id);
+    await ready(seller.id);
+    const after = await scrape(port);
+    expect(after.count('photoshoot_job_queued_seconds')).toBe(1);
+    expect(after.count('photoshoot_job_delivery_seconds')).toBe(1);
+    expect(after.value('photoshoot_jobs_finished_total', { state: 'done' })).toBe(1);
+    expect(after.value('ai_upstream_requests_total', { upstream: 'images', outcome: 'success' })).toBe(4);
+    expect(after.value('ai_circuit_breaker_state', { upstream: 'vision' })).toBe(0);
+    expect(after.value('images_converted_total', { operation: 'webp_to_png', outcome: 'ok' })).toBe(4);
+    expect(after.value('cache_requests_total', { cache: 'analysis', result: 'miss' })).toBe(1);
+    expect(after.has('bot_update_duration_seconds')).toBe(true);
+    expect(after.value('bot_transactions', { kind: 'total' })).toBeGreaterThanOrEqual(4);
+    expect(after.value('db_pool_size')).toBe(usingPostgres ? 30 : 1);
+    expect(after.value('photoshoot_jobs', { state: 'queued' })).toBe(0);
+    expect(after.value('bot_polling_up')).toBe(1);
+    expect(after.has('nodejs_eventloop_lag_p99_seconds')).toBe(true);
+    expect(after.has('nodejs_heap_size_used_bytes')).toBe(true);
+
+    // The vision model answers 503 once: with no retries and a threshold of 1, its breaker opens.
+    openai().queue('chat', { status: 503 });
+    const other = { id: 31_031, first_name: 'Outage' };
+    const confirmOther = await toConfirm(other);
+    await press(other.id, button(confirmOther, /Generate/), 1);
+    await expect
+      .poll(
+        () =>
+          telegram.calls.some(
+            (c) => c.payload.chat_id === other.id && /could not generate/.test(String(c.payload.text)),
+          ),
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe(true);
+    const outage = await scrape(port);
+    expect(outage.value('ai_circuit_breaker_state', { upstream: 'vision' })).toBe(2);
+    expect(
+      outage.value('ai_circuit_breaker_transitions_total', { upstream: 'vision', from: 'closed', to: 'open' }),
+    ).toBe(1);
+    expect(outage.value('ai_upstream_requests_total', { upstream: 'vision', outcome: 'failure' })).toBe(1);
+    expect(outage.value('ai_upstream_give_ups_total', { upstream: 'vision' })).toBe(1);
+    expect(outage.value('photoshoot_jobs_finished_total', { state: 'failed' })).toBe(1);
+    if (process.env.REPORT_FIGURES) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const wanted = /^(ai_|photoshoot_|images_converted|cache_|db_pool|bot_transactions|lock_manager)/;
+      process.stdout.write(
+        `\n${text
+          .split('\n')
+          .filter((l) => wanted.test(l) && !/_bucket\{/.test(l))
+          .join('\n')}\n`,
+      );
     }
   });
 });
