@@ -96,6 +96,8 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
 
   return {
     async start(onFatal) {
+      if (redis && !(await redis.whenReady(2000)))
+        logger.warn('Redis did not answer at startup; caching stays off until it does');
       if (config.METRICS_PORT > 0) {
         ops = await startOpsServer({
           host: config.METRICS_HOST,

@@ -38,7 +38,11 @@ export function createRedisCache(deps: { url: string; logger: Logger; timeoutMs:
   client.on('error', down);
   client.on('ready', up);
 
-  const cache: Cache & { readonly healthy: boolean; close(): Promise<void> } = {
+  const cache: Cache & {
+    readonly healthy: boolean;
+    whenReady(timeoutMs: number): Promise<boolean>;
+    close(): Promise<void>;
+  } = {
     get healthy() {
       return healthy;
     },
@@ -61,6 +65,24 @@ export function createRedisCache(deps: { url: string; logger: Logger; timeoutMs:
         down(err);
         throw err;
       }
+    },
+    /** Resolves true once connected, or false after `timeoutMs` (the cache then starts as a miss). */
+    async whenReady(timeoutMs: number): Promise<boolean> {
+      if (client.status === 'ready') return true;
+      let timer: NodeJS.Timeout | undefined;
+      let onReady: (() => void) | undefined;
+      const ready = await Promise.race([
+        new Promise<boolean>((resolve) => {
+          onReady = () => resolve(true);
+          client.once('ready', onReady);
+        }),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (onReady) client.off('ready', onReady);
+      return ready;
     },
     async close() {
       client.removeAllListeners('error');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -539,6 +539,14 @@ describe('operations, end to end', () => {
     expect(outage.value('ai_upstream_requests_total', { upstream: 'vision', outcome: 'failure' })).toBe(1);
     expect(outage.value('ai_upstream_give_ups_total', { upstream: 'vision' })).toBe(1);
     expect(outage.value('photoshoot_jobs_finished_total', { state: 'failed' })).toBe(1);
+    // Every series the Grafana dashboard plots exists.
+    const dashboard = readFileSync(new URL('../../ops/grafana-dashboard.json', import.meta.url), 'utf8');
+    const plotted = new Set(
+      [...dashboard.matchAll(/\b([a-z]+(?:_[a-z0-9]+)+)(?=[{[)\s"])/g)]
+        .map((m) => (m[1] ?? '').replace(/_(bucket|count|sum)$/, ''))
+        .filter((name) => !['histogram_quantile', 'by_le'].includes(name)),
+    );
+    expect([...plotted].filter((name) => !outage.has(name))).toEqual([]);
     if (process.env.REPORT_FIGURES) {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const wanted = /^(ai_|photoshoot_|images_converted|cache_|db_pool|bot_transactions|lock_manager)/;
