@@ -6,12 +6,16 @@ import type { Cache } from './cache.js';
 /** Every key lives under this prefix; the version changes when the shape of cached values does. */
 export const REDIS_NAMESPACE = 'photoshoot-bot:v1:';
 
+/** How long the cache stays off after a failed or slow command before Redis is tried again. */
+const PAUSE_AFTER_FAILURE_MS = 2000;
+
 /**
  * The cache shared by every instance, in Redis: JSON values under a namespaced, versioned key
  * with a TTL. It never waits for Redis: while disconnected a command fails at once (no offline
  * queue), a slow one fails after `timeoutMs`, and the failure is thrown for the caller's
- * fallback (createObservedCache treats it as a miss). An outage is logged once when it starts
- * and once when Redis is back, not per request; the client keeps reconnecting.
+ * fallback (createObservedCache treats it as a miss); after a failure Redis is skipped for two
+ * seconds. An outage is logged once when it starts and once when Redis is back, not per
+ * request; the client keeps reconnecting.
  */
 export function createRedisCache(deps: { url: string; logger: Logger; timeoutMs: number; namespace?: string }) {
   const prefix = deps.namespace ?? REDIS_NAMESPACE;
@@ -25,15 +29,22 @@ export function createRedisCache(deps: { url: string; logger: Logger; timeoutMs:
     lazyConnect: false,
   });
   let healthy = true;
+  // After a failure Redis is left alone for a moment, so a slow server costs one timeout, not one per request.
+  let skipUntil = 0;
   const down = (err: unknown) => {
+    skipUntil = Date.now() + PAUSE_AFTER_FAILURE_MS;
     if (!healthy) return;
     healthy = false;
-    log.warn({ reason: describeError(err) }, 'Redis is unavailable; caching is off until it is back');
+    log.warn({ reason: describeError(err) }, 'Redis is unavailable or slow; caching is off until it answers again');
   };
   const up = () => {
+    skipUntil = 0;
     if (healthy) return;
     healthy = true;
     log.info('Redis is back; caching again');
+  };
+  const available = () => {
+    if (Date.now() < skipUntil) throw new Error('Redis is paused after a failure');
   };
   client.on('error', down);
   client.on('ready', up);
@@ -47,6 +58,7 @@ export function createRedisCache(deps: { url: string; logger: Logger; timeoutMs:
       return healthy;
     },
     async get<T>(key: string) {
+      available();
       try {
         const raw = await client.get(prefix + key);
         up();
@@ -58,6 +70,7 @@ export function createRedisCache(deps: { url: string; logger: Logger; timeoutMs:
     },
     async set<T>(key: string, value: T, ttlSeconds: number) {
       if (ttlSeconds <= 0) return;
+      available();
       try {
         await client.set(prefix + key, JSON.stringify(value), 'EX', Math.ceil(ttlSeconds));
         up();
