@@ -32,8 +32,10 @@ if (args.includes('--quick')) process.env.BENCH_QUICK = '1';
 const { benchUpdateHandling } = await import('./update-handling.js');
 const { benchConversion } = await import('./conversion.js');
 const { benchStats } = await import('./stats.js');
+const { benchPool } = await import('./pool.js');
 
 const benchmarks: Record<string, () => Promise<void>> = {
+  pool: benchPool,
   'update-handling': benchUpdateHandling,
   conversion: benchConversion,
   stats: benchStats,
