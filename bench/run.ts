@@ -33,15 +33,20 @@ const { benchUpdateHandling } = await import('./update-handling.js');
 const { benchConversion } = await import('./conversion.js');
 const { benchStats } = await import('./stats.js');
 const { benchPool } = await import('./pool.js');
+const { benchLoad } = await import('./load.js');
 
 const benchmarks: Record<string, () => Promise<void>> = {
   pool: benchPool,
   'update-handling': benchUpdateHandling,
   conversion: benchConversion,
   stats: benchStats,
+  load: benchLoad,
 };
 
-const wanted = args.filter((arg) => !arg.startsWith('--'));
+// --users N: sellers in the load benchmark's full-flow run.
+const usersAt = args.indexOf('--users');
+if (usersAt >= 0) process.env.BENCH_USERS = args[usersAt + 1] ?? '';
+const wanted = args.filter((arg, i) => !arg.startsWith('--') && !(usersAt >= 0 && i === usersAt + 1));
 for (const name of wanted) {
   if (!benchmarks[name]) {
     process.stderr.write(`Unknown benchmark "${name}"; known: ${Object.keys(benchmarks).join(', ')}\n`);

@@ -213,6 +213,28 @@ export class FakeBotApi {
     return this.waitForCall('sendMessage', (c) => c.payload.chat_id === chatId, { timeoutMs, from });
   }
 
+  private readonly listeners = new Set<(call: RecordedCall) => void>();
+
+  /**
+   * Resolves with the next call of `method` that matches, from now on (event-driven: cheap
+   * with thousands of waiters, for load benchmarks).
+   */
+  nextCall(method: string, match: (call: RecordedCall) => boolean, timeoutMs = 5000): Promise<RecordedCall> {
+    return new Promise((resolve, reject) => {
+      const listener = (call: RecordedCall) => {
+        if (call.method !== method || !match(call)) return;
+        this.listeners.delete(listener);
+        clearTimeout(timer);
+        resolve(call);
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener);
+        reject(new Error(`No ${method} call within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.listeners.add(listener);
+    });
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -265,6 +287,7 @@ export class FakeBotApi {
     const { payload, files } = await readPayload(req);
     const call: RecordedCall = { method, token, payload, files, at: Date.now() };
     this.calls.push(call);
+    for (const listener of this.listeners) listener(call);
     if (this.options.token && token !== this.options.token) {
       return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     }

@@ -50,6 +50,8 @@ export class FakeOpenAi {
   private readonly behaviours: Record<Endpoint, Behaviour[]> = { chat: [], edits: [], generations: [] };
   /** Added to every answer of an endpoint (simulated model time). */
   readonly latencyMs: Record<Endpoint, number> = { chat: 0, edits: 0, generations: 0 };
+  /** Whether requests are kept in `requests` (a long benchmark turns it off). */
+  keepRequests = true;
   /** The assistant's message content for a chat request; the default knows our two schemas. */
   chatContent: (body: Record<string, unknown>) => string = defaultChatContent;
 
@@ -97,7 +99,7 @@ export class FakeOpenAi {
       at: Date.now(),
       closedByClient: false,
     };
-    this.requests.push(record);
+    if (this.keepRequests) this.requests.push(record);
     res.on('close', () => {
       if (!res.writableFinished) record.closedByClient = true;
     });
@@ -148,8 +150,21 @@ function chatCompletion(body: Record<string, unknown>, content: string) {
   };
 }
 
-/** A real WebP of the requested size, its colour derived from the prompt. */
-async function imageResult(body: Record<string, unknown>) {
+const images = new Map<string, Promise<Record<string, unknown>>>();
+
+/** A real WebP of the requested size, its colour derived from the prompt (made once per size and prompt). */
+function imageResult(body: Record<string, unknown>) {
+  const key = `${String(body.size)}:${String(body.prompt)}`;
+  let result = images.get(key);
+  if (!result) {
+    result = renderImage(body);
+    images.set(key, result);
+    if (images.size > 500) images.delete(images.keys().next().value ?? '');
+  }
+  return result;
+}
+
+async function renderImage(body: Record<string, unknown>) {
   const [width, height] = String(body.size ?? '1024x1024')
     .split('x')
     .map(Number);

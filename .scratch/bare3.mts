@@ -1,0 +1,13 @@
+process.env.TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const { startProcess, freePort } = await import('../test/support/process.ts');
+const { FakeBotApi } = await import('../test/support/fake-bot-api.ts');
+const { FakeOpenAi } = await import('../test/support/fake-openai.ts');
+const { createTestDatabase } = await import('../test/support/db.ts');
+const t = await new FakeBotApi({ token: '7100000001:AAE-benchmark_token_value_for_the_fake_api' }).start();
+const o = await new FakeOpenAi().start();
+const d = await createTestDatabase(5);
+const port = await freePort();
+const p = startProcess('bench/bare-bot.ts', { BOT_TOKEN: '7100000001:AAE-benchmark_token_value_for_the_fake_api', TELEGRAM_API_ROOT: t.apiRoot, DATABASE_URL: d.url ?? '', METRICS_PORT: String(port), TELEGRAM_POLL_TIMEOUT_S: '1', LOG_LEVEL: 'warn', MALLOC_ARENA_MAX: '2', OPENAI_API_KEY: 'x', OPENAI_BASE_URL: o.baseUrl });
+await new Promise((r) => setTimeout(r, 4000));
+console.log('after 4s', p.child.exitCode, JSON.stringify(p.output()));
+p.child.kill('SIGKILL'); await t.close(); await o.close(); await d.close();
