@@ -8,8 +8,9 @@ import { createImageConverter } from '../src/services/image-converter.js';
 import { fixture } from '../test/support/fixtures.js';
 import { median, printTable, ratio, round1, runPool, writeResult } from './lib.js';
 
-const PER_RUN = Number(process.env.BENCH_CONVERSIONS ?? 40);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const quick = process.env.BENCH_QUICK === '1';
+const PER_RUN = Number(process.env.BENCH_CONVERSIONS ?? (quick ? 16 : 40));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
 const POOLS = [1, 2, 4];
 const LEVEL = 6;
 const mb = (bytes: number) => round1(bytes / 1024 / 1024);

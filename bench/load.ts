@@ -396,4 +396,10 @@ export async function benchLoad(): Promise<void> {
   );
   const ratioToCeiling = ratio(Number(handling[1]?.['updates/s']), Number(handling[0]?.['updates/s']));
   process.stdout.write(`  our bot handles ${Math.round(ratioToCeiling * 100)}% of the ceiling's updates/s\n`);
+  const { errors, duplicated } = load.summary;
+  const lost = load.summary['lost results'];
+  if (errors + lost + duplicated > 0) {
+    process.stderr.write(`load: ${errors} errors, ${lost} lost results, ${duplicated} duplicated messages\n`);
+    process.exitCode = 1;
+  }
 }

@@ -11,11 +11,12 @@ import { createTestDatabase, usingPostgres } from '../test/support/db.js';
 import { textMessage, withId } from '../test/support/updates.js';
 import { median, percentile, printTable, ratio, round1, runPool, writeResult } from './lib.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const quick = process.env.BENCH_QUICK === '1';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
 const LEVELS = [1, 25];
 /** Instant replies (the stack's own cost), then 50 ms replies (a realistic Bot API round trip). */
 const SCENARIOS = [
-  { apiLatencyMs: 0, updates: Number(process.env.BENCH_UPDATES ?? 2000) },
+  { apiLatencyMs: 0, updates: Number(process.env.BENCH_UPDATES ?? (quick ? 500 : 2000)) },
   { apiLatencyMs: 50, updates: 200 },
 ];
 
