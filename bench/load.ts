@@ -188,12 +188,14 @@ async function sellerFlow(
   record('ratio', source.ms);
   const confirm = await exchange(run, callbackQuery(seller, button(source.call, /Random/)), 'editMessageText', mine);
   record('style source', confirm.ms);
-  const results = run.telegram.nextCall(
-    'sendMediaGroup',
-    (c) => mine(c) && String(c.payload.media).includes('document'),
-    30 * 60_000,
-  );
-  results.catch(() => undefined);
+  const results = options.results
+    ? run.telegram.nextCall(
+        'sendMediaGroup',
+        (c) => mine(c) && String(c.payload.media).includes('document'),
+        30 * 60_000,
+      )
+    : undefined;
+  results?.catch(() => undefined);
   const generated = await exchange(
     run,
     callbackQuery(seller, button(confirm.call, /Generate/)),

@@ -13,7 +13,7 @@ import { silentLogger } from '../test/support/logger.js';
 import { median, percentile, printTable, ratio, round1, runPool, writeResult } from './lib.js';
 
 const quick = process.env.BENCH_QUICK === '1';
-const UPDATES = quick ? 100 : 400;
+const UPDATES = quick ? 100 : 200;
 const ROUNDS = quick ? 1 : 2;
 const LEVELS = [1, 10, 100];
 const USERS = 200;

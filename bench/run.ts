@@ -53,6 +53,13 @@ for (const name of wanted) {
     process.exit(1);
   }
 }
+const started = performance.now();
 for (const [name, run] of Object.entries(benchmarks)) {
-  if (wanted.length === 0 || wanted.includes(name)) await run();
+  if (wanted.length !== 0 && !wanted.includes(name)) continue;
+  const t0 = performance.now();
+  await run();
+  process.stdout.write(`[${name}: ${Math.round((performance.now() - t0) / 1000)} s]\n`);
 }
+process.stdout.write(`\nAll done in ${Math.round((performance.now() - started) / 1000)} s\n`);
+// Fake servers and timers of the benchmarks are not worth waiting for.
+process.exit(process.exitCode ?? 0);

@@ -19,7 +19,7 @@ const quick = process.env.BENCH_QUICK === '1';
 const SIZE = quick
   ? { users: 10_000, images: 100_000, orders: 20_000 }
   : { users: 100_000, images: 1_000_000, orders: 200_000 };
-const ROUNDS = quick ? 3 : 5;
+const ROUNDS = 3;
 const PER_ROUND = { stats: quick ? 3 : 4, fast: 50 };
 const TZ = 'UTC';
 

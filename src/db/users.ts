@@ -24,29 +24,27 @@ const MAX_START_PAYLOAD = 256;
 
 const excluded = (column: string) => sql.raw(`excluded.${column}`);
 
-/**
- * Creates the user on first contact or refreshes the profile and last_seen_at, in ONE
- * statement that commits on its own: concurrent first updates from one person create one
- * row; only the insert carries the signup bonus (the initial balance and its ledger row,
- * written together, so the ledger invariant holds from the first moment). Because nothing
- * else runs in that statement, the user's row is locked for microseconds, not for the length
- * of an update's handling: a payment never waits behind the same user's other updates.
- */
-export async function registerUser(
-  db: Database,
-  profile: TelegramProfile,
-  options: { freePhotoshoots: number },
-): Promise<RegisteredUser> {
-  const bonus = Math.max(0, Math.trunc(options.freePhotoshoots));
+/** The registration statement, built once per database (it runs for every update). */
+const registerStatements = new WeakMap<Database, ReturnType<typeof buildRegisterStatement>>();
+const registerStatement = (db: Database) => {
+  let statement = registerStatements.get(db);
+  if (!statement) {
+    statement = buildRegisterStatement(db);
+    registerStatements.set(db, statement);
+  }
+  return statement;
+};
+
+function buildRegisterStatement(db: Database) {
   const upsert = db
     .insert(users)
     .values({
-      telegramId: profile.id,
-      username: profile.username ?? null,
-      firstName: profile.first_name,
-      lastName: profile.last_name ?? null,
-      languageCode: profile.language_code ?? null,
-      balance: bonus,
+      telegramId: sql.placeholder('telegramId'),
+      username: sql.placeholder('username'),
+      firstName: sql.placeholder('firstName'),
+      lastName: sql.placeholder('lastName'),
+      languageCode: sql.placeholder('languageCode'),
+      balance: sql.placeholder('bonus'),
     })
     .onConflictDoUpdate({
       target: users.telegramId,
@@ -69,7 +67,30 @@ export async function registerUser(
     sql`insert into balance_ledger (user_id, delta, reason, balance_after)
         select id, balance, 'signup_bonus', balance from registered where created and balance > 0`,
   );
-  const [row] = await db.with(registered, signupBonus).select().from(registered).prepare('register_user').execute();
+  return db.with(registered, signupBonus).select().from(registered).prepare('register_user');
+}
+
+/**
+ * Creates the user on first contact or refreshes the profile and last_seen_at, in ONE
+ * statement that commits on its own: concurrent first updates from one person create one
+ * row; only the insert carries the signup bonus (the initial balance and its ledger row,
+ * written together, so the ledger invariant holds from the first moment). Because nothing
+ * else runs in that statement, the user's row is locked for microseconds, not for the length
+ * of an update's handling: a payment never waits behind the same user's other updates.
+ */
+export async function registerUser(
+  db: Database,
+  profile: TelegramProfile,
+  options: { freePhotoshoots: number },
+): Promise<RegisteredUser> {
+  const [row] = await registerStatement(db).execute({
+    telegramId: profile.id,
+    username: profile.username ?? null,
+    firstName: profile.first_name,
+    lastName: profile.last_name ?? null,
+    languageCode: profile.language_code ?? null,
+    bonus: Math.max(0, Math.trunc(options.freePhotoshoots)),
+  });
   if (!row) throw new Error(`Registering Telegram user ${profile.id} returned no row`);
   const { created, ...user } = row;
   return { user, created };
