@@ -3,8 +3,8 @@
  * OpenAI (image latency BENCH_IMAGE_LATENCY_MS, default 2000), on PostgreSQL.
  *
  * 1. Update handling, side by side: a bare grammY runner bot doing one postgres.js
- *    transaction and a reply per update (the ceiling), our bot, and our bot taking one update at
- *    a time (UPDATE_CONCURRENCY=1: what a plain `bot.start()` bot does; the floor).
+ *    transaction and a reply per update (the ceiling), our bot, and our bot polling with plain
+ *    `bot.start()`, one update at a time (the floor).
  * 2. N simulated sellers (default 1000; --users N): /start, photo, ratio, style source,
  *    Generate, results. Updates/s, per-step reply latency, Generate -> results, errors, lost or
  *    duplicated messages, peak RSS, event-loop delay, database connections.
@@ -29,6 +29,8 @@ const users = () => Number(process.env.BENCH_USERS ?? (quick ? 100 : 1000));
 const IMAGE_LATENCY_MS = Number(process.env.BENCH_IMAGE_LATENCY_MS ?? 2000);
 const THROUGHPUT_UPDATES = quick ? 500 : 2000;
 const RESPONSIVE_USERS = quick ? 100 : 500;
+/** Rounds of the full flow in one process: the second shows whether memory is retained. */
+const LOAD_ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 2);
 const PHOTO = readFileSync(path.resolve(import.meta.dirname, '../../shared/fixtures/images/flowers.jpeg'));
 
 interface Running {
@@ -40,7 +42,7 @@ interface Running {
   stop(): Promise<void>;
 }
 
-async function launch(kind: 'ours' | 'bare', env: Record<string, string> = {}): Promise<Running> {
+async function launch(kind: 'ours' | 'bare' | 'sequential', env: Record<string, string> = {}): Promise<Running> {
   const telegram = await new FakeBotApi({ token: TOKEN }).start();
   const openai = await new FakeOpenAi().start();
   openai.keepRequests = false;
@@ -48,7 +50,8 @@ async function launch(kind: 'ours' | 'bare', env: Record<string, string> = {}): 
   openai.latencyMs.generations = IMAGE_LATENCY_MS;
   const database = await createTestDatabase(5);
   const metricsPort = await freePort();
-  const proc = startProcess(kind === 'ours' ? 'src/main.ts' : 'bench/bare-bot.ts', {
+  const script = { ours: 'src/main.ts', bare: 'bench/bare-bot.ts', sequential: 'bench/sequential-bot.ts' }[kind];
+  const proc = startProcess(script, {
     BOT_TOKEN: TOKEN,
     TELEGRAM_API_ROOT: telegram.apiRoot,
     OPENAI_API_KEY: 'sk-benchmark',
@@ -211,15 +214,15 @@ async function sellerFlow(
 
 /** 1. Updates/s handled by the ceiling, our bot and the floor, each in its own process. */
 async function throughput() {
-  const contenders: { name: string; kind: 'bare' | 'ours'; env: Record<string, string> }[] = [
-    { name: 'bare runner + 1 transaction (ceiling)', kind: 'bare' as const, env: {} },
-    { name: 'our bot', kind: 'ours' as const, env: {} },
-    { name: 'our bot, one update at a time (floor)', kind: 'ours' as const, env: { UPDATE_CONCURRENCY: '1' } },
+  const contenders: { name: string; kind: 'bare' | 'ours' | 'sequential' }[] = [
+    { name: 'bare runner + 1 transaction (ceiling)', kind: 'bare' },
+    { name: 'our bot', kind: 'ours' },
+    { name: 'our bot with plain bot.start() (floor)', kind: 'sequential' },
   ];
   const rows = [];
   for (const contender of contenders) {
     process.stdout.write(`  ${contender.name}…\n`);
-    const run = await launch(contender.kind, contender.env);
+    const run = await launch(contender.kind);
     try {
       const senders = Array.from({ length: 500 }, (_, i) => ({ id: 300_000 + i, first_name: `T${i}` }));
       // Warm-up: every sender registered once.
@@ -257,16 +260,16 @@ async function throughput() {
 }
 
 /** 2. N sellers run the whole flow at once. */
-async function fullLoad() {
+async function runRound(run: Running, round: number) {
   const USERS = users();
-  const run = await launch('ours');
-  try {
+  {
     const steps = new Map<string, number[]>();
     const record = (step: string, ms: number) => steps.set(step, [...(steps.get(step) ?? []), ms]);
     const failures = new Map<string, number>();
-    const sellers = Array.from({ length: USERS }, (_, i) => ({ id: 400_000 + i, first_name: `S${i}` }));
+    const sellers = Array.from({ length: USERS }, (_, i) => ({ id: 400_000 + round * USERS + i, first_name: `S${i}` }));
     const rssAt: { done: number; rss: number }[] = [];
     let finished = 0;
+    const updatesBefore = run.telegram.confirmedOffset;
     const started = performance.now();
     const { samples } = await sampled(run, () =>
       Promise.all(
@@ -286,15 +289,16 @@ async function fullLoad() {
       ),
     );
     const seconds = (performance.now() - started) / 1000;
-    const updates = run.telegram.confirmedOffset;
+    const updates = run.telegram.confirmedOffset - updatesBefore;
     const byChat = (method: string, match: (c: RecordedCall) => boolean) => {
       const counts = new Map<number, number>();
       for (const c of run.telegram.callsOf(method))
         if (match(c)) counts.set(chatOf(c), (counts.get(chatOf(c)) ?? 0) + 1);
       return counts;
     };
-    const welcomes = byChat('sendMessage', (c) => /Welcome/.test(String(c.payload.text)));
-    const albums = byChat('sendMediaGroup', (c) => String(c.payload.media).includes('document'));
+    const ours = new Set(sellers.map((s) => s.id));
+    const welcomes = byChat('sendMessage', (c) => ours.has(chatOf(c)) && /Welcome/.test(String(c.payload.text)));
+    const albums = byChat('sendMediaGroup', (c) => ours.has(chatOf(c)) && String(c.payload.media).includes('document'));
     const duplicated = [...welcomes.values(), ...albums.values()].filter((n) => n > 1).length;
     const lost = sellers.filter((s) => !albums.has(s.id)).length;
     const stepRows = [...steps].map(([step, values]) => ({
@@ -316,7 +320,7 @@ async function fullLoad() {
       'DB connections (max)': Math.max(...samples.connections),
     };
     printTable(
-      `Whole flow, ${USERS} sellers at once, image model ${IMAGE_LATENCY_MS} ms (our bot, defaults)`,
+      `Whole flow, round ${round + 1}: ${USERS} sellers at once, image model ${IMAGE_LATENCY_MS} ms (our bot, defaults)`,
       stepRows,
     );
     printTable('Totals', [summary]);
@@ -326,6 +330,24 @@ async function fullLoad() {
     );
     for (const [error, count] of failures) process.stdout.write(`  ${count} x ${error}\n`);
     return { steps: stepRows, summary, rssAt };
+  }
+}
+
+/** 2. N sellers through the whole flow, twice in the same process (the second round is the leak check). */
+async function fullLoad() {
+  const run = await launch('ours');
+  try {
+    const rounds = [];
+    for (let round = 0; round < LOAD_ROUNDS; round++) rounds.push(await runRound(run, round));
+    printTable(
+      `RSS after each round of ${users()} sellers, same process (leak check)`,
+      rounds.map((r, i) => ({
+        round: i + 1,
+        'RSS at the end MB': round1((r.rssAt.at(-1)?.rss ?? Number.NaN) / 1024 / 1024),
+        'peak RSS MB': r.summary['peak RSS MB'],
+      })),
+    );
+    return rounds;
   } finally {
     await run.stop();
   }
@@ -334,12 +356,12 @@ async function fullLoad() {
 /** 3. /balance latency while sellers set up and run photoshoots: ours vs the floor. */
 async function responsiveness() {
   const rows = [];
-  const contenders: [string, Record<string, string>][] = [
-    ['our bot', {}],
-    ['one update at a time (floor)', { UPDATE_CONCURRENCY: '1' }],
+  const contenders: [string, 'ours' | 'sequential'][] = [
+    ['our bot', 'ours'],
+    ['plain bot.start() (floor)', 'sequential'],
   ];
-  for (const [name, env] of contenders) {
-    const run = await launch('ours', env);
+  for (const [name, kind] of contenders) {
+    const run = await launch(kind);
     try {
       const sellers = Array.from({ length: RESPONSIVE_USERS }, (_, i) => ({ id: 500_000 + i, first_name: `R${i}` }));
       const observers = Array.from({ length: 5 }, (_, i) => ({ id: 590_000 + i, first_name: `O${i}` }));
@@ -398,8 +420,9 @@ export async function benchLoad(): Promise<void> {
   );
   const ratioToCeiling = ratio(Number(handling[1]?.['updates/s']), Number(handling[0]?.['updates/s']));
   process.stdout.write(`  our bot handles ${Math.round(ratioToCeiling * 100)}% of the ceiling's updates/s\n`);
-  const { errors, duplicated } = load.summary;
-  const lost = load.summary['lost results'];
+  const errors = load.reduce((n, r) => n + r.summary.errors, 0);
+  const duplicated = load.reduce((n, r) => n + r.summary.duplicated, 0);
+  const lost = load.reduce((n, r) => n + r.summary['lost results'], 0);
   if (errors + lost + duplicated > 0) {
     process.stderr.write(`load: ${errors} errors, ${lost} lost results, ${duplicated} duplicated messages\n`);
     process.exitCode = 1;

@@ -38,7 +38,7 @@ export interface App {
  * Builds the application graph: database (migrated or checked), i18n, bot. Nothing talks to
  * Telegram until start().
  */
-export async function createApp(deps: { config: Config; logger: Logger }): Promise<App> {
+export async function createApp(deps: { config: Config; logger: Logger; sequentialPolling?: boolean }): Promise<App> {
   const { config, logger } = deps;
   const metrics = createMetrics();
   const db = await openDatabase(config, logger, { onAcquire: (seconds) => metrics.dbAcquired(seconds) });
@@ -117,7 +117,15 @@ export async function createApp(deps: { config: Config; logger: Logger }): Promi
           return undefined;
         });
       }
-      poller = await startPolling({ bot, i18n, tracker, logger, config, onFatal });
+      poller = await startPolling({
+        bot,
+        i18n,
+        tracker,
+        logger,
+        config,
+        onFatal,
+        ...(deps.sequentialPolling && { sequential: true }),
+      });
       await jobs.start();
       orderSweep.start();
     },

@@ -34,6 +34,11 @@ export interface StartPollingDeps {
   >;
   /** Called if polling dies on its own (token revoked, another instance polling). */
   onFatal(err: unknown): void;
+  /**
+   * Handle one update at a time with grammY's plain `bot.start()` instead of the concurrent
+   * runner (the benchmarks' floor; never what production wants).
+   */
+  sequential?: boolean;
 }
 
 /**
@@ -72,6 +77,8 @@ export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
     }
   });
 
+  if (deps.sequential) return startSequential(deps);
+
   const handle: RunnerHandle = run(bot, {
     runner: {
       fetch: { allowed_updates: ALLOWED_UPDATES, timeout: config.TELEGRAM_POLL_TIMEOUT_S },
@@ -104,6 +111,26 @@ export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
           .catch((err: unknown) => logger.warn({ reason: describeError(err) }, 'could not confirm the last update'));
       }
       return idle;
+    },
+  };
+}
+
+/** grammY's built-in polling: fetch a batch, handle its updates one after the other. */
+function startSequential(deps: StartPollingDeps): Poller {
+  const { bot, tracker, logger, config } = deps;
+  let stopping = false;
+  bot
+    .start({ allowed_updates: ALLOWED_UPDATES, timeout: config.TELEGRAM_POLL_TIMEOUT_S, drop_pending_updates: false })
+    .catch((err: unknown) => {
+      if (!stopping) deps.onFatal(err);
+    });
+  logger.info({ bot: bot.botInfo.username, concurrency: 1 }, 'polling for updates, one at a time');
+  return {
+    isRunning: () => bot.isRunning(),
+    async stop(timeoutMs) {
+      stopping = true;
+      await bot.stop();
+      return tracker.idle(timeoutMs);
     },
   };
 }
