@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, parseOperatorConfig } from '../config.js';
-import { createDb } from '../db/client.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { seedDatabase } from '../db/seed.js';
-import { configSecrets, createLogger, createRedactor } from '../logger.js';
-import { describeError, exitWithError, loadDotEnv } from '../process-env.js';
+import { describeError, exitWithError } from '../process-env.js';
+import { runOperatorCommand } from './operator.js';
 
 const USAGE = 'Usage: npm run db:seed -- [--users N] [--images N] [--orders N] (defaults 1000, 10000, 2000)';
 const MAX = 100_000_000;
@@ -22,7 +20,6 @@ function count(value: string | undefined, name: string, fallback: number): numbe
  * what is there and never deletes anything.
  */
 async function main(): Promise<void> {
-  loadDotEnv();
   let args: ReturnType<typeof parseArgs<{ options: Record<'users' | 'images' | 'orders', { type: 'string' }> }>>;
   try {
     args = parseArgs({
@@ -39,21 +36,11 @@ async function main(): Promise<void> {
   };
   if (size.users === 0 && (size.images > 0 || size.orders > 0))
     exitWithError('Images and orders need at least one user.');
-  let config: ReturnType<typeof parseOperatorConfig>;
-  try {
-    config = parseOperatorConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) exitWithError(err.message);
-    throw err;
-  }
-  const redact = createRedactor(configSecrets(config));
-  const logger = createLogger(config);
-  let handle: Awaited<ReturnType<typeof createDb>> | undefined;
-  try {
-    handle = await createDb({ ...config, DB_POOL_MAX: 1 }, logger);
+  await runOperatorCommand('Seeding failed', async (handle) => {
     const pending = await pendingMigrations(handle);
-    if (pending.length > 0)
+    if (pending.length > 0) {
       throw new Error(`${handle.location} has pending migrations; run \`npm run db:migrate\` first`);
+    }
     process.stdout.write(
       `Seeding ${handle.location}: ${size.users} users, ${size.images} images, ${size.orders} orders…\n`,
     );
@@ -61,11 +48,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `Seeded ${result.users} users, ${result.photoshoots} photoshoots, ${result.images} images and ${result.orders} orders in ${(result.ms / 1000).toFixed(1)} s.\n`,
     );
-    await handle.close();
-  } catch (err) {
-    await handle?.close().catch(() => undefined);
-    exitWithError(`Seeding failed: ${describeError(err)}`, redact);
-  }
+  });
 }
 
 await main();

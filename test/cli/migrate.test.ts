@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, queryRows } from '../../src/db/client.js';
-import { createEmptyDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
-import { silentLogger } from '../support/logger.js';
+import { describe, expect, it } from 'vitest';
+import { createEmptyDatabase, usingPostgres } from '../support/db.js';
+import { useOperatorTarget } from '../support/operator-target.js';
 import { exitWithin, startProcess } from '../support/process.js';
 
 const SEED_INDEXES = [
@@ -19,52 +16,20 @@ const SEED_INDEXES = [
   'idx_processed_images_user_style',
 ];
 
-let workDir: string;
-let database: TestDatabase | undefined;
 /** Where `npm run db:migrate` points: a fresh PostgreSQL database, or a fresh embedded one. */
-let target: Record<string, string>;
+const target = useOperatorTarget('bot-migrate-');
 
-beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'bot-migrate-'));
-  if (usingPostgres) {
-    database = await createEmptyDatabase();
-    target = { DATABASE_URL: database.url ?? '' };
-  } else {
-    target = { DATA_DIR: path.join(workDir, 'data') };
-  }
-});
-afterAll(async () => {
-  await database?.close();
-  rmSync(workDir, { recursive: true, force: true });
-});
-
-const migrate = async (env: Record<string, string> = target) => {
+const migrate = async (env: Record<string, string> = target.env) => {
   const proc = startProcess('src/cli/migrate.ts', env);
   const code = await exitWithin(proc, 30_000);
   return { code, output: proc.output().trim(), stderr: proc.stderr().trim() };
 };
 
 async function indexNames(): Promise<string[]> {
-  const handle = await createDb(
-    {
-      DATABASE_URL: target.DATABASE_URL,
-      DATA_DIR: target.DATA_DIR ?? '',
-      DB_POOL_MAX: 1,
-      DB_IDLE_TIMEOUT_S: 0,
-      DB_MAX_LIFETIME_S: 0,
-      DB_CONNECT_TIMEOUT_S: 5,
-    },
-    silentLogger,
+  const rows = await target.read<{ indexname: string }>(
+    sql`select indexname from pg_indexes where schemaname = 'public' and indexname like 'idx\_%' order by indexname`,
   );
-  try {
-    const rows = await queryRows<{ indexname: string }>(
-      handle.db,
-      sql`select indexname from pg_indexes where schemaname = 'public' and indexname like 'idx\_%' order by indexname`,
-    );
-    return rows.map((r) => r.indexname);
-  } finally {
-    await handle.close();
-  }
+  return rows.map((r) => r.indexname);
 }
 
 describe('npm run db:migrate', () => {
@@ -89,7 +54,7 @@ describe('npm run db:migrate', () => {
   });
 
   it('needs no BOT_TOKEN but still rejects invalid settings', async () => {
-    const result = await migrate({ ...target, DB_CONNECT_TIMEOUT_S: 'soon' });
+    const result = await migrate({ ...target.env, DB_CONNECT_TIMEOUT_S: 'soon' });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('Invalid configuration: DB_CONNECT_TIMEOUT_S must be a whole number');
   });
@@ -112,7 +77,7 @@ describe.runIf(usingPostgres)('npm run db:migrate on PostgreSQL', () => {
 
 describe.skipIf(usingPostgres)('npm run db:migrate on the embedded database', () => {
   it('refuses to open the embedded database while another process holds it', async () => {
-    const dir = path.join(workDir, 'locked');
+    const dir = path.join(target.workDir, 'locked');
     const bot = startProcess('src/main.ts', {
       BOT_TOKEN: '1:abc',
       TELEGRAM_API_ROOT: 'http://127.0.0.1:1',

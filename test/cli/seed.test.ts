@@ -1,54 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, queryRows } from '../../src/db/client.js';
-import { createEmptyDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
-import { silentLogger } from '../support/logger.js';
+import { describe, expect, it } from 'vitest';
+import { useOperatorTarget } from '../support/operator-target.js';
 import { exitWithin, startProcess } from '../support/process.js';
 
-let workDir: string;
-let database: TestDatabase | undefined;
-let target: Record<string, string>;
-
-beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'bot-seed-'));
-  if (usingPostgres) {
-    database = await createEmptyDatabase();
-    target = { DATABASE_URL: database.url ?? '' };
-  } else {
-    target = { DATA_DIR: path.join(workDir, 'data') };
-  }
-});
-afterAll(async () => {
-  await database?.close();
-  rmSync(workDir, { recursive: true, force: true });
-});
+const target = useOperatorTarget('bot-seed-');
 
 async function run(script: string, args: string[] = []) {
-  const proc = startProcess(script, target, args);
+  const proc = startProcess(script, target.env, args);
   const code = await exitWithin(proc, 120_000);
   return { code, output: `${proc.output()}${proc.stderr()}`.trim() };
-}
-
-async function read<T>(query: ReturnType<typeof sql>): Promise<T[]> {
-  const handle = await createDb(
-    {
-      DATABASE_URL: target.DATABASE_URL,
-      DATA_DIR: target.DATA_DIR ?? '',
-      DB_POOL_MAX: 1,
-      DB_IDLE_TIMEOUT_S: 0,
-      DB_MAX_LIFETIME_S: 0,
-      DB_CONNECT_TIMEOUT_S: 5,
-    },
-    silentLogger,
-  );
-  try {
-    return await queryRows<T>(handle.db, query);
-  } finally {
-    await handle.close();
-  }
 }
 
 describe('npm run db:seed', () => {
@@ -74,7 +34,7 @@ describe('npm run db:seed', () => {
     const seeded = await run('npm:db:seed', ['--users', '200', '--images', '2000', '--orders', '300']);
     expect(seeded.code).toBe(0);
     expect(seeded.output).toMatch(/Seeded 200 users, 500 photoshoots, 2000 images and 300 orders in [\d.]+ s\./);
-    const [counts] = await read<Record<string, string | number>>(
+    const [counts] = await target.read<Record<string, string | number>>(
       sql`select (select count(*) from users) as users, (select count(*) from photoshoots) as photoshoots,
                  (select count(*) from processed_images) as images, (select count(*) from orders) as orders,
                  (select count(distinct status) from orders) as order_statuses,
@@ -99,7 +59,7 @@ describe('npm run db:seed', () => {
     expect(Number(counts?.oldest_days)).toBeGreaterThan(300);
     // A second run adds to the first (new telegram ids, new payloads).
     expect((await run('npm:db:seed', ['--users', '10', '--images', '8', '--orders', '5'])).code).toBe(0);
-    const [again] = await read<{ users: string | number }>(sql`select count(*) as users from users`);
+    const [again] = await target.read<{ users: string | number }>(sql`select count(*) as users from users`);
     expect(Number(again?.users)).toBe(210);
   });
 });
