@@ -8,7 +8,7 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { type Cache, createMemoryCache } from '../services/cache.js';
 import type { Metrics } from '../services/metrics.js';
-import type { BotContext } from './context.js';
+import type { BotConfig, BotContext } from './context.js';
 import { adminFeature } from './features/admin.js';
 import { createAdminReportsFeature } from './features/admin-reports.js';
 import { historyFeature } from './features/history.js';
@@ -29,20 +29,9 @@ import { createUpdateContext } from './middlewares/update-context.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
 import { createUserMiddleware } from './middlewares/user.js';
 
-export type CreateBotConfig = Pick<
-  Config,
-  | 'BOT_TOKEN'
-  | 'TELEGRAM_API_ROOT'
-  | 'TELEGRAM_RETRY_ATTEMPTS'
-  | 'TELEGRAM_RETRY_MAX_DELAY_S'
-  | 'ADMIN_IDS'
-  | 'FREE_PHOTOSHOOTS'
-  | 'DEFAULT_LOCALE'
-  | 'PACKAGES'
-  | 'ORDER_EXPIRY_MIN'
-  | 'STATS_CACHE_TTL_S'
-  | 'STATS_TIME_ZONE'
->;
+/** What handlers see (BotConfig) plus what the bot itself needs to reach Telegram. */
+export type CreateBotConfig = BotConfig &
+  Pick<Config, 'BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_RETRY_ATTEMPTS' | 'TELEGRAM_RETRY_MAX_DELAY_S'>;
 
 export interface CreateBotDeps {
   config: CreateBotConfig;

@@ -375,7 +375,7 @@ describe('/paysupport and /terms', () => {
 });
 
 describe('a payment the database cannot take', () => {
-  it('tells the payer the credit is delayed (never "nothing was charged") and logs the charge id', async () => {
+  it('tells the payer the credit is delayed (never "nothing was charged"), logs the charge id and tells the admins', async () => {
     const broken = await createTestDatabase(2);
     await broken.close();
     const lines: string[] = [];
@@ -386,5 +386,8 @@ describe('a payment the database cannot take', () => {
     expect(textsTo(from, 6601)).toEqual([expect.stringContaining('We received your payment')]);
     const record = lines.map((l) => JSON.parse(l) as { msg: string; charge_id?: string }).find((l) => l.charge_id);
     expect(record).toMatchObject({ msg: 'payment could not be recorded; credit it by hand', charge_id: 'ch-6601' });
+    expect(textsTo(from, ADMIN)).toEqual([
+      expect.stringMatching(/could not be recorded: user 6601, 150 ⭐, charge ch-6601/),
+    ]);
   });
 });

@@ -336,23 +336,8 @@ export function createSuccessfulPaymentFeature(deps: { pool: Database; retryDela
       );
       return;
     }
-    // The user paid and we could not record it: never a generic "nothing was charged".
-    ctx.logger.error(
-      { err: lastError, charge_id: details.chargeId, payload: details.payload, stars: details.totalAmount },
-      'payment could not be recorded; credit it by hand',
-    );
-    await ctx.reply(ctx.t('payment-delayed')).catch(() => undefined);
-    await notifyAdmins(
-      ctx.api,
-      ctx.config.ADMIN_IDS,
-      ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-payment-unrecorded', {
-        user: String(ctx.from.id),
-        stars: details.totalAmount,
-        charge: details.chargeId,
-        payload: details.payload,
-      }),
-      ctx.logger,
-    );
+    // The error boundary tells the payer the credit is delayed and gives admins the charge id.
+    throw lastError;
   });
 
   return composer;

@@ -1,10 +1,11 @@
 import { type BotError, GrammyError, HttpError } from 'grammy';
+import { notifyAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';
 
 /**
  * The one place that decides what a user sees when handling an update failed: a short
- * apology in their language, never the error itself. The transaction has already been rolled
- * back when this runs.
+ * apology in their language, never the error itself (a payer is told the credit is delayed
+ * and the admins get the charge id). The transaction has already been rolled back when this runs.
  */
 export async function handleError(error: BotError<BotContext>): Promise<void> {
   const { ctx } = error;
@@ -17,6 +18,17 @@ export async function handleError(error: BotError<BotContext>): Promise<void> {
     logger.error(
       { charge_id: payment.telegram_payment_charge_id, payload: payment.invoice_payload, stars: payment.total_amount },
       'payment could not be recorded; credit it by hand',
+    );
+    await notifyAdmins(
+      ctx.api,
+      ctx.config.ADMIN_IDS,
+      ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-payment-unrecorded', {
+        user: String(ctx.from?.id ?? 0),
+        stars: payment.total_amount,
+        charge: payment.telegram_payment_charge_id,
+        payload: payment.invoice_payload,
+      }),
+      logger,
     );
   }
   const text = ctx.t(payment ? 'payment-delayed' : 'error-generic');
