@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, queryRows } from './client.js';
 import type { OrderStatus } from './orders.js';
 import { users } from './schema.js';
-import type { User } from './users.js';
+import { findUserByTelegramId, type User } from './users.js';
 
 /** The business at a glance: what /stats shows. */
 export interface BusinessStats {
@@ -288,14 +288,11 @@ export async function ordersPage(
 
 /** The user an admin names, by Telegram id or @username (case-insensitive). */
 export async function findUserBy(db: Database, lookup: UserLookup): Promise<User | undefined> {
+  if ('telegramId' in lookup) return findUserByTelegramId(db, lookup.telegramId);
   const [user] = await db
     .select()
     .from(users)
-    .where(
-      'telegramId' in lookup
-        ? sql`${users.telegramId} = ${lookup.telegramId}`
-        : sql`lower(${users.username}) = lower(${lookup.username})`,
-    )
+    .where(sql`lower(${users.username}) = lower(${lookup.username})`)
     .orderBy(users.id)
     .limit(1);
   return user;

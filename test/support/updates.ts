@@ -96,27 +96,19 @@ export interface PaymentDetails {
   currency?: string;
 }
 
+const paymentFields = (payment: PaymentDetails) => ({
+  currency: payment.currency ?? 'XTR',
+  total_amount: payment.amount,
+  invoice_payload: payment.payload,
+  telegram_payment_charge_id: payment.chargeId,
+});
+
 /** The service message Telegram sends after a Stars payment went through. */
 export function successfulPayment(from: Sender, payment: PaymentDetails): Omit<Update, 'update_id'> {
-  return privateMessage(from, {
-    successful_payment: {
-      currency: payment.currency ?? 'XTR',
-      total_amount: payment.amount,
-      invoice_payload: payment.payload,
-      telegram_payment_charge_id: payment.chargeId,
-      provider_payment_charge_id: '',
-    },
-  });
+  return privateMessage(from, { successful_payment: { ...paymentFields(payment), provider_payment_charge_id: '' } });
 }
 
 /** The service message Telegram sends after a Stars payment was refunded. */
 export function refundedPayment(from: Sender, payment: PaymentDetails): Omit<Update, 'update_id'> {
-  return privateMessage(from, {
-    refunded_payment: {
-      currency: payment.currency ?? 'XTR',
-      total_amount: payment.amount,
-      invoice_payload: payment.payload,
-      telegram_payment_charge_id: payment.chargeId,
-    },
-  });
+  return privateMessage(from, { refunded_payment: paymentFields(payment) });
 }
