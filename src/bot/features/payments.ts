@@ -27,7 +27,6 @@ import { resolveLocale } from '../i18n.js';
 /** Telegram's limits for an invoice. */
 export const INVOICE_TITLE_MAX = 32;
 export const INVOICE_DESCRIPTION_MAX = 255;
-export const INVOICE_PAYLOAD_MAX_BYTES = 128;
 
 export const buyData = createCallbackData('buy', {});
 const count = z.coerce.number().int().min(1).max(100_000);
