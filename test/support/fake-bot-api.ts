@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Update, UserFromGetMe } from 'grammy/types';
+import { handleRequests, readBody } from './http.js';
 import { type FilePart, parseMultipart } from './multipart.js';
 
 export interface RecordedCall {
@@ -173,7 +174,7 @@ export class FakeBotApi {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.route(req, res));
+    this.server = createServer(handleRequests((req, res) => this.route(req, res)));
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
     return this;
@@ -347,9 +348,7 @@ export class FakeBotApi {
 }
 
 async function readPayload(req: IncomingMessage): Promise<{ payload: Record<string, unknown>; files: FilePart[] }> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks);
+  const raw = await readBody(req);
   if (raw.length === 0) return { payload: {}, files: [] };
   const type = req.headers['content-type'] ?? '';
   if (type.includes('application/json')) return { payload: JSON.parse(raw.toString('utf8')), files: [] };

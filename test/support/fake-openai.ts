@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createOpenAiClient } from '../../src/services/openai-client.js';
+import { handleRequests, readBody } from './http.js';
 import { type FilePart, parseMultipart } from './multipart.js';
 
 export type Endpoint = 'chat' | 'edits' | 'generations';
@@ -62,7 +63,7 @@ export class FakeOpenAi {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.route(req, res));
+    this.server = createServer(handleRequests((req, res) => this.route(req, res)));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -193,12 +194,6 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   if (res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 function parseBody(contentType: string, raw: Buffer): { body: Record<string, unknown>; files: FilePart[] } {
