@@ -155,9 +155,14 @@ function registerGauges(
     polling: () => boolean | undefined;
   },
 ) {
-  metrics.labelledGauge('bot_transactions', 'Per-update transactions: total, active, peak, failed', 'kind', () => ({
-    ...parts.transactionStats(),
-  }));
+  metrics.labelledGauge(
+    'bot_transactions',
+    'Updates through the transaction middleware, and the transactions they began: total, active, peak, failed',
+    'kind',
+    () => ({
+      ...parts.transactionStats(),
+    }),
+  );
   metrics.labelledGauge('lock_manager_keys', 'Per-user locks: active, peak, cleaned', 'kind', () => ({
     ...parts.locks.stats(),
   }));

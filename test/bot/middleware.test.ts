@@ -30,9 +30,31 @@ describe('middleware', () => {
     await Promise.all(Array.from({ length: 100 }, (_, i) => h.handle(withId(textMessage({ id: 700 + i }, 'hi')))));
     const stats = records().filter((r) => r.msg === 'transaction statistics');
     expect(stats).toHaveLength(1);
-    expect(stats[0]?.transactions).toMatchObject({ total: 100 });
-    expect(h.transactionStats()).toMatchObject({ total: 100, active: 0, failed: 0 });
+    // A text that is not a command may answer a question, so each one reads the database.
+    expect(stats[0]?.transactions).toMatchObject({ updates: 100 });
+    expect(h.transactionStats()).toMatchObject({ updates: 100, total: 100, active: 0, failed: 0 });
     expect(h.transactionStats().peak).toBeGreaterThanOrEqual(1);
+  });
+
+  it('begins no transaction for an update that touches no table, and one for each that does', async () => {
+    const statements: string[] = [];
+    const counted = await createTestDatabase(5, { onQuery: (q) => statements.push(q) });
+    try {
+      const h = createBotHarness({ db: counted.handle.db });
+      await h.handle(withId(textMessage({ id: 901 }, '/start')));
+      const before = { ...h.transactionStats(), pool: counted.handle.pool.stats() };
+      statements.length = 0;
+      await h.handle(withId(textMessage({ id: 901 }, '/help')));
+      await h.handle(withId(callbackQuery({ id: 901 }, 'old')));
+      // Only the sender's registration, on the pool: no transaction was begun.
+      expect(statements.every((q) => q.includes('insert into "users"'))).toBe(true);
+      expect(h.transactionStats()).toMatchObject({ updates: before.updates + 2, total: before.total });
+      await h.handle(withId(textMessage({ id: 901 }, '/balance')));
+      expect(h.transactionStats()).toMatchObject({ total: before.total + 1, active: 0, failed: 0 });
+      expect(h.sent().at(-1)?.payload.text).toContain('photoshoot');
+    } finally {
+      await counted.close();
+    }
   });
 
   it('runs one chat in order while other chats proceed', async () => {
