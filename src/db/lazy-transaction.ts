@@ -101,7 +101,10 @@ export function lazyTransaction(pool: Database, hooks: { begin?(): void; end?():
   let ended: Promise<unknown> | undefined;
   let finish: { commit(): void; rollback(reason: unknown): void } | undefined;
 
+  let closed = false;
   const open: Open = () => {
+    // A statement after the end would begin a transaction nobody ends, holding a connection.
+    if (closed && !tx) return Promise.reject(new Error('This update has ended; its transaction is closed'));
     tx ??= new Promise<Database>((resolve, reject) => {
       const decided = new Promise<void>((commit, rollback) => {
         finish = { commit, rollback };
@@ -132,10 +135,12 @@ export function lazyTransaction(pool: Database, hooks: { begin?(): void; end?():
       return tx !== undefined;
     },
     async commit() {
+      closed = true;
       finish?.commit();
       await ended;
     },
     async rollback(reason) {
+      closed = true;
       finish?.rollback(reason);
       await ended?.catch(() => undefined);
     },

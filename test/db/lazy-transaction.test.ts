@@ -40,6 +40,8 @@ describe('lazyTransaction', () => {
     const transaction = lazyTransaction(database.handle.db, { begin: () => events.push('begin') });
     await transaction.commit();
     await lazyTransaction(database.handle.db).rollback(new Error('unused'));
+    // A statement after the end fails instead of beginning a transaction that nobody ends.
+    await expect(txid(transaction.db)).rejects.toThrow(/transaction is closed/);
     expect(events).toEqual([]);
   });
 
