@@ -29,8 +29,8 @@ const users = () => Number(process.env.BENCH_USERS ?? (quick ? 100 : 1000));
 const IMAGE_LATENCY_MS = Number(process.env.BENCH_IMAGE_LATENCY_MS ?? 2000);
 const THROUGHPUT_UPDATES = quick ? 500 : 2000;
 const RESPONSIVE_USERS = quick ? 100 : 500;
-/** Rounds of the full flow in one process: the second shows whether memory is retained. */
-const LOAD_ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? 2);
+/** Rounds of the full flow in one process: the second shows whether memory is retained (--quick: one). */
+const LOAD_ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? (quick ? 1 : 2));
 const PHOTO = readFileSync(path.resolve(import.meta.dirname, '../../shared/fixtures/images/flowers.jpeg'));
 
 interface Running {
