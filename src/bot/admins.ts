@@ -25,3 +25,12 @@ export async function notifyAdmins(api: Api, adminIds: readonly number[], text: 
   }
   return delivered;
 }
+
+/**
+ * Tells the admins about a payment outside the normal path, in the bot's default language;
+ * `key` names the text, which also gets the sender's Telegram id as `user`.
+ */
+export function alertAdmins(ctx: BotContext, key: string, vars: Record<string, string | number>) {
+  const text = ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, key, { user: String(ctx.from?.id ?? 0), ...vars });
+  return notifyAdmins(ctx.api, ctx.config.ADMIN_IDS, text, ctx.logger);
+}

@@ -301,6 +301,18 @@ describe('refunds', () => {
     expect(textsTo(from, user.id)).toEqual([expect.stringContaining('1 unused photoshoots were removed; balance: 0')]);
   });
 
+  it('tells the admins about a refund that matches no paid order, and changes nothing', async () => {
+    const user = { id: 6406 };
+    await send(textMessage(user, '/start'));
+    const before = await balanceAndLedger(db(), user.id);
+    const from = telegram.calls.length;
+    await send(refundedPayment(user, { payload: 'ord-unknown', amount: 150, chargeId: 'ch-6406' }));
+    expect(textsTo(from, ADMIN)).toEqual([
+      expect.stringMatching(/refund of 150 ⭐ \(charge ch-6406\) for user 6406 that matches no paid order/),
+    ]);
+    expect(await balanceAndLedger(db(), user.id)).toEqual(before);
+  });
+
   it('answers refund mistakes plainly: no argument, unknown order, an unpaid order, SQL in the argument', async () => {
     const pkg = PACKAGES[0];
     if (!pkg) throw new Error('no package');

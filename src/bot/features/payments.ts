@@ -19,7 +19,7 @@ import {
 import { awaitInput, clearInput } from '../../db/pending-inputs.js';
 import { findUserById } from '../../db/users.js';
 import { describeError } from '../../process-env.js';
-import { notifyAdmins } from '../admins.js';
+import { alertAdmins, notifyAdmins } from '../admins.js';
 import { createCallbackData } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import { resolveLocale } from '../i18n.js';
@@ -109,19 +109,13 @@ async function announcePayment(ctx: BotContext, outcome: PaymentOutcome, payment
     { order_id: order.id, flag, charge_id: payment.telegram_payment_charge_id },
     'payment needs attention',
   );
-  await notifyAdmins(
-    ctx.api,
-    ctx.config.ADMIN_IDS,
-    ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-payment-flagged', {
-      order: String(order.id),
-      user: String(ctx.from?.id ?? 0),
-      stars: order.amount,
-      photoshoots: order.photoshoots,
-      reason: flag,
-      charge: payment.telegram_payment_charge_id,
-    }),
-    ctx.logger,
-  );
+  await alertAdmins(ctx, 'admin-payment-flagged', {
+    order: String(order.id),
+    stars: order.amount,
+    photoshoots: order.photoshoots,
+    reason: flag,
+    charge: payment.telegram_payment_charge_id,
+  });
 }
 
 /** Attempts to record a payment before the bot gives up and asks an admin to credit it by hand. */
@@ -261,16 +255,10 @@ async function recordTelegramRefund(ctx: BotContext, refund: RefundedPayment) {
   if (outcome) return;
   ctx.logger.warn({ charge_id: refund.telegram_payment_charge_id }, 'a refund matches no paid order');
   ctx.afterCommit(() =>
-    notifyAdmins(
-      ctx.api,
-      ctx.config.ADMIN_IDS,
-      ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-refund-unknown-charge', {
-        user: String(ctx.from?.id ?? 0),
-        stars: refund.total_amount,
-        charge: refund.telegram_payment_charge_id,
-      }),
-      ctx.logger,
-    ),
+    alertAdmins(ctx, 'admin-refund-unknown-charge', {
+      stars: refund.total_amount,
+      charge: refund.telegram_payment_charge_id,
+    }),
   );
 }
 

@@ -1,5 +1,5 @@
 import { type BotError, GrammyError, HttpError } from 'grammy';
-import { notifyAdmins } from '../admins.js';
+import { alertAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';
 
 /**
@@ -19,17 +19,11 @@ export async function handleError(error: BotError<BotContext>): Promise<void> {
       { charge_id: payment.telegram_payment_charge_id, payload: payment.invoice_payload, stars: payment.total_amount },
       'payment could not be recorded; credit it by hand',
     );
-    await notifyAdmins(
-      ctx.api,
-      ctx.config.ADMIN_IDS,
-      ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, 'admin-payment-unrecorded', {
-        user: String(ctx.from?.id ?? 0),
-        stars: payment.total_amount,
-        charge: payment.telegram_payment_charge_id,
-        payload: payment.invoice_payload,
-      }),
-      logger,
-    );
+    await alertAdmins(ctx, 'admin-payment-unrecorded', {
+      stars: payment.total_amount,
+      charge: payment.telegram_payment_charge_id,
+      payload: payment.invoice_payload,
+    });
   }
   const text = ctx.t(payment ? 'payment-delayed' : 'error-generic');
   try {
