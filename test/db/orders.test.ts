@@ -32,6 +32,15 @@ async function buyer(telegramId: number, freePhotoshoots = 2) {
   return (await registerUser(db(), { id: telegramId, first_name: 'Buyer' }, { freePhotoshoots })).user;
 }
 
+/** The successful payment Telegram reports when `order`'s owner pays it in full. */
+const paymentOf = (order: { userId: number; invoicePayload: string; amount: number }, chargeId: string) => ({
+  userId: order.userId,
+  payload: order.invoicePayload,
+  chargeId,
+  currency: 'XTR',
+  totalAmount: order.amount,
+});
+
 /** Moves an order's expiry into the past. */
 const expire = (orderId: number) =>
   db().update(orders).set({ expiresAt: sql`now() - interval '1 minute'` }).where(eq(orders.id, orderId));
@@ -63,30 +72,14 @@ describe('orders and Stars payments', () => {
     expect(checkoutProblem(await findCheckoutOrder(db(), order.invoicePayload), request)).toBe('expired');
 
     const paid = await createOrder(db(), { userId: owner.id, pkg: SMALL, expiresInMinutes: 60 });
-    await recordPayment(
-      db(),
-      {
-        userId: owner.id,
-        payload: paid.invoicePayload,
-        chargeId: 'ch-7002',
-        currency: 'XTR',
-        totalAmount: SMALL.stars,
-      },
-      PACKAGES,
-    );
+    await recordPayment(db(), paymentOf(paid, 'ch-7002'), PACKAGES);
     expect(checkoutProblem(await findCheckoutOrder(db(), paid.invoicePayload), request)).toBe('already-paid');
   });
 
   it('credits a payment delivered three times exactly once; the ledger sum equals the balance', async () => {
     const user = await buyer(7004);
     const order = await createOrder(db(), { userId: user.id, pkg: TEN, expiresInMinutes: 60 });
-    const payment = {
-      userId: user.id,
-      payload: order.invoicePayload,
-      chargeId: 'ch-7004',
-      currency: 'XTR',
-      totalAmount: TEN.stars,
-    };
+    const payment = paymentOf(order, 'ch-7004');
     const outcomes = [];
     for (let i = 0; i < 3; i++) outcomes.push(await recordPayment(db(), payment, PACKAGES));
     expect(outcomes.map((o) => o.kind)).toEqual(['credited', 'duplicate', 'duplicate']);
@@ -102,13 +95,7 @@ describe('orders and Stars payments', () => {
   it.runIf(usingPostgres)('credits once when the same payment is recorded concurrently', async () => {
     const user = await buyer(7005);
     const order = await createOrder(db(), { userId: user.id, pkg: TEN, expiresInMinutes: 60 });
-    const payment = {
-      userId: user.id,
-      payload: order.invoicePayload,
-      chargeId: 'ch-7005',
-      currency: 'XTR',
-      totalAmount: TEN.stars,
-    };
+    const payment = paymentOf(order, 'ch-7005');
     const outcomes = await Promise.all(Array.from({ length: 5 }, () => recordPayment(db(), payment, PACKAGES)));
     expect(outcomes.filter((o) => o.kind === 'credited')).toHaveLength(1);
     expect(await balanceAndLedger(db(), 7005)).toEqual({ balance: 12, ledgerSum: 12 });
@@ -174,11 +161,7 @@ describe('orders and Stars payments', () => {
   it('refunds once: the unused photoshoots are taken back, the spent ones recorded as shortfall', async () => {
     const user = await buyer(7009, 0);
     const order = await createOrder(db(), { userId: user.id, pkg: TEN, expiresInMinutes: 60 });
-    await recordPayment(
-      db(),
-      { userId: user.id, payload: order.invoicePayload, chargeId: 'ch-7009', currency: 'XTR', totalAmount: TEN.stars },
-      PACKAGES,
-    );
+    await recordPayment(db(), paymentOf(order, 'ch-7009'), PACKAGES);
     for (let i = 0; i < 4; i++) {
       await changeBalance(db(), {
         userId: user.id,
