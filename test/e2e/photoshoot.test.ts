@@ -261,10 +261,14 @@ describe('a photoshoot, end to end', () => {
     await startBot({ PHOTOSHOOT_CONCURRENCY: '8' });
     const sellers = Array.from({ length: 100 }, (_, i) => ({ id: 40_000 + i, first_name: `S${i}` }));
     const observer = { id: 49_999, first_name: 'Observer' };
-    const balanceLatencies: number[] = [];
+    // /balance while the sellers set up (their updates and ours share the CPU), then while their
+    // photoshoots are in flight.
+    const balanceLatencies = { setup: [] as number[], inFlight: [] as number[] };
+    let generated = 0;
     let flowsDone = false;
     const probe = (async () => {
       while (!flowsDone) {
+        const phase = generated < sellers.length ? 'setup' : 'inFlight';
         const sentAt = Date.now();
         const before = telegram.calls.length;
         telegram.pushUpdate(textMessage(observer, '/balance'));
@@ -272,7 +276,7 @@ describe('a photoshoot, end to end', () => {
           from: before,
           timeoutMs: 10_000,
         });
-        balanceLatencies.push(reply.at - sentAt);
+        balanceLatencies[phase].push(reply.at - sentAt);
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
@@ -283,25 +287,33 @@ describe('a photoshoot, end to end', () => {
         const from = telegram.calls.length;
         const generatedAt = Date.now();
         telegram.pushUpdate(callbackQuery(seller, button(confirm, /Generate/), 1));
+        generated += 1;
         await resultsOf(seller.id, { from, timeoutMs: 110_000 });
         return Date.now() - generatedAt;
       }),
     );
     flowsDone = true;
     await probe;
-    const sorted = [...balanceLatencies].sort((a, b) => a - b);
-    const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? Number.NaN;
+    const summary = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? Number.NaN;
+      return { probes: sorted.length, p50: sorted[Math.floor(sorted.length / 2)], p99 };
+    };
+    const setup = summary(balanceLatencies.setup);
+    const inFlight = summary(balanceLatencies.inFlight);
     if (process.env.REPORT_FIGURES) {
       process.stdout.write(
         `\n100 sellers: all results in ${Date.now() - started} ms; Generate->results median ${
           [...durations].sort((a, b) => a - b)[50]
-        } ms; /balance p50 ${sorted[Math.floor(sorted.length / 2)]} ms, p99 ${p99} ms over ${sorted.length} probes\n`,
+        } ms; /balance during setup ${JSON.stringify(setup)}, in flight ${JSON.stringify(inFlight)} (ms)\n`,
       );
     }
     expect(durations).toHaveLength(100);
-    expect(sorted.length).toBeGreaterThan(5);
+    expect(setup.probes).toBeGreaterThan(0);
+    expect(inFlight.probes).toBeGreaterThan(5);
     // Embedded PGlite runs one transaction at a time, so there /balance waits its turn.
-    expect(p99).toBeLessThan(usingPostgres ? 1000 : 5000);
+    expect(setup.p99).toBeLessThan(usingPostgres ? 2000 : 5000);
+    expect(inFlight.p99).toBeLessThan(usingPostgres ? 1000 : 5000);
     const sellersWithResults = new Set(
       telegram
         .callsOf('sendMediaGroup')
