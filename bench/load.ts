@@ -11,13 +11,12 @@
  * 3. Responsiveness: while 500 sellers set up, then while their photoshoots are in flight,
  *    others send /balance: reply latency for our bot and for the floor, per phase.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/db/client.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '../test/support/db.js';
 import { FakeBotApi, type RecordedCall } from '../test/support/fake-bot-api.js';
 import { FakeOpenAi } from '../test/support/fake-openai.js';
+import { fixture } from '../test/support/fixtures.js';
 import { exitWithin, freePort, type RunningProcess, startProcess } from '../test/support/process.js';
 import { callbackQuery, photoMessage, type Sender, textMessage } from '../test/support/updates.js';
 import { median, percentile, printTable, ratio, round1, writeResult } from './lib.js';
@@ -31,7 +30,7 @@ const THROUGHPUT_UPDATES = quick ? 500 : 2000;
 const RESPONSIVE_USERS = quick ? 100 : 500;
 /** Rounds of the full flow in one process: the second shows whether memory is retained (--quick: one). */
 const LOAD_ROUNDS = Number(process.env.BENCH_LOAD_ROUNDS ?? (quick ? 1 : 2));
-const PHOTO = readFileSync(path.resolve(import.meta.dirname, '../../shared/fixtures/images/flowers.jpeg'));
+const PHOTO = fixture('flowers.jpeg');
 
 interface Running {
   telegram: FakeBotApi;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 
-export const FIXTURES_DIR = path.resolve(import.meta.dirname, '../../../shared/fixtures/images');
+export const FIXTURES_DIR = path.resolve(import.meta.dirname, '../fixtures/images');
 
 export const fixture = (name: string): Buffer => readFileSync(path.join(FIXTURES_DIR, name));
 

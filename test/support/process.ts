@@ -32,6 +32,8 @@ export function startProcess(
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      // Never the developer's .env: a test sets every variable it means.
+      ENV_FILE: '',
       NODE_ENV: 'production',
       LOG_FORMAT: 'json',
       // Tests run bots side by side; one that wants the endpoint picks a free port.
