@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from './client.js';
 import { balanceLedger } from './schema.js';
 
@@ -65,25 +65,166 @@ export function recentLedgerEntries(db: Database, userId: number, limit = 10) {
 }
 
 /**
- * Takes up to `max` photoshoots back (a refund): as many as the balance holds, never below
- * zero. The user's row is locked first so the amount taken is exact under concurrency.
- * Returns what was taken and the balance after.
+ * Locks the user's row (every credit change of one user takes this lock first, so the split
+ * into bought and free cannot change under it) and reads the balance and the bought part of it.
  */
-export async function debitUpTo(
+async function lockCredits(db: Database, userId: number): Promise<BalanceBreakdown> {
+  const [row] = await queryRows<{ balance: number; paid: number }>(
+    db,
+    sql`select u.balance, ${boughtLeft(sql`u.id`)} as paid from users u where u.id = ${userId}::int for update`,
+  );
+  return split(row);
+}
+
+/** Bought photoshoots still on a user's balance: what their paid orders have left. */
+const boughtLeft = (userId: SQL) =>
+  sql`coalesce((select sum(o.remaining) from orders o where o.user_id = ${userId} and o.status = 'paid'), 0)::int`;
+
+const split = (row: { balance: number; paid: number } | undefined): BalanceBreakdown => {
+  const balance = Number(row?.balance ?? 0);
+  const paid = Number(row?.paid ?? 0);
+  return { balance, paid, free: balance - paid };
+};
+
+/**
+ * Adds a paid order's photoshoots to the balance: the order's `remaining` and the balance move
+ * together. The order must have just become paid in the caller's transaction.
+ */
+export async function creditOrder(
   db: Database,
-  change: { userId: number; max: number; reason: LedgerReason; reference: string },
-): Promise<{ debited: number; balance: number }> {
+  order: { id: number; userId: number; photoshoots: number },
+): Promise<number> {
   return db.transaction(async (tx) => {
-    const [row] = await queryRows<{ balance: number }>(
-      tx,
-      sql`select balance from users where id = ${change.userId}::int for update`,
-    );
-    const balance = Number(row?.balance ?? 0);
-    const debited = Math.min(balance, Math.max(0, change.max));
-    if (debited === 0) return { debited, balance };
-    const after = await changeBalance(tx, { ...change, delta: -debited });
-    return { debited, balance: after };
+    await lockCredits(tx, order.userId);
+    await tx.execute(sql`update orders set remaining = photoshoots where id = ${order.id}::int and status = 'paid'`);
+    return changeBalance(tx, {
+      userId: order.userId,
+      delta: order.photoshoots,
+      reason: 'purchase',
+      reference: `order:${order.id}`,
+    });
   });
+}
+
+/** The credit a photoshoot reserved: a free one (orderId null) or one bought with that order. */
+export interface ReservedCredit {
+  orderId: number | null;
+  balance: number;
+}
+
+/**
+ * Takes one photoshoot for a job: a free credit (signup bonus, grants, anything not bought)
+ * while there is one, otherwise one from the oldest paid order with photoshoots left. Throws
+ * InsufficientBalanceError on an empty balance.
+ */
+export async function reserveCredit(
+  db: Database,
+  change: { userId: number; reference: string },
+): Promise<ReservedCredit> {
+  return db.transaction(async (tx) => {
+    const { free } = await lockCredits(tx, change.userId);
+    let orderId: number | null = null;
+    if (free <= 0) {
+      const [order] = await queryRows<{ id: number }>(
+        tx,
+        sql`update orders set remaining = remaining - 1
+             where id = (select id from orders
+                          where user_id = ${change.userId}::int and status = 'paid' and remaining > 0
+                          order by paid_at, id limit 1 for update)
+         returning id`,
+      );
+      if (!order) throw new InsufficientBalanceError(change.userId, -1);
+      orderId = Number(order.id);
+    }
+    const balance = await changeBalance(tx, { ...change, delta: -1, reason: 'photoshoot_reserve' });
+    return { orderId, balance };
+  });
+}
+
+/**
+ * Gives a reserved photoshoot back (nothing was delivered). A bought one returns to its order
+ * while that order is paid; if the order was refunded meanwhile, the credit goes nowhere (the
+ * Stars went back instead): the balance stays, and the order counts it as taken back rather
+ * than used. Returns 'forfeited' in that case.
+ */
+export async function releaseCredit(
+  db: Database,
+  credit: { userId: number; orderId: number | null; reference: string },
+): Promise<'released' | 'forfeited'> {
+  return db.transaction(async (tx) => {
+    await lockCredits(tx, credit.userId);
+    if (credit.orderId !== null) {
+      const [returned] = await queryRows<{ id: number }>(
+        tx,
+        sql`update orders set remaining = remaining + 1
+             where id = ${credit.orderId}::int and status = 'paid'
+         returning id`,
+      );
+      if (!returned) {
+        await tx.execute(
+          sql`update orders set refund_debited = coalesce(refund_debited, 0) + 1, refund_shortfall = refund_shortfall - 1
+               where id = ${credit.orderId}::int and status = 'refunded' and refund_shortfall > 0`,
+        );
+        return 'forfeited';
+      }
+    }
+    await changeBalance(tx, {
+      userId: credit.userId,
+      delta: 1,
+      reason: 'photoshoot_release',
+      reference: credit.reference,
+    });
+    return 'released';
+  });
+}
+
+/** What a refund took: the order's unspent photoshoots, and the balance split after it. */
+export interface RefundDebit {
+  /** Photoshoots of the order taken back from the balance. */
+  debited: number;
+  /** Photoshoots of the order reserved by photoshoots still running (used, unless they fail). */
+  running: number;
+  after: BalanceBreakdown;
+}
+
+/**
+ * Takes back what a just-refunded order has left (never another order's photoshoots, never
+ * free ones) and zeroes its `remaining`. Call it in the transaction that marked the order
+ * refunded, with the user's credits locked before that (lockUserCredits), in the order every
+ * spend and release takes its locks.
+ */
+export async function debitRefundedOrder(
+  db: Database,
+  order: { id: number; userId: number; remaining: number },
+): Promise<RefundDebit> {
+  return db.transaction(async (tx) => {
+    // The balance always holds the paid orders' remaining; the minimum only keeps a refund
+    // recordable (Telegram has already returned the Stars) if that ever failed to hold.
+    const { balance } = await lockCredits(tx, order.userId);
+    const debited = Math.min(order.remaining, balance);
+    await tx.execute(sql`update orders set remaining = 0 where id = ${order.id}::int`);
+    if (debited > 0) {
+      await changeBalance(tx, {
+        userId: order.userId,
+        delta: -debited,
+        reason: 'refund',
+        reference: `order:${order.id}`,
+      });
+    }
+    const [row] = await queryRows<{ running: number; balance: number; paid: number }>(
+      tx,
+      sql`select (select count(*) from photoshoots p
+                   where p.order_id = ${order.id}::int and p.credit_state = 'reserved')::int as running,
+                 u.balance, ${boughtLeft(sql`u.id`)} as paid
+            from users u where u.id = ${order.userId}::int`,
+    );
+    return { debited, running: Number(row?.running ?? 0), after: split(row) };
+  });
+}
+
+/** Locks a user's credits for a change that starts elsewhere (a refund marks its order first). */
+export async function lockUserCredits(db: Database, userId: number): Promise<void> {
+  await lockCredits(db, userId);
 }
 
 export interface BalanceBreakdown {
@@ -94,16 +235,11 @@ export interface BalanceBreakdown {
   free: number;
 }
 
-/** The balance split into bought and free photoshoots, in one statement. */
+/** The balance split into bought and free photoshoots, in one statement (the same numbers a spend uses). */
 export async function balanceBreakdown(db: Database, userId: number): Promise<BalanceBreakdown> {
-  const [row] = await queryRows<{ balance: number; net_paid: number }>(
+  const [row] = await queryRows<{ balance: number; paid: number }>(
     db,
-    sql`select u.balance,
-               coalesce((select sum(l.delta) from balance_ledger l
-                          where l.user_id = u.id and l.reason in ('purchase', 'refund')), 0)::int as net_paid
-          from users u where u.id = ${userId}::int`,
+    sql`select u.balance, ${boughtLeft(sql`u.id`)} as paid from users u where u.id = ${userId}::int`,
   );
-  const balance = Number(row?.balance ?? 0);
-  const paid = Math.min(balance, Math.max(0, Number(row?.net_paid ?? 0)));
-  return { balance, paid, free: balance - paid };
+  return split(row);
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, desc, eq, lte, sql } from 'drizzle-orm';
 import type { StarsPackage } from '../config.js';
 import { type Database, isUniqueViolation } from './client.js';
-import { changeBalance, debitUpTo } from './ledger.js';
+import { type BalanceBreakdown, creditOrder, debitRefundedOrder, lockUserCredits } from './ledger.js';
 import { orders, users } from './schema.js';
 
 export type Order = typeof orders.$inferSelect;
@@ -185,13 +185,8 @@ export async function recordPayment(
           .returning();
       }
       if (!paid) throw new Error(`Recording payment ${payment.chargeId} returned no order`);
-      const balance = await changeBalance(tx, {
-        userId: paid.userId,
-        delta: paid.photoshoots,
-        reason: 'purchase',
-        reference: `order:${paid.id}`,
-      });
-      return { kind: 'credited', order: paid, balance, flag } as const;
+      const balance = await creditOrder(tx, paid);
+      return { kind: 'credited', order: { ...paid, remaining: paid.photoshoots }, balance, flag } as const;
     });
   } catch (err) {
     if (!isUniqueViolation(err, 'telegram_payment_charge_id')) throw err;
@@ -218,17 +213,35 @@ export async function findOrderByCharge(db: Database, chargeId: string): Promise
 }
 
 export type RefundOutcome =
-  | { kind: 'refunded'; order: Order; debited: number; shortfall: number; balance: number }
+  | {
+      kind: 'refunded';
+      order: Order;
+      /** Photoshoots of the order still unspent, taken back from the balance. */
+      debited: number;
+      /** Photoshoots of the order already used (or running now): not taken back. */
+      shortfall: number;
+      /** Of the shortfall, photoshoots still running: if one delivers nothing, its credit goes nowhere. */
+      running: number;
+      balance: number;
+      /** The balance after the refund, split as /balance shows it. */
+      after: BalanceBreakdown;
+    }
   | { kind: 'already-refunded'; order: Order }
   | { kind: 'not-paid'; order: Order };
 
 /**
  * Marks a paid order refunded (once: a second call, or a concurrent one, gets
- * 'already-refunded') and takes back the photoshoots still on the balance; those already spent
- * are the shortfall, recorded on the order. Telegram's refund itself is the caller's step.
+ * 'already-refunded') and takes back that order's photoshoots still unspent, under the same
+ * bought/free accounting /balance shows: never free credits, never another order's. Those
+ * already spent are the shortfall, recorded on the order. Telegram's refund itself is the
+ * caller's step.
  */
 export async function recordRefund(db: Database, orderId: number): Promise<RefundOutcome | undefined> {
   return db.transaction(async (tx) => {
+    const [owner] = await tx.select({ userId: orders.userId }).from(orders).where(eq(orders.id, orderId));
+    if (!owner) return undefined;
+    // The owner's credits first, as every spend and release locks them, so none interleaves.
+    await lockUserCredits(tx, owner.userId);
     const [order] = await tx
       .update(orders)
       .set({ status: 'refunded', refundedAt: sql`now()` })
@@ -241,19 +254,22 @@ export async function recordRefund(db: Database, orderId: number): Promise<Refun
         ? { kind: 'already-refunded', order: existing }
         : { kind: 'not-paid', order: existing };
     }
-    const { debited, balance } = await debitUpTo(tx, {
-      userId: order.userId,
-      max: order.photoshoots,
-      reason: 'refund',
-      reference: `order:${order.id}`,
-    });
+    const { debited, running, after } = await debitRefundedOrder(tx, order);
     const shortfall = order.photoshoots - debited;
     const [updated] = await tx
       .update(orders)
       .set({ refundDebited: debited, refundShortfall: shortfall })
       .where(eq(orders.id, order.id))
       .returning();
-    return { kind: 'refunded', order: updated ?? order, debited, shortfall, balance };
+    return {
+      kind: 'refunded',
+      order: updated ?? order,
+      debited,
+      shortfall,
+      running,
+      balance: after.balance,
+      after,
+    };
   });
 }
 

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { type Database, isUniqueViolation, queryRows } from './client.js';
-import { balanceBreakdown, changeBalance } from './ledger.js';
+import { releaseCredit, reserveCredit } from './ledger.js';
 import { photoshoots, processedImages } from './schema.js';
 
 export type Photoshoot = typeof photoshoots.$inferSelect;
@@ -39,8 +39,6 @@ export interface NewPhotoshoot {
 export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise<Photoshoot> {
   try {
     return await db.transaction(async (tx) => {
-      // Free: a repeat at no charge, or paid for with a free credit (those are spent first).
-      const isFree = job.free === true || (await balanceBreakdown(tx, job.userId)).free > 0;
       const [created] = await tx
         .insert(photoshoots)
         .values({
@@ -52,18 +50,18 @@ export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise
           styleSource: job.styleSource,
           batchId: job.batchId ?? null,
           parentId: job.parentId ?? null,
-          isFree,
+          isFree: job.free === true,
           creditState: job.free ? 'free' : 'reserved',
         })
         .returning();
       if (!created) throw new Error('Inserting a photoshoot returned no row');
+      // Free: a repeat at no charge, or paid for with a free credit (those are spent first).
+      let isFree = job.free === true;
+      let orderId: number | null = null;
       if (!job.free) {
-        await changeBalance(tx, {
-          userId: job.userId,
-          delta: -1,
-          reason: 'photoshoot_reserve',
-          reference: `photoshoot:${created.id}`,
-        });
+        ({ orderId } = await reserveCredit(tx, { userId: job.userId, reference: `photoshoot:${created.id}` }));
+        isFree = orderId === null;
+        await tx.update(photoshoots).set({ isFree, orderId }).where(eq(photoshoots.id, created.id));
       }
       if (job.styles.length > 0) {
         await tx.insert(processedImages).values(
@@ -79,7 +77,7 @@ export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise
           })),
         );
       }
-      return created;
+      return { ...created, isFree, orderId };
     });
   } catch (err) {
     if (isUniqueViolation(err, 'uq_photoshoots_one_active_per_user')) throw new ActivePhotoshootError(job.userId);
@@ -144,7 +142,8 @@ export async function recordImage(
     .where(eq(processedImages.id, imageId));
 }
 
-export type Settlement = 'committed' | 'released' | 'unchanged';
+/** 'forfeited': released, but its order was refunded meanwhile, so the balance stays as it is. */
+export type Settlement = 'committed' | 'released' | 'forfeited' | 'unchanged';
 
 /**
  * Ends a job and settles its credit exactly once: committed if at least one image was
@@ -159,14 +158,14 @@ export async function finishPhotoshoot(
   error?: string,
 ): Promise<Settlement> {
   return db.transaction(async (tx) => {
-    const [settled] = await queryRows<{ user_id: number; credit_state: string }>(
+    const [settled] = await queryRows<{ user_id: number; credit_state: string; order_id: number | null }>(
       tx,
       sql`update photoshoots p
              set credit_state = case
                    when exists (select 1 from processed_images i where i.photoshoot_id = p.id and i.status = 'done')
                    then 'committed'::credit_state else 'released'::credit_state end
            where p.id = ${id} and p.credit_state = 'reserved'
-       returning p.user_id, p.credit_state`,
+       returning p.user_id, p.credit_state, p.order_id`,
     );
     await tx
       .update(photoshoots)
@@ -174,13 +173,12 @@ export async function finishPhotoshoot(
       .where(eq(photoshoots.id, id));
     if (!settled) return 'unchanged';
     if (settled.credit_state === 'released') {
-      await changeBalance(tx, {
+      // A bought credit goes back to its order, or nowhere if that order was refunded meanwhile.
+      return releaseCredit(tx, {
         userId: Number(settled.user_id),
-        delta: 1,
-        reason: 'photoshoot_release',
+        orderId: settled.order_id === null ? null : Number(settled.order_id),
         reference: `photoshoot:${id}`,
       });
-      return 'released';
     }
     return 'committed';
   });

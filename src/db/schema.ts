@@ -104,10 +104,17 @@ export const orders = pgTable(
     /** Photoshoots taken back from the balance at refund, and those already spent (not taken back). */
     refundDebited: integer('refund_debited'),
     refundShortfall: integer('refund_shortfall'),
+    /**
+     * Photoshoots of this order still on the balance (bought, unspent): set to `photoshoots` when
+     * the order is paid, spent oldest order first after the free ones, 0 once refunded. Changed
+     * only by db/ledger.ts, with the balance.
+     */
+    remaining: integer('remaining').notNull().default(0),
   },
   (t) => [
     check('orders_amount_positive', sql`${t.amount} > 0`),
     check('orders_photoshoots_positive', sql`${t.photoshoots} > 0`),
+    check('orders_remaining_range', sql`${t.remaining} between 0 and ${t.photoshoots}`),
     // The seed's performance indexes (second migration).
     index('idx_orders_created').on(t.createdAt),
     index('idx_orders_paid').on(t.paidAt),
@@ -147,12 +154,16 @@ export const photoshoots = pgTable(
     batchId: text('batch_id'),
     /** The job this one repeats (same style again, retry of failed styles). */
     parentId: integer('parent_id'),
+    /** The paid order whose photoshoot this job reserved; null for a free credit or a free repeat. */
+    orderId: integer('order_id').references(() => orders.id),
     attempts: integer('attempts').notNull().default(0),
     heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
     startedAt: timestamp('started_at', { withTimezone: true }),
     progressMessageId: bigint('progress_message_id', { mode: 'number' }),
     /** Set by /cancel; a running job stops at its next step. */
     cancelRequested: boolean('cancel_requested').notNull().default(false),
+    /** When the worker began sending the results: from then on /cancel no longer stops the job. */
+    deliveringAt: timestamp('delivering_at', { withTimezone: true }),
   },
   (t) => [
     // At most one active (queued or running) photoshoot per user outside batches: double taps
@@ -162,6 +173,8 @@ export const photoshoots = pgTable(
       .where(sql`${t.status} in ('queued', 'running') and ${t.batchId} is null`),
     index('idx_photoshoots_queue').on(t.status, t.createdAt),
     index('idx_photoshoots_user_created').on(t.userId, t.createdAt),
+    // A refund counts the order's photoshoots still running.
+    index('idx_photoshoots_order').on(t.orderId).where(sql`${t.orderId} is not null`),
   ],
 );
 

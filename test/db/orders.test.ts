@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { balanceBreakdown, changeBalance } from '../../src/db/ledger.js';
+import { balanceBreakdown, reserveCredit } from '../../src/db/ledger.js';
 import {
   checkoutProblem,
   createOrder,
@@ -162,14 +162,7 @@ describe('orders and Stars payments', () => {
     const user = await buyer(7009, 0);
     const order = await createOrder(db(), { userId: user.id, pkg: TEN, expiresInMinutes: 60 });
     await recordPayment(db(), paymentOf(order, 'ch-7009'), PACKAGES);
-    for (let i = 0; i < 4; i++) {
-      await changeBalance(db(), {
-        userId: user.id,
-        delta: -1,
-        reason: 'photoshoot_reserve',
-        reference: `photoshoot:${i}`,
-      });
-    }
+    for (let i = 0; i < 4; i++) await reserveCredit(db(), { userId: user.id, reference: `photoshoot:${i}` });
     const first = await recordRefund(db(), order.id);
     expect(first).toMatchObject({ kind: 'refunded', debited: 6, shortfall: 4, balance: 0 });
     expect(await recordRefund(db(), order.id)).toMatchObject({ kind: 'already-refunded' });

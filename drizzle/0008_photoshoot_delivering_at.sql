@@ -1,0 +1,1 @@
+ALTER TABLE "photoshoots" ADD COLUMN "delivering_at" timestamp with time zone;
