@@ -5,6 +5,7 @@ import { createBot } from './bot/index.js';
 import type { TransactionStats } from './bot/middlewares/transaction.js';
 import { createUpdateTracker } from './bot/middlewares/update-tracker.js';
 import { type Poller, startPolling } from './bot/polling.js';
+import { announceMissingGeneration } from './bot/startup-notices.js';
 import type { Config } from './config.js';
 import { createDb, type Database, type DbHandle, type DbOptions } from './db/client.js';
 import { pendingMigrations, runMigrations } from './db/migrate.js';
@@ -76,6 +77,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       logger,
       concurrency: config.PHOTOSHOOT_CONCURRENCY,
       locks,
+      generationConfigured: Boolean(config.OPENAI_API_KEY),
     }),
   });
   const jobs = createPhotoshootWorker({
@@ -126,6 +128,10 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
         onFatal,
         ...(deps.sequentialPolling && { sequential: true }),
       });
+      // Best effort, off the startup path: a slow Telegram does not hold the worker back.
+      void announceMissingGeneration({ api: bot.api, i18n, config, logger }).catch((err: unknown) =>
+        logger.warn({ reason: describeError(err) }, 'could not tell the admins that photoshoots are not configured'),
+      );
       await jobs.start();
       orderSweep.start();
     },

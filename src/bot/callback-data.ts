@@ -1,8 +1,34 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Telegram's limit for callback_data, in bytes. */
 export const CALLBACK_DATA_MAX_BYTES = 64;
 const SEPARATOR = ':';
+
+/** PostgreSQL's `integer` (serial ids, pages, counts) ends here; a larger parameter fails the query. */
+export const INT4_MAX = 2_147_483_647;
+
+/**
+ * A row id (a serial column) from a button or a command: 1..INT4_MAX, so a forged
+ * `ps-go:2147483648` is an expired button, not a failed query.
+ */
+export const rowId = z.coerce.number().int().min(1).max(INT4_MAX);
+
+/**
+ * A Telegram user id typed by an admin: Telegram ids have at most 52 significant bits
+ * (Bot API, User.id), so anything past 2^53 - 1 cannot be one and would lose digits as a number.
+ */
+export const telegramId = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Reads a command argument as a whole number (digits only, no sign, exponent or hex) within
+ * `schema`'s range; anything else is undefined, so the command answers with its usage.
+ */
+export function parseWholeNumber(text: string, schema: z.ZodType<number>): number | undefined {
+  const value = text.trim();
+  if (!/^\d{1,20}$/.test(value)) return undefined;
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
 
 type Fields = Record<string, z.ZodType<string | number>>;
 type Values<F extends Fields> = { [K in keyof F]: z.output<F[K]> };
@@ -50,8 +76,10 @@ export function createCallbackData<F extends Fields>(prefix: string, fields: F):
       if (head !== prefix || parts.length !== keys.length) return undefined;
       const out: Partial<Values<F>> = {};
       for (const [index, key] of keys.entries()) {
-        const parsed = fields[key]?.safeParse(parts[index]);
-        if (!parsed?.success) return undefined;
+        const part = parts[index];
+        const parsed = fields[key]?.safeParse(part);
+        // Only the canonical form pack() writes: "012", "1e3" or " 7" were not built here.
+        if (!parsed?.success || String(parsed.data) !== part) return undefined;
         out[key] = parsed.data as Values<F>[typeof key];
       }
       return out as Values<F>;

@@ -1,6 +1,7 @@
 import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { type Database, queryRows } from './client.js';
 import { photoshootDrafts, savedStyles } from './schema.js';
+import { storableText } from './storable-text.js';
 
 export type Draft = typeof photoshootDrafts.$inferSelect;
 export type SavedStyle = typeof savedStyles.$inferSelect;
@@ -66,7 +67,7 @@ export async function saveStyle(
     const rows = await queryRows<{ id: number }>(
       db,
       sql`insert into saved_styles (user_id, slot, name, scene)
-          select ${userId}::int, slot, ${style.name.slice(0, 60)}::text, ${style.scene}::text
+          select ${userId}::int, slot, ${storableText(Array.from(style.name).slice(0, 60).join(''))}::text, ${storableText(style.scene)}::text
             from generate_series(1, ${MAX_SAVED_STYLES}::int) as slot
            where slot not in (select slot from saved_styles where user_id = ${userId}::int)
            order by slot limit 1

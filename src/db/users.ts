@@ -1,6 +1,7 @@
 import { eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { users } from './schema.js';
+import { storableOptional, storableText } from './storable-text.js';
 
 export type User = typeof users.$inferSelect;
 
@@ -85,10 +86,11 @@ export async function registerUser(
 ): Promise<RegisteredUser> {
   const [row] = await registerStatement(db).execute({
     telegramId: profile.id,
-    username: profile.username ?? null,
-    firstName: profile.first_name,
-    lastName: profile.last_name ?? null,
-    languageCode: profile.language_code ?? null,
+    // A name PostgreSQL cannot store must not lock its owner out of the bot.
+    username: storableOptional(profile.username),
+    firstName: storableText(profile.first_name),
+    lastName: storableOptional(profile.last_name),
+    languageCode: storableOptional(profile.language_code),
     bonus: Math.max(0, Math.trunc(options.freePhotoshoots)),
   });
   if (!row) throw new Error(`Registering Telegram user ${profile.id} returned no row`);
@@ -98,7 +100,7 @@ export async function registerUser(
 
 /** Keeps the first deep-link payload a user arrived with (attribution); later ones are ignored. */
 export async function rememberStartPayload(db: Database, userId: number, payload: string): Promise<void> {
-  const trimmed = Array.from(payload).slice(0, MAX_START_PAYLOAD).join('');
+  const trimmed = storableText(Array.from(payload).slice(0, MAX_START_PAYLOAD).join(''));
   if (trimmed.length === 0) return;
   await db
     .update(users)

@@ -238,3 +238,9 @@ admin-orders-line = #{ $id } · { $status } · { $stars } ⭐ · { photoshoots }
 admin-orders-empty = No orders ({ $status }).
 admin-orders-beyond = No orders ({ $status }) on page { $page }.
 button-first-page = « First page
+
+# Generation not configured, style names
+generation-unavailable-photo = ⚙️ Photoshoots cannot be made right now: the bot's image service is not set up yet. Nothing was charged. Please send your photo again later.
+generation-unavailable = ⚙️ Photoshoots cannot be made right now: the bot's image service is not set up yet. Nothing was charged and your choices are kept: press the button again later.
+admin-generation-unconfigured = ⚙️ Photoshoots cannot be generated: { $variable } is not set. Sellers are told before anything is charged. Set { $variable } in the bot's environment (or .env) and restart the bot.
+style-name-invisible = This name has nothing visible in it, or it holds characters that change the text direction. Please send a name with ordinary letters, digits or emoji.

@@ -10,18 +10,12 @@ import {
   saveData,
   sourceData,
 } from '../../src/bot/features/photoshoot.js';
-import { parseConfig } from '../../src/config.js';
 import { savedStylesOf } from '../../src/db/drafts.js';
 import { finishPhotoshoot, imagesOf, queuePhotoshoot, recordImage } from '../../src/db/photoshoots.js';
 import { photoshootDrafts, photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
-import { createAiServices } from '../../src/services/ai.js';
-import { createMemoryCache } from '../../src/services/cache.js';
-import { createLockManager } from '../../src/services/lock-manager.js';
-import { createPhotoSource } from '../../src/services/photo-source.js';
-import { createBotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { silentLogger } from '../support/logger.js';
+import { createPhotoshootHarness } from '../support/photoshoot-harness.js';
 import { callbackQuery, photoMessage, textMessage, withId } from '../support/updates.js';
 
 let database: TestDatabase;
@@ -30,30 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
-const config = parseConfig({ BOT_TOKEN: '1:test', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' });
-const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 10 }) });
-
 /** The bot with the photoshoot flow; no model is called on these paths. */
-function harness(freePhotoshoots = 2) {
-  let kicks = 0;
-  const h = createBotHarness({
-    db: database.handle.db,
-    freePhotoshoots,
-    photoshoot: (api) => ({
-      db: database.handle.db,
-      photos: createPhotoSource({ api, fileUrl: (p) => p, converter: ai.converter, maxBytes: config.MAX_PHOTO_BYTES }),
-      vision: ai.vision,
-      prompts: ai.prompts,
-      kick: () => {
-        kicks += 1;
-      },
-      logger: silentLogger,
-      concurrency: 8,
-      locks: createLockManager({ logger: silentLogger }),
-    }),
-  });
-  return { ...h, kicks: () => kicks };
-}
+const harness = (freePhotoshoots = 2) => createPhotoshootHarness({ db: database.handle.db, freePhotoshoots });
 
 function document(from: number, mime: string, size = 1000): Update {
   return withId({

@@ -13,7 +13,7 @@ import type { OrderStatus } from '../../db/orders.js';
 import { orders } from '../../db/schema.js';
 import type { Cache } from '../../services/cache.js';
 import { isAdmin } from '../admins.js';
-import { createCallbackData } from '../callback-data.js';
+import { createCallbackData, parseWholeNumber, telegramId } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import { resolveLocale } from '../i18n.js';
 
@@ -22,10 +22,11 @@ export const MAX_GRANT = 1000;
 const ORDERS_PAGE_SIZE = 10;
 const ORDER_STATUSES = orders.status.enumValues;
 const statusFilter = z.enum(['all', ...ORDER_STATUSES]);
-export const ordersPageData = createCallbackData('adm-orders', {
-  status: statusFilter,
-  page: z.coerce.number().int().min(0).max(100_000),
-});
+/** Pages of /orders, counted from 0 in buttons; /orders takes 1..the last one. */
+const ORDERS_PAGE_MAX = 100_000;
+const ordersPage0 = z.coerce.number().int().min(0).max(ORDERS_PAGE_MAX);
+const ordersPageArg = z.coerce.number().int().min(1).max(ORDERS_PAGE_MAX);
+export const ordersPageData = createCallbackData('adm-orders', { status: statusFilter, page: ordersPage0 });
 
 /** "2026-11-29 17:40" in the admins' time zone. */
 export function formatTime(date: Date, timeZone: string): string {
@@ -43,7 +44,10 @@ export function formatTime(date: Date, timeZone: string): string {
 /** A Telegram id ("123456") or a username ("@shop_owner" or "shop_owner"); anything else is refused. */
 export function parseUserLookup(text: string): UserLookup | undefined {
   const value = text.trim();
-  if (/^\d{1,16}$/.test(value)) return { telegramId: Number(value) };
+  if (/^\d+$/.test(value)) {
+    const id = parseWholeNumber(value, telegramId);
+    return id === undefined ? undefined : { telegramId: id };
+  }
   const username = /^@?([A-Za-z][A-Za-z0-9_]{3,31})$/.exec(value)?.[1];
   return username ? { username } : undefined;
 }
@@ -200,7 +204,7 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
     for (const arg of args) {
       const parsedStatus = statusFilter.safeParse(arg);
       if (parsedStatus.success) status = parsedStatus.data;
-      else if (/^\d{1,6}$/.test(arg) && Number(arg) >= 1) page = Number(arg);
+      else if (parseWholeNumber(arg, ordersPageArg) !== undefined) page = Number(arg);
       else return ctx.reply(ctx.t('admin-orders-usage', { statuses: ORDER_STATUSES.join(', ') }));
     }
     await showOrders(ctx, status, page - 1, false);

@@ -2,6 +2,7 @@ import { Composer, GrammyError } from 'grammy';
 import { findOrderByReference, recordRefund } from '../../db/orders.js';
 import { findUserById, findUserByTelegramId } from '../../db/users.js';
 import { isAdmin } from '../admins.js';
+import { parseWholeNumber, telegramId as telegramIdSchema } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import { resolveLocale } from '../i18n.js';
 import { tellRefund } from './payments.js';
@@ -58,9 +59,9 @@ admin.command('refund', async (ctx) => {
 
 /** /reply <telegram id> <text>: an admin answers a support request through the bot. */
 admin.command('reply', async (ctx) => {
-  const match = /^(\d{1,16})\s+([\s\S]+)$/.exec(ctx.match.trim());
-  if (!match?.[1] || !match[2]) return ctx.reply(ctx.t('admin-reply-usage'));
-  const telegramId = Number(match[1]);
+  const match = /^(\d+)\s+([\s\S]+)$/.exec(ctx.match.trim());
+  const telegramId = parseWholeNumber(match?.[1] ?? '', telegramIdSchema);
+  if (!match?.[2] || telegramId === undefined) return ctx.reply(ctx.t('admin-reply-usage'));
   const recipient = await findUserByTelegramId(ctx.db, telegramId);
   const locale = resolveLocale(recipient?.locale ?? recipient?.languageCode, ctx.config.DEFAULT_LOCALE);
   try {

@@ -2,13 +2,13 @@ import { Composer, InlineKeyboard } from 'grammy';
 import type { InputMediaDocument, InputMediaPhoto } from 'grammy/types';
 import { z } from 'zod';
 import { findPhotoshoot, historyPage, imagesOf } from '../../db/photoshoots.js';
-import { createCallbackData } from '../callback-data.js';
+import { createCallbackData, rowId } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 
 const PAGE_SIZE = 5;
 const page = z.coerce.number().int().min(0).max(10_000);
 export const historyPageData = createCallbackData('hist-page', { page });
-export const resendData = createCallbackData('hist-send', { job: z.coerce.number().int().positive() });
+export const resendData = createCallbackData('hist-send', { job: rowId });
 
 const composer = new Composer<BotContext>();
 const feature = composer.chatType('private');

@@ -37,8 +37,9 @@ import type { LockManager } from '../../services/lock-manager.js';
 import type { PhotoSource } from '../../services/photo-source.js';
 import type { PromptService, StyleChoice } from '../../services/prompts.js';
 import type { VisionService } from '../../services/vision.js';
-import { createCallbackData } from '../callback-data.js';
+import { createCallbackData, rowId } from '../callback-data.js';
 import type { BotContext } from '../context.js';
+import { readStyleName } from '../style-name.js';
 import { buyKeyboard } from './payments.js';
 
 export interface PhotoshootFeatureDeps {
@@ -54,11 +55,16 @@ export interface PhotoshootFeatureDeps {
   concurrency: number;
   /** Per-user critical sections in this process (the database constraints guard across processes). */
   locks: LockManager;
+  /**
+   * False without OPENAI_API_KEY: the seller is told at the photo, and a button that would
+   * charge or call a model answers that instead, charging nothing and keeping the draft.
+   */
+  generationConfigured: boolean;
 }
 
 const ACCEPTED_DOCUMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
-const id = z.coerce.number().int().positive();
+const id = rowId;
 const ratioCode = z.enum(ASPECT_RATIOS.map((r) => r.replace(':', 'x')) as [string, ...string[]]);
 export const ratioData = createCallbackData('ps-ratio', { draft: id, ratio: ratioCode });
 export const sourceData = createCallbackData('ps-src', { draft: id, source: z.enum(['analysis', 'random', 'saved']) });
@@ -143,6 +149,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
   async function startDraft(ctx: BotContext, photos: { fileId: string; fileUniqueId: string }[]) {
     const user = ctx.user;
     if (!user || !ctx.chat) return;
+    if (!deps.generationConfigured) return ctx.reply(ctx.t('generation-unavailable-photo'));
     if ((await activePhotoshoots(ctx.db, user.id)).some((p) => p.batchId === null)) {
       await ctx.reply(ctx.t('already-running'));
       return;
@@ -155,7 +162,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
   async function intake(ctx: BotContext, photo: { fileId: string; fileUniqueId: string }) {
     const mediaGroupId = ctx.message?.media_group_id;
     const user = ctx.user;
-    if (!mediaGroupId || !user || !ctx.chat) return startDraft(ctx, [photo]);
+    if (!mediaGroupId || !user || !ctx.chat || !deps.generationConfigured) return startDraft(ctx, [photo]);
     const joined = await addToAlbum(ctx.db, { userId: user.id, chatId: ctx.chat.id, mediaGroupId, photo });
     if (!joined?.created) return;
     if ((await activePhotoshoots(ctx.db, user.id)).some((p) => p.batchId === null)) {
@@ -248,6 +255,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       await ctx.editMessageText(ctx.t('choose-saved'), { reply_markup: keyboard });
       return;
     }
+    if (!deps.generationConfigured) return answerUnavailable(ctx);
     // Analysis: the models run after this update has committed, never inside its transaction.
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('analysing-preview'));
@@ -310,7 +318,12 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     ctx: BotContext,
     makeJob: (tx: Database) => Promise<Photoshoot | undefined>,
     message: { chat: { id: number }; message_id: number } | undefined,
-  ): Promise<'queued' | 'expired'> {
+  ): Promise<'queued' | 'expired' | 'unavailable'> {
+    // Before any charge: nothing is queued that could only fail, and the draft stays open.
+    if (!deps.generationConfigured) {
+      await answerUnavailable(ctx);
+      return 'unavailable';
+    }
     try {
       // One user's charges never interleave here; the unique index covers other processes.
       const job = await deps.locks.withLock(`user:${ctx.user?.id ?? ctx.from?.id}`, () => ctx.db.transaction(makeJob));
@@ -342,6 +355,9 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       throw err;
     }
   }
+
+  const answerUnavailable = (ctx: BotContext) =>
+    ctx.answerCallbackQuery({ text: ctx.t('generation-unavailable'), show_alert: true });
 
   /** The sender's finished photoshoot behind a results button; otherwise the button is answered. */
   async function parentJob(ctx: BotContext, data: { job: number } | undefined): Promise<Photoshoot | undefined> {
@@ -455,12 +471,11 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       const input = ctx.pendingInput;
       const user = ctx.user;
       if (input?.kind !== 'style-name' || !user) return;
-      const name = ctx.message.text.replace(/\s+/g, ' ').trim();
-      const length = Array.from(name).length;
+      const read = readStyleName(ctx.message.text, STYLE_NAME_MAX);
       // An unsuitable name keeps the question open.
-      if (length === 0 || length > STYLE_NAME_MAX) {
-        return ctx.reply(ctx.t('style-name-invalid', { max: STYLE_NAME_MAX }));
-      }
+      if (read.kind === 'invalid-length') return ctx.reply(ctx.t('style-name-invalid', { max: STYLE_NAME_MAX }));
+      if (read.kind === 'invisible') return ctx.reply(ctx.t('style-name-invisible'));
+      const { name } = read;
       const image = (await imagesOf(ctx.db, input.data.job)).find(
         (i) => i.position === input.data.position && i.userId === user.id,
       );

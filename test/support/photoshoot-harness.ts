@@ -1,0 +1,53 @@
+import { parseConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/client.js';
+import { createAiServices } from '../../src/services/ai.js';
+import { createMemoryCache } from '../../src/services/cache.js';
+import { createLockManager } from '../../src/services/lock-manager.js';
+import { createPhotoSource } from '../../src/services/photo-source.js';
+import { createBotHarness } from './bot-harness.js';
+import { silentLogger } from './logger.js';
+
+// The models sit behind a closed port: the paths tested with this harness never call one.
+const config = parseConfig({ BOT_TOKEN: '1:test', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' });
+const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 10 }) });
+
+/**
+ * The bot with the photoshoot flow (createBotHarness plus its feature's dependencies); the
+ * worker is not running, its wake-ups are counted by `kicks()`.
+ */
+export function createPhotoshootHarness(options: {
+  db: Database;
+  freePhotoshoots?: number;
+  adminIds?: number[];
+  /** False as without OPENAI_API_KEY; true by default. */
+  generationConfigured?: boolean;
+  /** A fake Bot API server to talk to over HTTP (getFile, downloads); otherwise answered in-process. */
+  apiRoot?: string;
+}) {
+  let kicks = 0;
+  const h = createBotHarness({
+    db: options.db,
+    ...(options.freePhotoshoots !== undefined && { freePhotoshoots: options.freePhotoshoots }),
+    ...(options.adminIds && { adminIds: options.adminIds }),
+    ...(options.apiRoot && { apiRoot: options.apiRoot }),
+    photoshoot: (api) => ({
+      db: options.db,
+      photos: createPhotoSource({
+        api,
+        fileUrl: (path) => (options.apiRoot ? `${options.apiRoot}/file/botTOKEN/${path}` : path),
+        converter: ai.converter,
+        maxBytes: config.MAX_PHOTO_BYTES,
+      }),
+      vision: ai.vision,
+      prompts: ai.prompts,
+      kick: () => {
+        kicks += 1;
+      },
+      logger: silentLogger,
+      concurrency: 8,
+      locks: createLockManager({ logger: silentLogger }),
+      generationConfigured: options.generationConfigured ?? true,
+    }),
+  });
+  return { ...h, kicks: () => kicks };
+}
