@@ -91,7 +91,7 @@ export function createBot(deps: CreateBotDeps) {
   guarded.use(loadPendingInput);
   guarded.use(startFeature);
   guarded.use(languageFeature);
-  guarded.use(createPaymentsFeature());
+  guarded.use(createPaymentsFeature({ pool: db }));
   guarded.use(adminFeature);
   guarded.use(createAdminReportsFeature({ cache: deps.cache ?? createMemoryCache({ maxEntries: 100 }) }));
   if (deps.photoshoot) guarded.use(createPhotoshootFeature(deps.photoshoot(bot.api)));

@@ -121,8 +121,12 @@ async function announcePayment(ctx: BotContext, outcome: PaymentOutcome, payment
 /** Attempts to record a payment before the bot gives up and asks an admin to credit it by hand. */
 const RECORD_ATTEMPTS = 3;
 
-/** /buy and every buy button, invoices, refunded payments, /balance, /paysupport and /terms. */
-export function createPaymentsFeature() {
+/**
+ * /buy and every buy button, invoices, refunded payments, /balance, /paysupport and /terms.
+ * An invoice's order is created on `pool`, committed before the invoice is sent: a payer can
+ * tap Pay at once, and the pre-checkout (answered from the pool) must find the order.
+ */
+export function createPaymentsFeature(deps: { pool: Database }) {
   const composer = new Composer<BotContext>();
   const feature = composer.chatType('private');
 
@@ -143,7 +147,13 @@ export function createPaymentsFeature() {
       await showPackages(ctx);
       return;
     }
-    const order = await createOrder(ctx.db, { userId: user.id, pkg, expiresInMinutes: ctx.config.ORDER_EXPIRY_MIN });
+    // Not ctx.db: the update's transaction commits only after the invoice is sent. An invoice
+    // that then fails to send leaves a pending order that the sweep cancels at its expiry.
+    const order = await createOrder(deps.pool, {
+      userId: user.id,
+      pkg,
+      expiresInMinutes: ctx.config.ORDER_EXPIRY_MIN,
+    });
     const invoice = invoiceFor(ctx, pkg);
     await ctx.answerCallbackQuery();
     await ctx.replyWithInvoice(
