@@ -3,6 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buyData, packageData } from '../../src/bot/features/payments.js';
 import { parseConfig } from '../../src/config.js';
+import { reserveCredit } from '../../src/db/ledger.js';
 import { orders } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { createBotHarness } from '../support/bot-harness.js';
@@ -254,7 +255,7 @@ describe('refunds', () => {
     const refunds = callsSince(from, 'refundStarPayment');
     expect(refunds.map((c) => c.payload)).toEqual([{ user_id: user.id, telegram_payment_charge_id: 'ch-6401' }]);
     expect(textsTo(from, ADMIN)).toEqual([
-      `↩️ Order #${order.id} refunded: ${pkg.stars} ⭐ returned; ${pkg.photoshoots} photoshoots taken back, 0 already used.`,
+      `↩️ Order #${order.id} refunded: ${pkg.stars} ⭐ returned; ${pkg.photoshoots} of its ${pkg.photoshoots} bought photoshoots taken back, 0 already used. The seller's balance: 2 (0 bought, 2 free).`,
       `Order #${order.id} is already refunded. Nothing more to do.`,
     ]);
     expect(textsTo(from, user.id)).toEqual([
@@ -288,17 +289,18 @@ describe('refunds', () => {
     if (!pkg) throw new Error('no package');
     const order = await buy(user, pkg, 'ch-6403');
     const u = await findUserByTelegramId(db(), user.id);
-    await db().execute(sql`update users set balance = 1 where id = ${u?.id ?? -1}`);
-    await db().execute(
-      sql`insert into balance_ledger (user_id, delta, reason, reference, balance_after)
-          values (${u?.id ?? -1}, ${-(1 + pkg.photoshoots)}, 'photoshoot_reserve', 'photoshoot:0', 1)`,
-    );
+    // The 2 free photoshoots go first, then all but one of the order's.
+    for (let i = 0; i < 1 + pkg.photoshoots; i++) {
+      await reserveCredit(db(), { userId: u?.id ?? -1, reference: `photoshoot:${i}` });
+    }
     const from = telegram.calls.length;
     await send(refundedPayment(user, { payload: order.invoicePayload, amount: pkg.stars, chargeId: 'ch-6403' }));
     const [row] = await db().select().from(orders).where(eq(orders.id, order.id));
     expect(row).toMatchObject({ status: 'refunded', refundDebited: 1, refundShortfall: pkg.photoshoots - 1 });
     expect(await balanceAndLedger(db(), user.id)).toEqual({ balance: 0, ledgerSum: 0 });
-    expect(textsTo(from, user.id)).toEqual([expect.stringContaining('1 unused photoshoots were removed; balance: 0')]);
+    expect(textsTo(from, user.id)).toEqual([
+      `↩️ Your payment for order #${order.id} (${pkg.stars} ⭐) was refunded. 1 of its ${pkg.photoshoots} bought photoshoots were still unused and were removed (${pkg.photoshoots - 1} already used). Your balance: 0 (0 bought, 0 free).`,
+    ]);
   });
 
   it('tells the admins about a refund that matches no paid order, and changes nothing', async () => {

@@ -5,7 +5,7 @@ import { isAdmin } from '../admins.js';
 import { parseWholeNumber, telegramId as telegramIdSchema } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import { resolveLocale } from '../i18n.js';
-import { tellRefund } from './payments.js';
+import { refundFigures, tellRefund } from './payments.js';
 
 const composer = new Composer<BotContext>();
 // Anyone else falls through to the catch-all: the same answer as an unknown command.
@@ -17,7 +17,7 @@ const alreadyRefunded = (err: unknown) =>
 
 /**
  * /refund <order number or charge id>: Telegram returns the Stars, then the order becomes
- * refunded and the unused photoshoots are taken back. Idempotent: a second /refund, or
+ * refunded and that order's unused bought photoshoots are taken back. Idempotent: a second /refund, or
  * Telegram saying the charge was already refunded, ends in one recorded refund.
  */
 admin.command('refund', async (ctx) => {
@@ -43,18 +43,17 @@ admin.command('refund', async (ctx) => {
   const outcome = await recordRefund(ctx.db, order.id);
   if (outcome?.kind !== 'refunded') return ctx.reply(ctx.t('admin-refund-already', { order: String(order.id) }));
   ctx.logger.info(
-    { order_id: order.id, debited: outcome.debited, shortfall: outcome.shortfall, admin_id: ctx.from.id },
+    {
+      order_id: order.id,
+      debited: outcome.debited,
+      shortfall: outcome.shortfall,
+      running: outcome.running,
+      admin_id: ctx.from.id,
+    },
     'order refunded',
   );
   await tellRefund(ctx, outcome);
-  await ctx.reply(
-    ctx.t('admin-refund-done', {
-      order: String(order.id),
-      stars: order.amount,
-      debited: outcome.debited,
-      shortfall: outcome.shortfall,
-    }),
-  );
+  await ctx.reply(ctx.t('admin-refund-done', refundFigures(outcome)));
 });
 
 /** /reply <telegram id> <text>: an admin answers a support request through the bot. */

@@ -11,6 +11,7 @@ import {
   findOrderByCharge,
   type Order,
   type PaymentOutcome,
+  type RefundOutcome,
   recentOrders,
   recordPayment,
   recordRefund,
@@ -229,20 +230,28 @@ async function forwardToSupport(ctx: BotContext, text: string) {
   });
 }
 
+type RecordedRefund = Extract<RefundOutcome, { kind: 'refunded' }>;
+
+/** A refund in the words /balance uses: the order's bought photoshoots, taken back or used, and the balance split after it. */
+export const refundFigures = (outcome: RecordedRefund) => ({
+  order: String(outcome.order.id),
+  stars: outcome.order.amount,
+  bought: outcome.order.photoshoots,
+  debited: outcome.debited,
+  shortfall: outcome.shortfall,
+  used: outcome.shortfall,
+  running: outcome.running,
+  balance: outcome.after.balance,
+  paid: outcome.after.paid,
+  free: outcome.after.free,
+});
+
 /** Tells the owner of a refunded order what happened to their balance. */
-export async function tellRefund(
-  ctx: BotContext,
-  outcome: { order: Order; debited: number; balance: number },
-): Promise<void> {
+export async function tellRefund(ctx: BotContext, outcome: RecordedRefund): Promise<void> {
   const owner = await findUserById(ctx.db, outcome.order.userId);
   if (!owner) return;
   const locale = resolveLocale(owner.locale ?? owner.languageCode, ctx.config.DEFAULT_LOCALE);
-  const text = ctx.i18n.fluent.translate(locale, 'refund-user', {
-    order: String(outcome.order.id),
-    stars: outcome.order.amount,
-    debited: outcome.debited,
-    balance: outcome.balance,
-  });
+  const text = ctx.i18n.fluent.translate(locale, 'refund-user', refundFigures(outcome));
   ctx.afterCommit(() =>
     ctx.api.sendMessage(owner.telegramId, text).catch((err: unknown) => {
       ctx.logger.warn(

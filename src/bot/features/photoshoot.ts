@@ -39,6 +39,7 @@ import type { PromptService, StyleChoice } from '../../services/prompts.js';
 import type { VisionService } from '../../services/vision.js';
 import { createCallbackData, rowId } from '../callback-data.js';
 import type { BotContext } from '../context.js';
+import { type ResultOffer, resultOffer } from '../result-offer.js';
 import { readStyleName } from '../style-name.js';
 import { buyKeyboard } from './payments.js';
 
@@ -360,10 +361,24 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     ctx.answerCallbackQuery({ text: ctx.t('generation-unavailable'), show_alert: true });
 
   /** The sender's finished photoshoot behind a results button; otherwise the button is answered. */
-  async function parentJob(ctx: BotContext, data: { job: number } | undefined): Promise<Photoshoot | undefined> {
+  async function parentJob(
+    ctx: BotContext,
+    data: { job: number } | undefined,
+    nothingDelivered = 'result-not-offered',
+  ): Promise<({ parent: Photoshoot } & Omit<Extract<ResultOffer, { kind: 'offered' }>, 'kind'>) | undefined> {
     const job = data && (await findPhotoshoot(ctx.db, data.job));
-    if (job && job.userId === ctx.user?.id) return job;
-    await ctx.answerCallbackQuery({ text: job ? ctx.t('not-your-button') : ctx.t('button-expired') });
+    if (!job || job.userId !== ctx.user?.id) {
+      await ctx.answerCallbackQuery({ text: job ? ctx.t('not-your-button') : ctx.t('button-expired') });
+      return undefined;
+    }
+    // Only what the result keyboard offered: a forged payload is checked, not trusted.
+    const offer = resultOffer(job, await imagesOf(ctx.db, job.id));
+    if (offer.kind === 'offered') return { ...offer, parent: job };
+    ctx.logger.info({ photoshoot_id: job.id, refused: offer.kind }, 'a result button this photoshoot never offered');
+    await ctx.answerCallbackQuery({
+      text: ctx.t(offer.kind === 'nothing-delivered' ? nothingDelivered : 'result-not-offered'),
+      show_alert: true,
+    });
     return undefined;
   }
 
@@ -389,19 +404,19 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     );
 
   feature.callbackQuery(againData.filter, async (ctx) => {
-    const parent = await parentJob(ctx, againData.unpack(ctx.callbackQuery.data));
-    if (!parent) return;
-    const styles = (await imagesOf(ctx.db, parent.id)).map((i) => ({ name: i.style, prompt: i.prompt }));
-    await repeat(ctx, parent, { styleSource: 'same', styles });
+    const found = await parentJob(ctx, againData.unpack(ctx.callbackQuery.data));
+    if (!found) return;
+    const styles = found.images.map((i) => ({ name: i.style, prompt: i.prompt }));
+    await repeat(ctx, found.parent, { styleSource: 'same', styles });
   });
 
   feature.callbackQuery(retryData.filter, async (ctx) => {
-    const parent = await parentJob(ctx, retryData.unpack(ctx.callbackQuery.data));
-    if (!parent) return;
-    const failed = (await imagesOf(ctx.db, parent.id)).filter((i) => i.status === 'failed');
-    if (failed.length === 0 || (await hasRetry(ctx.db, parent.id))) {
-      return ctx.answerCallbackQuery({ text: ctx.t('already-retried') });
-    }
+    // Free only for a photoshoot that delivered something and has styles it did not deliver, once.
+    const found = await parentJob(ctx, retryData.unpack(ctx.callbackQuery.data), 'retry-nothing-delivered');
+    if (!found) return;
+    const { parent, undelivered: failed } = found;
+    if (failed.length === 0) return ctx.answerCallbackQuery({ text: ctx.t('retry-nothing-failed'), show_alert: true });
+    if (await hasRetry(ctx.db, parent.id)) return ctx.answerCallbackQuery({ text: ctx.t('already-retried') });
     await repeat(ctx, parent, {
       styleSource: 'retry',
       free: true,
@@ -410,7 +425,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
   });
 
   feature.callbackQuery(otherData.filter, async (ctx) => {
-    const parent = await parentJob(ctx, otherData.unpack(ctx.callbackQuery.data));
+    const parent = (await parentJob(ctx, otherData.unpack(ctx.callbackQuery.data)))?.parent;
     if (!parent) return;
     const draft = await createDraft(ctx.db, {
       userId: parent.userId,
@@ -422,12 +437,12 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     await ctx.reply(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
   });
 
-  /** The image behind a save button, if the sender owns its photoshoot; otherwise the button is answered. */
+  /** The delivered image behind a save button, if the sender owns its photoshoot; otherwise the button is answered. */
   async function imageToSave(ctx: BotContext, data: { job: number; position: number } | undefined) {
-    const parent = await parentJob(ctx, data);
-    if (!data || !parent) return undefined;
-    const image = (await imagesOf(ctx.db, parent.id)).find((i) => i.position === data.position);
-    if (!image) await ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const found = await parentJob(ctx, data);
+    if (!data || !found) return undefined;
+    const image = found.delivered.find((i) => i.position === data.position);
+    if (!image) await ctx.answerCallbackQuery({ text: ctx.t('result-not-offered'), show_alert: true });
     return image;
   }
 

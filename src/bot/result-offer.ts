@@ -1,0 +1,22 @@
+import type { Photoshoot, ProcessedImage } from '../db/photoshoots.js';
+
+/**
+ * What the buttons under a finished photoshoot offered, decided from the database alone, so a
+ * press is checked against the same rule that drew the keyboard (a forged or stale payload is
+ * refused, not trusted). The worker shows the result keyboard only when a job ends 'done' with
+ * at least one image delivered: then "same again", "other styles" and "save" for each
+ * delivered style, and "retry" for the styles not delivered.
+ */
+export type ResultOffer =
+  | { kind: 'offered'; images: ProcessedImage[]; delivered: ProcessedImage[]; undelivered: ProcessedImage[] }
+  /** Still queued or running: no result keyboard yet. */
+  | { kind: 'not-finished' }
+  /** Finished with nothing delivered (failed, cancelled): its credit was released, no result keyboard. */
+  | { kind: 'nothing-delivered' };
+
+export function resultOffer(job: Photoshoot, images: ProcessedImage[]): ResultOffer {
+  if (job.status === 'queued' || job.status === 'running') return { kind: 'not-finished' };
+  const delivered = images.filter((image) => image.status === 'done');
+  if (job.status !== 'done' || delivered.length === 0) return { kind: 'nothing-delivered' };
+  return { kind: 'offered', images, delivered, undelivered: images.filter((image) => image.status !== 'done') };
+}
