@@ -74,6 +74,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       prompts: ai.prompts,
       // The worker is built just below; the bot only calls this once updates flow.
       kick: () => jobs.kick(),
+      stopJobs: (ids) => jobs.cancel(ids),
       logger,
       concurrency: config.PHOTOSHOOT_CONCURRENCY,
       locks,

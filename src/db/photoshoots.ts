@@ -109,14 +109,37 @@ export async function claimNextPhotoshoot(db: Database): Promise<Photoshoot | un
   return row;
 }
 
-/** Marks a running job alive; returns false if it is no longer running here (cancelled, taken over). */
-export async function heartbeat(db: Database, id: number): Promise<{ alive: boolean; cancelRequested: boolean }> {
+/** What a running job learns from the database: go on, stop (the seller cancelled), or stop silently (no longer ours). */
+export type JobState = 'running' | 'canceled' | 'lost';
+
+/**
+ * Marks a running job alive and says whether it may go on. /cancel finishes a job that has not
+ * begun delivering ('canceled'); a job requeued after a stall is 'lost' to its old worker.
+ */
+export async function heartbeat(db: Database, id: number): Promise<JobState> {
   const [row] = await db
     .update(photoshoots)
     .set({ heartbeatAt: sql`now()` })
     .where(and(eq(photoshoots.id, id), eq(photoshoots.status, 'running')))
     .returning({ cancelRequested: photoshoots.cancelRequested });
-  return { alive: row !== undefined, cancelRequested: row?.cancelRequested ?? false };
+  if (row) return row.cancelRequested ? 'canceled' : 'running';
+  const [now] = await db.select({ status: photoshoots.status }).from(photoshoots).where(eq(photoshoots.id, id));
+  return now?.status === 'canceled' ? 'canceled' : 'lost';
+}
+
+/**
+ * The worker's last check before it sends anything: marks the job as delivering unless a
+ * /cancel got in first. The update re-reads the row under its lock, so exactly one of this and
+ * cancelActivePhotoshoots wins: either the job is delivered and charged, or it is cancelled,
+ * delivers nothing and is not charged. True: deliver.
+ */
+export async function startDelivery(db: Database, id: number): Promise<boolean> {
+  const [row] = await db
+    .update(photoshoots)
+    .set({ deliveringAt: sql`coalesce(${photoshoots.deliveringAt}, now())`, updatedAt: sql`now()` })
+    .where(and(eq(photoshoots.id, id), eq(photoshoots.status, 'running'), eq(photoshoots.cancelRequested, false)))
+    .returning({ id: photoshoots.id });
+  return row !== undefined;
 }
 
 export function imagesOf(db: Database, photoshootId: number): Promise<ProcessedImage[]> {
@@ -193,6 +216,12 @@ export async function recoverStalePhotoshoots(
   options: { staleAfterS: number; maxAttempts: number },
 ): Promise<{ requeued: number[]; failed: number[] }> {
   const stale = sql`${photoshoots.status} = 'running' and ${photoshoots.heartbeatAt} < now() - make_interval(secs => ${options.staleAfterS})`;
+  // A cancel already requested is honoured, never resumed.
+  const canceled = await db
+    .select({ id: photoshoots.id })
+    .from(photoshoots)
+    .where(sql`${stale} and ${photoshoots.cancelRequested}`);
+  for (const { id } of canceled) await finishPhotoshoot(db, id, 'canceled');
   const requeued = await db
     .update(photoshoots)
     .set({ status: 'queued', updatedAt: sql`now()` })
@@ -206,26 +235,46 @@ export async function recoverStalePhotoshoots(
   return { requeued: requeued.map((r) => r.id), failed: exhausted.map((r) => r.id) };
 }
 
+export interface CancelOutcome {
+  /** Jobs cancelled now (queued, or running but not yet delivering): they deliver nothing and cost nothing. */
+  canceled: number[];
+  /** How many of those gave a photoshoot back to the balance (a free repeat has none to give). */
+  released: number;
+  /** Running jobs already delivering: too late to stop, they are delivered and charged as usual. */
+  delivering: number[];
+}
+
 /**
- * /cancel: a queued job is cancelled and settled now; a running one is flagged and stops at its
- * next step. Returns what happened to the user's active jobs.
+ * /cancel, decided here at once for every active job of the user (a batch included): a job
+ * that has not begun delivering is cancelled and its credit settled now, in this transaction,
+ * so what the seller is told is already true whichever process runs it and whatever it does
+ * next (startDelivery refuses it; rendered images are discarded). A job already delivering is
+ * left alone. A job with a delivered image (from an attempt before a crash) counts as delivering.
  */
-export async function cancelActivePhotoshoots(
-  db: Database,
-  userId: number,
-): Promise<{ canceled: number[]; stopping: number[] }> {
-  const queued = await db
-    .update(photoshoots)
-    .set({ status: 'canceled', updatedAt: sql`now()` })
-    .where(and(eq(photoshoots.userId, userId), eq(photoshoots.status, 'queued')))
-    .returning({ id: photoshoots.id });
-  for (const { id } of queued) await finishPhotoshoot(db, id, 'canceled');
-  const running = await db
-    .update(photoshoots)
-    .set({ cancelRequested: true, updatedAt: sql`now()` })
-    .where(and(eq(photoshoots.userId, userId), eq(photoshoots.status, 'running')))
-    .returning({ id: photoshoots.id });
-  return { canceled: queued.map((r) => r.id), stopping: running.map((r) => r.id) };
+export async function cancelActivePhotoshoots(db: Database, userId: number): Promise<CancelOutcome> {
+  return db.transaction(async (tx) => {
+    const stopped = await tx
+      .update(photoshoots)
+      .set({ status: 'canceled', cancelRequested: true, updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(photoshoots.userId, userId),
+          inArray(photoshoots.status, ['queued', 'running']),
+          sql`${photoshoots.deliveringAt} is null`,
+          sql`not exists (select 1 from processed_images i where i.photoshoot_id = ${photoshoots.id} and i.status = 'done')`,
+        ),
+      )
+      .returning({ id: photoshoots.id });
+    let released = 0;
+    for (const { id } of stopped) {
+      if ((await finishPhotoshoot(tx, id, 'canceled')) === 'released') released += 1;
+    }
+    const delivering = await tx
+      .select({ id: photoshoots.id })
+      .from(photoshoots)
+      .where(and(eq(photoshoots.userId, userId), inArray(photoshoots.status, ['queued', 'running'])));
+    return { canceled: stopped.map((r) => r.id), released, delivering: delivering.map((r) => r.id) };
+  });
 }
 
 /** Queue position (1 = next) of queued jobs, for progress messages. */

@@ -56,7 +56,7 @@ progress-failed = 😔 We could not generate your photoshoot. Nothing was charge
 progress-busy = 🛠 The AI service is busy right now. Nothing was charged; please try again in about { $seconds } s.
 progress-canceled = ✖️ Photoshoot cancelled. { $charged ->
     [yes] Images already delivered were charged.
-   *[no] Nothing was charged.
+   *[no] Nothing was sent or charged; images already made were discarded.
 }
 progress-rejected = 🚫 { $reason } Nothing was charged.
 photo-not-an-image = This file is not an image. Please send a JPEG, PNG or WebP photo of your product.
@@ -92,11 +92,13 @@ style-saved = ⭐ Saved “{ $name }”. Pick it under “My saved styles” nex
 styles-full = You already have 4 saved styles. Delete one with /styles first.
 already-retried = These styles were already retried.
 cancel-none = There is no photoshoot to cancel.
-cancel-done = ✖️ Cancelled. { $released ->
-    [0] Nothing was charged.
-   *[other] { photoshoots } returned to your balance.
+cancel-done = ✖️ { $count ->
+    [1] Photoshoot cancelled.
+   *[other] { $count } photoshoots cancelled.
+} Nothing more will be sent (images already made are discarded) and nothing is charged. { $released ->
+    [0] Your balance is unchanged: { $balance }.
+   *[other] Returned to your balance: { $released }. Balance now: { $balance }.
 }
-cancel-stopping = ✖️ Stopping your photoshoot. Images not yet delivered will not be charged.
 command-cancel = Cancel the running photoshoot
 command-balance = Your balance
 
@@ -250,6 +252,12 @@ generation-unavailable-photo = ⚙️ Photoshoots cannot be made right now: the 
 generation-unavailable = ⚙️ Photoshoots cannot be made right now: the bot's image service is not set up yet. Nothing was charged and your choices are kept: press the button again later.
 admin-generation-unconfigured = ⚙️ Photoshoots cannot be generated: { $variable } is not set. Sellers are told before anything is charged. Set { $variable } in the bot's environment (or .env) and restart the bot.
 style-name-invisible = This name has nothing visible in it, or it holds characters that change the text direction. Please send a name with ordinary letters, digits or emoji.
+
+# Cancel
+cancel-too-late = 📤 Too late to stop { $count ->
+    [1] your photoshoot: it is already being sent and is charged as usual.
+   *[other] { $count } photoshoots: they are already being sent and are charged as usual.
+} Balance: { $balance }.
 
 # Result buttons
 result-not-offered = This button was not offered for this photoshoot.

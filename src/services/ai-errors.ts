@@ -51,4 +51,18 @@ export class UpstreamError extends Error {
   }
 }
 
-export type AiError = AiUnavailableError | AiTimeoutError | ContentRejectedError | UpstreamError;
+/**
+ * The caller gave up on the call (the seller cancelled the photoshoot). Not the upstream's
+ * fault: neither retried nor counted by its circuit breaker.
+ */
+export class AiCanceledError extends Error {
+  override name = 'AiCanceledError';
+  constructor(
+    readonly upstream: Upstream,
+    options?: ErrorOptions,
+  ) {
+    super(`The ${upstream} call was cancelled by its caller`, options);
+  }
+}
+
+export type AiError = AiUnavailableError | AiTimeoutError | ContentRejectedError | UpstreamError | AiCanceledError;

@@ -19,7 +19,8 @@ export function createImageService(deps: {
   const { openai, policy, model, converter } = deps;
 
   return {
-    async generate(photo: NormalisedPhoto, prompt: string, ratio: AspectRatio): Promise<Buffer> {
+    /** `cancel` aborts the request (the seller cancelled): it then fails with AiCanceledError. */
+    async generate(photo: NormalisedPhoto, prompt: string, ratio: AspectRatio, cancel?: AbortSignal): Promise<Buffer> {
       const size = renderSize(ratio);
       const webp = await policy.execute(async (signal) => {
         const extension = photo.mime === 'image/png' ? 'png' : 'jpg';
@@ -38,7 +39,7 @@ export function createImageService(deps: {
         const b64 = result.data?.[0]?.b64_json;
         if (!b64) throw new UpstreamError('images', 'the answer held no image');
         return Buffer.from(b64, 'base64');
-      });
+      }, cancel);
       try {
         return await converter.webpToPng(webp, size.exact);
       } catch (err) {

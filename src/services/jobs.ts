@@ -9,15 +9,18 @@ import {
   finishPhotoshoot,
   heartbeat,
   imagesOf,
+  type JobState,
   type Photoshoot,
   type ProcessedImage,
   queuedJobs,
   recordImage,
   recoverStalePhotoshoots,
   type Settlement,
+  startDelivery,
 } from '../db/photoshoots.js';
 import { photoshoots, users } from '../db/schema.js';
 import type { Logger } from '../logger.js';
+import { abortable } from './abortable.js';
 import type { AiServices } from './ai.js';
 import { AiUnavailableError } from './ai-errors.js';
 import type { AspectRatio } from './aspect-ratio.js';
@@ -178,29 +181,50 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
       .from(users)
       .where(eq(users.id, job.userId));
     const locale = resolveLocale(owner?.locale ?? owner?.languageCode, config.DEFAULT_LOCALE);
-    const progress = createProgress(job);
-    let cancelRequested = job.cancelRequested;
-    // No longer 'running' under us (taken over after a stall): stop and leave it to its new owner.
-    let lostOwnership = false;
-    const beat = setInterval(() => {
-      heartbeat(db, job.id)
-        .then((state) => {
-          if (!state.alive) lostOwnership = true;
-          if (state.cancelRequested) cancelRequested = true;
-          if (!state.alive || state.cancelRequested) controller.abort(new JobCanceledError('cancelled'));
-        })
-        .catch((err: unknown) => log.warn({ err }, 'heartbeat failed'));
-    }, config.JOB_HEARTBEAT_S * 1000);
-    const checkpoint = () => {
-      if (cancelRequested || lostOwnership || controller.signal.aborted) throw new JobCanceledError('cancelled');
+    // 'canceled': the seller's /cancel won (already settled in the database); 'lost': no longer ours.
+    let state: JobState = job.cancelRequested ? 'canceled' : 'running';
+    const stop = (next: JobState) => {
+      if (state !== 'running' || next === 'running') return;
+      state = next;
+      controller.abort(new JobCanceledError(next));
     };
+    // An abort from outside (cancel() in this process) is the seller's cancel.
+    controller.signal.addEventListener('abort', () => stop('canceled'), { once: true });
+    const current = (): JobState => state;
+    // Before each edit: a cancel made in another process is seen here, so the count never moves past it.
+    const progress = createProgress(job, async () => {
+      await refresh();
+      return current() !== 'running';
+    });
+    /** Learns a cancel made in another process; a failed read is not a reason to stop. */
+    const refresh = async () => {
+      try {
+        stop(await heartbeat(db, job.id));
+      } catch (err) {
+        log.warn({ err }, 'heartbeat failed');
+      }
+    };
+    const throwIfStopped = () => {
+      if (state !== 'running') throw new JobCanceledError(state);
+    };
+    const checkpoint = async () => {
+      await refresh();
+      throwIfStopped();
+    };
+    const beat = setInterval(() => void refresh(), config.JOB_HEARTBEAT_S * 1000);
 
     try {
-      checkpoint();
+      await checkpoint();
       await progress.show(t(locale, 'progress-analysing'));
       const photo = await deps.photos.load(job.sourceFileId, controller.signal);
-      const analysis = await ai.vision.analyse(photo, job.sourceFileUniqueId ?? undefined);
-      checkpoint();
+      await checkpoint();
+      // The analysis can be shared with another caller (cached, de-duplicated): stop waiting, do not abort it.
+      const analysis = await abortable(
+        ai.vision.analyse(photo, job.sourceFileUniqueId ?? undefined),
+        controller.signal,
+        () => new JobCanceledError(state),
+      );
+      await checkpoint();
       const images = await imagesOf(db, job.id);
       const pending = images.filter((image) => image.status !== 'done');
       let finished = images.length - pending.length;
@@ -209,9 +233,9 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
       const outcomes = await Promise.all(
         pending.map(async (image) => {
           try {
-            checkpoint();
+            throwIfStopped();
             const prompt = imagePrompt({ name: image.style, scene: image.prompt ?? image.style }, analysis, ratio);
-            const png = await ai.images.generate(photo, prompt, ratio);
+            const png = await ai.images.generate(photo, prompt, ratio, controller.signal);
             finished += 1;
             void progress.show(t(locale, 'progress-generating', { done: finished, total: images.length }));
             return { image, png };
@@ -220,7 +244,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
           }
         }),
       );
-      checkpoint();
+      throwIfStopped();
       const rendered = outcomes.flatMap((o) => ('png' in o && o.png ? [{ image: o.image, png: o.png }] : []));
       const failures = outcomes.flatMap((o) => ('err' in o ? [o] : []));
       for (const failure of failures) {
@@ -229,8 +253,17 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
       }
       let delivered = images.length - pending.length;
       if (rendered.length > 0) {
+        // The decision: from here a /cancel is too late; if a cancel came first, nothing is sent.
+        if (!(await startDelivery(db, job.id))) {
+          const now = await heartbeat(db, job.id);
+          stop(now === 'running' ? 'lost' : now);
+          throwIfStopped();
+        }
         await progress.show(t(locale, 'progress-delivering'));
         delivered += await deliver(job, rendered);
+      } else {
+        // Nothing to deliver: a cancel meanwhile is still the end the seller was told.
+        await checkpoint();
       }
       const settlement = await finishPhotoshoot(db, job.id, delivered > 0 ? 'done' : 'failed');
       deps.metrics?.job.finished(delivered > 0 ? 'done' : 'failed', age(), delivered > 0);
@@ -252,22 +285,23 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
               delivered: deliveredStyles(images, rendered),
             })
           : undefined;
-      await progress.show(text, markup);
+      await progress.show(text, markup, true);
       log.info({ delivered, failed: failures.length, settlement, ms: Date.now() - started }, 'photoshoot finished');
     } catch (err) {
-      if (lostOwnership) {
+      if (current() === 'lost') {
         log.warn('photoshoot was taken over by another worker; stopping here');
         return;
       }
-      const canceled = err instanceof JobCanceledError || (controller.signal.aborted && cancelRequested);
+      const canceled = current() === 'canceled';
+      // A cancel was settled by /cancel already ('unchanged' here): this only records the end.
       const settlement: Settlement = await finishPhotoshoot(
         db,
         job.id,
         canceled ? 'canceled' : 'failed',
-        describe(err),
+        canceled ? undefined : describe(err),
       );
       deps.metrics?.job.finished(canceled ? 'canceled' : 'failed', age(), false);
-      await progress.show(failureText(err, locale, canceled, settlement));
+      await progress.show(failureText(err, locale, canceled, settlement), undefined, true);
       if (canceled) log.info({ settlement }, 'photoshoot cancelled');
       else log.warn({ err, settlement }, 'photoshoot failed');
     } finally {
@@ -326,14 +360,18 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
     return count;
   }
 
-  /** One progress message per job: sent once, then edited; unchanged text is not re-sent. */
-  function createProgress(job: Photoshoot) {
+  /**
+   * One progress message per job: sent once, then edited; unchanged text is not re-sent. Once
+   * `stopped()` (cancelled, taken over) only a final text is shown, so the count never moves on.
+   */
+  function createProgress(job: Photoshoot, stopped: () => Promise<boolean>) {
     let messageId = job.progressMessageId ?? undefined;
     let last = '';
     let chain: Promise<void> = Promise.resolve();
     return {
-      show(text: string, markup?: InlineKeyboardMarkup): Promise<void> {
+      show(text: string, markup?: InlineKeyboardMarkup, final = false): Promise<void> {
         chain = chain.then(async () => {
+          if (!final && (await stopped())) return;
           if (text === last && !markup) return;
           last = text;
           const options = markup ? { reply_markup: markup } : {};
@@ -366,6 +404,13 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
     /** A job was queued in this process: look at once instead of at the next poll. */
     kick(): void {
       wake?.();
+    },
+    /**
+     * /cancel settled these jobs in the database: those running here stop now (their AI calls
+     * are aborted, nothing more is shown but the cancelled text). Others learn it at their next step.
+     */
+    cancel(ids: readonly number[]): void {
+      for (const id of ids) running.get(id)?.controller.abort(new JobCanceledError('canceled'));
     },
     /**
      * Stops claiming and waits up to `timeoutMs` for running jobs. Jobs still running then keep

@@ -14,7 +14,15 @@ import {
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { AiTimeoutError, AiUnavailableError, ContentRejectedError, type Upstream, UpstreamError } from './ai-errors.js';
+import { abortable } from './abortable.js';
+import {
+  AiCanceledError,
+  AiTimeoutError,
+  AiUnavailableError,
+  ContentRejectedError,
+  type Upstream,
+  UpstreamError,
+} from './ai-errors.js';
 import type { Metrics } from './metrics.js';
 
 export interface PolicySettings {
@@ -110,17 +118,22 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
     get state(): CircuitState {
       return breaker.state;
     },
-    /** Runs `call` under the policy; the signal aborts its HTTP request at the attempt's timeout. */
-    async execute<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    /**
+     * Runs `call` under the policy; the signal aborts its HTTP request at the attempt's timeout,
+     * or as soon as `cancel` aborts (then the call fails with AiCanceledError at once).
+     */
+    async execute<T>(call: (signal: AbortSignal) => Promise<T>, cancel?: AbortSignal): Promise<T> {
       let attempts = 0;
       try {
         const result = await policy.execute(({ signal }) => {
           attempts += 1;
-          return call(signal);
+          return cancel ? cancellable(upstream, call, signal, cancel) : call(signal);
         });
         metrics?.upstream.outcome(upstream, 'success');
         return result;
       } catch (err) {
+        // The caller's own decision: no warning, no failure counted.
+        if (err instanceof AiCanceledError) throw err;
         const typed = toAiError(upstream, err, settings.timeoutMs, retryInSeconds);
         // A call refused by an open breaker made no attempt: not worth a warning per request.
         if (attempts === 0) {
@@ -138,6 +151,26 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
 }
 
 export type AiPolicy = ReturnType<typeof createAiPolicy>;
+
+/**
+ * One attempt that also stops when the caller cancels: its request is aborted and it fails
+ * with AiCanceledError, which the retry and breaker policies do not handle (cockatiel rethrows
+ * an error its filter rejects without counting it), so a cancelled photoshoot never opens the
+ * breaker nor waits for the model's answer.
+ */
+function cancellable<T>(
+  upstream: Upstream,
+  call: (signal: AbortSignal) => Promise<T>,
+  attempt: AbortSignal,
+  cancel: AbortSignal,
+): Promise<T> {
+  const canceled = () => new AiCanceledError(upstream, { cause: cancel.reason });
+  if (cancel.aborted) return Promise.reject(canceled());
+  const work = call(AbortSignal.any([attempt, cancel])).catch((err: unknown) => {
+    throw cancel.aborted ? canceled() : err;
+  });
+  return abortable(work, cancel, canceled);
+}
 
 function describe(err: unknown): string {
   if (err instanceof APIError) return err.message.slice(0, 300);

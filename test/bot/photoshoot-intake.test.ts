@@ -125,7 +125,8 @@ describe('photo intake', () => {
     expect(await draftsOf(706)).toHaveLength(1);
 
     await h.handle(withId(textMessage({ id: 706 }, '/cancel')));
-    expect(lastText(h)).toContain('Cancelled');
+    expect(lastText(h)).toContain('Photoshoot cancelled.');
+    expect(lastText(h)).toContain('Returned to your balance: 1. Balance now: 2.');
     expect((await findUserByTelegramId(database.handle.db, 706))?.balance).toBe(2);
     const user = await findUserByTelegramId(database.handle.db, 706);
     const jobs = await database.handle.db

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { InsufficientBalanceError } from '../../src/db/ledger.js';
@@ -7,12 +7,14 @@ import {
   cancelActivePhotoshoots,
   claimNextPhotoshoot,
   finishPhotoshoot,
+  heartbeat,
   imagesOf,
   type NewPhotoshoot,
   queuePhotoshoot,
   queuePositions,
   recordImage,
   recoverStalePhotoshoots,
+  startDelivery,
 } from '../../src/db/photoshoots.js';
 import { photoshoots } from '../../src/db/schema.js';
 import { registerUser } from '../../src/db/users.js';
@@ -166,17 +168,97 @@ describe('the job lifecycle', () => {
     expect(await ledgerOf(9302)).toEqual({ balance: 2, ledgerSum: 2 });
   });
 
-  it('cancels a queued job with the credit released, and flags a running one', async () => {
+  it('cancels a queued job and a running one not yet delivering, both credits back; their delivery is then refused', async () => {
     const db = database.handle.db;
     const user = await newUser(9401, 2);
     const queued = await queuePhotoshoot(db, job(user.id));
-    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [queued.id], stopping: [] });
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [queued.id], released: 1, delivering: [] });
     expect(await ledgerOf(9401)).toEqual({ balance: 2, ledgerSum: 2 });
-    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], stopping: [] });
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], released: 0, delivering: [] });
 
     const running = await queuePhotoshoot(db, job(user.id));
     await db.update(photoshoots).set({ status: 'running' }).where(eq(photoshoots.id, running.id));
-    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], stopping: [running.id] });
-    expect(await ledgerOf(9401)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [running.id], released: 1, delivering: [] });
+    expect(await ledgerOf(9401)).toEqual({ balance: 2, ledgerSum: 2 });
+    expect(await heartbeat(db, running.id)).toBe('canceled');
+    expect(await startDelivery(db, running.id)).toBe(false);
+    // The worker's own end afterwards changes nothing.
+    expect(await finishPhotoshoot(db, running.id, 'canceled')).toBe('unchanged');
+    expect(await ledgerOf(9401)).toEqual({ balance: 2, ledgerSum: 2 });
+  });
+
+  it('is too late once delivery has begun (or an image was delivered before a crash): delivered and charged', async () => {
+    const db = database.handle.db;
+    const user = await newUser(9402, 3);
+    const running = await queuePhotoshoot(db, job(user.id));
+    await db.update(photoshoots).set({ status: 'running' }).where(eq(photoshoots.id, running.id));
+    expect(await startDelivery(db, running.id)).toBe(true);
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], released: 0, delivering: [running.id] });
+    expect(await heartbeat(db, running.id)).toBe('running');
+    const [image] = await imagesOf(db, running.id);
+    await recordImage(db, image?.id ?? -1, { status: 'done', resultFileId: 'f', previewFileId: null });
+    expect(await finishPhotoshoot(db, running.id, 'done')).toBe('committed');
+    expect(await ledgerOf(9402)).toEqual({ balance: 2, ledgerSum: 2 });
+
+    const resumed = await queuePhotoshoot(db, job(user.id));
+    const [kept] = await imagesOf(db, resumed.id);
+    await recordImage(db, kept?.id ?? -1, { status: 'done', resultFileId: 'g', previewFileId: null });
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], released: 0, delivering: [resumed.id] });
+  });
+
+  it('lets exactly one of /cancel and the start of delivery win when they race', async () => {
+    const db = database.handle.db;
+    const user = await newUser(9403, 20);
+    const winners: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const running = await queuePhotoshoot(db, job(user.id));
+      await db.update(photoshoots).set({ status: 'running' }).where(eq(photoshoots.id, running.id));
+      const [delivering, cancel] =
+        round % 2 === 0
+          ? await Promise.all([startDelivery(db, running.id), cancelActivePhotoshoots(db, user.id)])
+          : await Promise.all([cancelActivePhotoshoots(db, user.id), startDelivery(db, running.id)]).then(
+              ([c, d]) => [d, c] as const,
+            );
+      expect(delivering).toBe(!cancel.canceled.includes(running.id));
+      expect(cancel.delivering.includes(running.id)).toBe(delivering);
+      winners.push(delivering ? 'delivery' : 'cancel');
+      if (delivering) {
+        const [image] = await imagesOf(db, running.id);
+        await recordImage(db, image?.id ?? -1, { status: 'done', resultFileId: 'f', previewFileId: null });
+      }
+      await finishPhotoshoot(db, running.id, delivering ? 'done' : 'canceled');
+    }
+    const charged = winners.filter((w) => w === 'delivery').length;
+    expect(await ledgerOf(9403)).toEqual({ balance: 20 - charged, ledgerSum: 20 - charged });
+  });
+
+  it('cancels every job of a batch at once, and never resumes a stale job whose cancel was requested', async () => {
+    const db = database.handle.db;
+    const user = await newUser(9404, 3);
+    // Queued one after another, as Generate does for a batch.
+    const batch = [];
+    for (let i = 0; i < 3; i++) batch.push(await queuePhotoshoot(db, job(user.id, { batchId: 'draft-9404' })));
+    await db
+      .update(photoshoots)
+      .set({ status: 'running' })
+      .where(inArray(photoshoots.id, [batch[0]?.id ?? -1, batch[1]?.id ?? -1]));
+    const outcome = await cancelActivePhotoshoots(db, user.id);
+    expect(outcome.canceled.sort()).toEqual(batch.map((b) => b.id).sort());
+    expect(outcome).toMatchObject({ released: 3, delivering: [] });
+    expect(await ledgerOf(9404)).toEqual({ balance: 3, ledgerSum: 3 });
+
+    // A cancel flagged by an older release on a job whose process then died.
+    const stale = await queuePhotoshoot(db, job(user.id));
+    await db
+      .update(photoshoots)
+      .set({ status: 'running', cancelRequested: true, attempts: 1, heartbeatAt: sql`now() - interval '10 minutes'` })
+      .where(eq(photoshoots.id, stale.id));
+    const recovered = await recoverStalePhotoshoots(db, { staleAfterS: 60, maxAttempts: 3 });
+    expect(recovered.requeued).not.toContain(stale.id);
+    expect((await db.select().from(photoshoots).where(eq(photoshoots.id, stale.id)))[0]).toMatchObject({
+      status: 'canceled',
+      creditState: 'released',
+    });
+    expect(await ledgerOf(9404)).toEqual({ balance: 3, ledgerSum: 3 });
   });
 });

@@ -200,7 +200,7 @@ describe('photoshoot worker', () => {
     expect(openai().requests).toHaveLength(0);
   });
 
-  it('stops a running photoshoot on /cancel at its next step, with nothing delivered charged', async () => {
+  it('stops a running photoshoot on /cancel at its next step, with nothing delivered or charged', async () => {
     const { job, telegramId } = await queueJob();
     openai().latencyMs.edits = 1500;
     try {
@@ -208,8 +208,9 @@ describe('photoshoot worker', () => {
       await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('Generating');
       const user = await findUserByTelegramId(database.handle.db, telegramId);
       expect(await cancelActivePhotoshoots(database.handle.db, user?.id ?? -1)).toEqual({
-        canceled: [],
-        stopping: [job.id],
+        canceled: [job.id],
+        released: 1,
+        delivering: [],
       });
       expect((await settled(job.id))?.status).toBe('canceled');
     } finally {
@@ -217,7 +218,7 @@ describe('photoshoot worker', () => {
     }
     await expect
       .poll(() => lastText(telegramId), { timeout: 5000 })
-      .toContain('Photoshoot cancelled. Nothing was charged.');
+      .toContain('Photoshoot cancelled. Nothing was sent or charged');
     expect(sentTo(telegramId, 'sendMediaGroup')).toHaveLength(0);
     expect(await account(telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
   });

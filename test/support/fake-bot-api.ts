@@ -191,6 +191,13 @@ export class FakeBotApi {
     this.handlers.set(method, handler);
   }
 
+  private readonly holds = new Map<string, Promise<unknown>[]>();
+
+  /** The next call of `method` is answered as usual, but only once `until` settles (the test picks the instant). */
+  holdNext(method: string, until: Promise<unknown>): void {
+    this.holds.set(method, [...(this.holds.get(method) ?? []), until]);
+  }
+
   /** The next call(s) of `method` fail with this error, once each. */
   failNext(method: string, failure: ApiFailure, times = 1): void {
     const list = this.failures.get(method) ?? [];
@@ -204,6 +211,11 @@ export class FakeBotApi {
     this.pending.push({ update_id, ...update } as Update);
     for (const wake of this.waiters) wake();
     return update_id;
+  }
+
+  /** update_ids Telegram still holds: not yet confirmed by a getUpdates offset. */
+  unconfirmed(): number[] {
+    return this.pending.filter((u) => u.update_id >= this.confirmedOffset).map((u) => u.update_id);
   }
 
   /** Queues a message update and resolves with the first sendMessage to its chat that follows. */
@@ -292,6 +304,8 @@ export class FakeBotApi {
     if (this.options.token && token !== this.options.token) {
       return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
     }
+    const hold = this.holds.get(method)?.shift();
+    if (hold) await hold.catch(() => undefined);
     const failure = this.failures.get(method)?.shift();
     if (failure) return this.reply(res, failure.error_code, { ok: false, ...failure });
     if (method === 'getUpdates') return this.getUpdates(req, res, payload);

@@ -17,7 +17,13 @@ const ROUTES: Record<string, Endpoint> = {
 };
 
 /** What the fake does with one request instead of answering normally. */
-export type Behaviour = { status: number; body?: unknown } | { hang: true } | { reset: true } | { delayMs: number };
+export type Behaviour =
+  | { status: number; body?: unknown }
+  | { hang: true }
+  | { reset: true }
+  | { delayMs: number }
+  /** Answers normally once `until` settles (the test decides the instant an answer lands). */
+  | { until: Promise<unknown> };
 
 export interface RecordedRequest {
   endpoint: Endpoint;
@@ -111,6 +117,7 @@ export class FakeOpenAi {
       req.socket.destroy();
       return;
     }
+    if (behaviour && 'until' in behaviour) await behaviour.until.catch(() => undefined);
     const delay = this.latencyMs[endpoint] + (behaviour && 'delayMs' in behaviour ? behaviour.delayMs : 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (behaviour && 'status' in behaviour) {

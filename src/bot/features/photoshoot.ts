@@ -15,7 +15,7 @@ import {
   submitDraft,
   updateDraft,
 } from '../../db/drafts.js';
-import { InsufficientBalanceError } from '../../db/ledger.js';
+import { balanceBreakdown, InsufficientBalanceError } from '../../db/ledger.js';
 import { awaitInput, clearInput } from '../../db/pending-inputs.js';
 import {
   ActivePhotoshootError,
@@ -51,6 +51,11 @@ export interface PhotoshootFeatureDeps {
   prompts: PromptService;
   /** Wakes the worker after a job is queued. */
   kick(): void;
+  /**
+   * Stops at once the jobs /cancel has just cancelled that run in this process. Without it (no
+   * worker here) every worker learns the cancel from the database at its next step.
+   */
+  stopJobs?(ids: readonly number[]): void;
   logger: Logger;
   /** Photoshoots processed at once, for the queue estimate. */
   concurrency: number;
@@ -504,13 +509,21 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
   feature.command('cancel', async (ctx) => {
     const user = ctx.user;
     if (!user) return;
+    // Decided in the database, for every active job of the user (a batch too); see cancelActivePhotoshoots.
     const result = await cancelActivePhotoshoots(ctx.db, user.id);
-    if (result.canceled.length + result.stopping.length === 0) return ctx.reply(ctx.t('cancel-none'));
-    if (result.stopping.length > 0) await ctx.reply(ctx.t('cancel-stopping'));
+    if (result.canceled.length + result.delivering.length === 0) return ctx.reply(ctx.t('cancel-none'));
+    const { balance } = await balanceBreakdown(ctx.db, user.id);
+    const lines: string[] = [];
     if (result.canceled.length > 0) {
-      const count = result.canceled.length;
-      await ctx.reply(ctx.t('cancel-done', { released: count, count }));
+      lines.push(ctx.t('cancel-done', { count: result.canceled.length, released: result.released, balance }));
     }
+    if (result.delivering.length > 0)
+      lines.push(ctx.t('cancel-too-late', { count: result.delivering.length, balance }));
+    // Told, and the jobs running here stopped, only once the decision is committed.
+    ctx.afterCommit(async () => {
+      deps.stopJobs?.(result.canceled);
+      await ctx.reply(lines.join('\n'));
+    });
   });
 
   feature.callbackQuery(generateData.filter, async (ctx) => {

@@ -1,0 +1,280 @@
+import { Api } from 'grammy';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createI18n } from '../../src/bot/i18n.js';
+import { parseConfig } from '../../src/config.js';
+import { findPhotoshoot, queuePhotoshoot } from '../../src/db/photoshoots.js';
+import { registerUser } from '../../src/db/users.js';
+import { createAiServices } from '../../src/services/ai.js';
+import { createMemoryCache } from '../../src/services/cache.js';
+import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/services/jobs.js';
+import { createLockManager } from '../../src/services/lock-manager.js';
+import { createPhotoSource } from '../../src/services/photo-source.js';
+import { createBotHarness, TEST_TOKEN } from '../support/bot-harness.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { FakeBotApi } from '../support/fake-bot-api.js';
+import { useFakeOpenAi } from '../support/fake-openai.js';
+import { fixture } from '../support/fixtures.js';
+import { balanceAndLedger } from '../support/ledger.js';
+import { silentLogger } from '../support/logger.js';
+import { textMessage, withId } from '../support/updates.js';
+
+// /cancel against a real worker, at every step of the pipeline. "In this process": the bot stops
+// the worker directly (as app.ts wires it); "another process": the worker learns it only from
+// the database, as a worker process sharing the queue would.
+
+const openai = useFakeOpenAi();
+let database: TestDatabase;
+let telegram: FakeBotApi;
+let worker: PhotoshootWorker | undefined;
+let nextUser = 40_000;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  telegram = await new FakeBotApi({ token: TEST_TOKEN }).start();
+});
+afterAll(async () => {
+  await telegram.close();
+  await database.close();
+});
+afterEach(async () => {
+  await worker?.stop(5000);
+  worker = undefined;
+});
+
+type Where = 'this process' | 'another process';
+
+/** A worker and the bot over the same fake Bot API; `images` can wrap the image service. */
+function start(
+  where: Where,
+  options: { images?: (generate: Generate) => Generate; env?: Record<string, string> } = {},
+) {
+  const config = parseConfig({
+    BOT_TOKEN: TEST_TOKEN,
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: openai().baseUrl,
+    AI_RETRIES: '0',
+    JOB_POLL_MS: '50',
+    // Far beyond each test: only the checkpoints and the in-process signal can tell the worker.
+    JOB_HEARTBEAT_S: '600',
+    ...options.env,
+  });
+  const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 100 }) });
+  const api = new Api(TEST_TOKEN, { apiRoot: telegram.apiRoot });
+  const photos = createPhotoSource({
+    api,
+    fileUrl: (path) => `${telegram.apiRoot}/file/bot${TEST_TOKEN}/${path}`,
+    converter: ai.converter,
+    maxBytes: config.MAX_PHOTO_BYTES,
+  });
+  const generate: Generate = (...args) => ai.images.generate(...args);
+  const started = createPhotoshootWorker({
+    db: database.handle.db,
+    api,
+    photos,
+    ai: { vision: ai.vision, images: { generate: options.images?.(generate) ?? generate } },
+    i18n: createI18n('en'),
+    logger: silentLogger,
+    config,
+  });
+  worker = started;
+  void started.start();
+  const bot = createBotHarness({
+    db: database.handle.db,
+    apiRoot: telegram.apiRoot,
+    photoshoot: () => ({
+      db: database.handle.db,
+      photos,
+      vision: ai.vision,
+      prompts: ai.prompts,
+      kick: () => started.kick(),
+      ...(where === 'this process' && { stopJobs: (ids: readonly number[]) => started.cancel(ids) }),
+      logger: silentLogger,
+      concurrency: config.PHOTOSHOOT_CONCURRENCY,
+      locks: createLockManager({ logger: silentLogger }),
+      generationConfigured: true,
+    }),
+  });
+  return { worker: started, bot };
+}
+
+type Generate = ReturnType<typeof createAiServices>['images']['generate'];
+
+const STYLES = ['Studio', 'Kitchen', 'Loft', 'Pop'].map((name) => ({ name, prompt: `The product in a ${name} scene` }));
+
+/** A seller with 2 photoshoots and one queued (paid with one of them). */
+async function queueJob() {
+  const telegramId = nextUser++;
+  const { user } = await registerUser(database.handle.db, { id: telegramId, first_name: 'S' }, { freePhotoshoots: 2 });
+  return { job: await queueFor(user.id, telegramId), telegramId };
+}
+
+async function queueFor(userId: number, telegramId: number, batchId?: string) {
+  const file = telegram.addFile(fixture('flowers.jpeg'));
+  return queuePhotoshoot(database.handle.db, {
+    userId,
+    chatId: telegramId,
+    sourceFileId: file.file_id,
+    sourceFileUniqueId: file.file_unique_id,
+    aspectRatio: '1:1',
+    styleSource: 'random',
+    styles: STYLES,
+    batchId: batchId ?? null,
+  });
+}
+
+function gate() {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+const callsTo = (chatId: number) => telegram.calls.filter((c) => Number(c.payload.chat_id) === chatId);
+const textsTo = (chatId: number) =>
+  callsTo(chatId)
+    .filter((c) => c.method === 'sendMessage' || c.method === 'editMessageText')
+    .map((c) => String(c.payload.text));
+
+async function ended(id: number) {
+  await expect
+    .poll(async () => (await findPhotoshoot(database.handle.db, id))?.finishedAt ?? null, { timeout: 15_000 })
+    .not.toBeNull();
+  // The worker's last word (its final progress edit) follows the finish.
+  await expect.poll(() => worker?.stats().running, { timeout: 15_000 }).toBe(0);
+  return findPhotoshoot(database.handle.db, id);
+}
+
+/** /cancel as the seller sends it; returns the bot's answer and where it sits among the chat's calls. */
+async function cancel(bot: ReturnType<typeof start>['bot'], telegramId: number) {
+  const sent = bot.sent().length;
+  await bot.handle(withId(textMessage({ id: telegramId }, '/cancel')));
+  const answer = String(bot.sent().at(-1)?.payload.text);
+  expect(bot.sent()).toHaveLength(sent + 1);
+  const at = callsTo(telegramId).findIndex((c) => c.method === 'sendMessage' && c.payload.text === answer);
+  expect(at).toBeGreaterThanOrEqual(0);
+  return { answer, at };
+}
+
+/**
+ * What must hold once the seller was told "cancelled": the credit came back, nothing was sent,
+ * the progress message never counted on, and its last text is the cancelled one.
+ */
+async function expectCancelled(job: { id: number }, telegramId: number, told: { answer: string; at: number }) {
+  expect(told.answer).toContain('Photoshoot cancelled. Nothing more will be sent');
+  expect(told.answer).toContain('Returned to your balance: 1. Balance now: 2.');
+  const outcome = await ended(job.id);
+  expect(outcome).toMatchObject({ status: 'canceled', creditState: 'released' });
+  expect(await balanceAndLedger(database.handle.db, telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
+  const after = callsTo(telegramId).slice(told.at + 1);
+  expect(callsTo(telegramId).filter((c) => ['sendMediaGroup', 'sendPhoto', 'sendDocument'].includes(c.method))).toEqual(
+    [],
+  );
+  expect(after.map((c) => String(c.payload.text)).filter((t) => /Generating|Sending/.test(t))).toEqual([]);
+  const progress = callsTo(telegramId).filter((c) => c.method === 'editMessageText');
+  expect(String(progress.at(-1)?.payload.text)).toBe(
+    '✖️ Photoshoot cancelled. Nothing was sent or charged; images already made were discarded.',
+  );
+}
+
+describe.each<Where>(['this process', 'another process'])('/cancel with the worker in %s', (where) => {
+  it('before the analysis: no model is called, nothing is charged', async () => {
+    const download = gate();
+    telegram.holdNext('getFile', download.opened);
+    const { job, telegramId } = await queueJob();
+    const { bot } = start(where);
+    await expect
+      .poll(() => telegram.calls.some((c) => c.method === 'getFile' && c.payload.file_id === job.sourceFileId), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    const told = await cancel(bot, telegramId);
+    download.open();
+    await expectCancelled(job, telegramId, told);
+    expect(openai().requests).toEqual([]);
+  });
+
+  it('during generation, with the images landing right after the cancel: none is sent or charged', async () => {
+    const answers = gate();
+    openai().queue('edits', ...STYLES.map(() => ({ until: answers.opened })));
+    const { job, telegramId } = await queueJob();
+    const { bot } = start(where);
+    await expect.poll(() => openai().requestsTo('edits').length, { timeout: 10_000 }).toBe(4);
+    const told = await cancel(bot, telegramId);
+    answers.open();
+    await expectCancelled(job, telegramId, told);
+    // In this process the model's requests are aborted at once; otherwise they are answered and discarded.
+    await expect
+      .poll(
+        () =>
+          openai()
+            .requestsTo('edits')
+            .map((r) => r.closedByClient),
+        { timeout: 5000 },
+      )
+      .toEqual(STYLES.map(() => where === 'this process'));
+  });
+
+  it('in the instant between the last image and delivery: nothing is sent or charged', async () => {
+    let rendered = 0;
+    let told: { answer: string; at: number } | undefined;
+    let bot: ReturnType<typeof start>['bot'] | undefined;
+    const { job, telegramId } = await queueJob();
+    ({ bot } = start(where, {
+      images:
+        (generate) =>
+        async (...args) => {
+          const png = await generate(...args);
+          rendered += 1;
+          if (rendered === STYLES.length && bot) {
+            // The fourth image is rendered and the count shows the other three: the seller cancels now.
+            await expect.poll(() => textsTo(telegramId).includes('🎨 Generating 3/4…'), { timeout: 10_000 }).toBe(true);
+            told = await cancel(bot, telegramId);
+          }
+          return png;
+        },
+    }));
+    await ended(job.id);
+    expect(rendered).toBe(4);
+    if (!told) throw new Error('the cancel was not sent');
+    await expectCancelled(job, telegramId, told);
+    expect(textsTo(telegramId)).not.toContain('🎨 Generating 4/4…');
+  });
+
+  it('once delivery has begun: too late, delivered and charged as usual, and the answer says so', async () => {
+    const delivery = gate();
+    telegram.holdNext('sendMediaGroup', delivery.opened);
+    const { job, telegramId } = await queueJob();
+    const { bot } = start(where);
+    await expect
+      .poll(() => callsTo(telegramId).some((c) => c.method === 'sendMediaGroup'), { timeout: 10_000 })
+      .toBe(true);
+    const told = await cancel(bot, telegramId);
+    delivery.open();
+    expect(told.answer).toBe(
+      '📤 Too late to stop your photoshoot: it is already being sent and is charged as usual. Balance: 1.',
+    );
+    expect(await ended(job.id)).toMatchObject({ status: 'done', creditState: 'committed' });
+    expect(await balanceAndLedger(database.handle.db, telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(textsTo(telegramId).at(-1)).toContain('Your photoshoot is ready: 4 images');
+  });
+});
+
+it('cancels a whole batch (two running, one waiting) with one answer and every credit back', async () => {
+  const answers = gate();
+  openai().queue('edits', ...Array.from({ length: 8 }, () => ({ until: answers.opened })));
+  const telegramId = nextUser++;
+  const { user } = await registerUser(database.handle.db, { id: telegramId, first_name: 'S' }, { freePhotoshoots: 3 });
+  const jobs = [];
+  for (let i = 0; i < 3; i++) jobs.push(await queueFor(user.id, telegramId, 'batch-cancel'));
+  const { bot } = start('this process', { env: { PHOTOSHOOT_CONCURRENCY: '2' } });
+  await expect.poll(() => openai().requestsTo('edits').length, { timeout: 10_000 }).toBe(8);
+  const told = await cancel(bot, telegramId);
+  answers.open();
+  expect(told.answer).toBe(
+    '✖️ 3 photoshoots cancelled. Nothing more will be sent (images already made are discarded) and nothing is charged. Returned to your balance: 3. Balance now: 3.',
+  );
+  for (const job of jobs) expect(await ended(job.id)).toMatchObject({ status: 'canceled', creditState: 'released' });
+  expect(await balanceAndLedger(database.handle.db, telegramId)).toEqual({ balance: 3, ledgerSum: 3 });
+  expect(callsTo(telegramId).filter((c) => c.method === 'sendMediaGroup')).toEqual([]);
+});
