@@ -1,6 +1,7 @@
 import { CircuitState } from 'cockatiel';
 import { describe, expect, it } from 'vitest';
 import {
+  AiCanceledError,
   AiTimeoutError,
   AiUnavailableError,
   ContentRejectedError,
@@ -132,5 +133,31 @@ describe('AI policy over the real SDK', () => {
     expect(elapsed).toBeLessThan(1000);
     await expect.poll(() => fake().requestsTo('chat')[0]?.closedByClient, { timeout: 2000 }).toBe(true);
     expect(records().some((r) => r.msg === 'giving up')).toBe(true);
+  });
+
+  it('aborts a call its caller cancels, at once, without a retry, a warning or a count against the breaker', async () => {
+    const { logger, records } = captureLogger({});
+    const policy = createAiPolicy('images', { ...FAST, breakerThreshold: 1 }, logger);
+    const openai = openAiClientFor(fake());
+    fake().queue('chat', { hang: true });
+    const cancel = new AbortController();
+    const call = policy.execute(
+      (signal) =>
+        openai.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, { signal }),
+      cancel.signal,
+    );
+    await expect.poll(() => fake().requestsTo('chat').length, { timeout: 2000 }).toBe(1);
+    const started = performance.now();
+    cancel.abort();
+    expect(await failure(call)).toBeInstanceOf(AiCanceledError);
+    expect(performance.now() - started).toBeLessThan(500);
+    await expect.poll(() => fake().requestsTo('chat')[0]?.closedByClient, { timeout: 2000 }).toBe(true);
+    expect(fake().requestsTo('chat')).toHaveLength(1);
+    expect(policy.state).toBe(CircuitState.Closed);
+    expect(records().some((r) => r.msg === 'giving up')).toBe(false);
+    // A call cancelled before it starts sends nothing.
+    expect(await failure(policy.execute(() => Promise.resolve('never'), cancel.signal))).toBeInstanceOf(
+      AiCanceledError,
+    );
   });
 });
