@@ -59,10 +59,13 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       converter: ai.converter,
       maxBytes: config.MAX_PHOTO_BYTES,
     });
+  // Aborted first thing at shutdown: payments still waiting for the database stay unconfirmed.
+  const stopping = new AbortController();
   const { bot, transactionStats } = createBot({
     config,
     logger,
     db: db.db,
+    shutdown: stopping.signal,
     i18n,
     tracker,
     cache,
@@ -138,6 +141,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
     },
     async stop(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
+      stopping.abort();
       orderSweep.stop();
       const updatesDone = poller ? await poller.stop(Math.max(0, timeoutMs / 2 - 500)) : true;
       const jobsDone = await jobs.stop(Math.max(0, deadline - Date.now() - 1000));

@@ -181,6 +181,11 @@ const fields = {
   STATS_CACHE_TTL_S: int(0, 86_400).default(60),
   /** Time zone of "today" and of the times admins see (an IANA name such as Europe/Moscow). */
   STATS_TIME_ZONE: z
+  /**
+   * A successful payment the database cannot take is retried until it is recorded; admins are
+   * told (with the /credit command) only once it is still unrecorded after this many seconds.
+   */
+  PAYMENT_ALERT_AFTER_S: int(1, 86_400).default(300),
     .string()
     .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin')
     .default('UTC'),

@@ -30,6 +30,7 @@ export type BotConfig = Pick<
   | 'DEFAULT_LOCALE'
   | 'PACKAGES'
   | 'ORDER_EXPIRY_MIN'
+  | 'PAYMENT_ALERT_AFTER_S'
   | 'STATS_CACHE_TTL_S'
   | 'STATS_TIME_ZONE'
 >;

@@ -11,17 +11,15 @@ import type { Metrics } from '../services/metrics.js';
 import type { BotConfig, BotContext } from './context.js';
 import { adminFeature } from './features/admin.js';
 import { createAdminReportsFeature } from './features/admin-reports.js';
+import { createAdminCreditFeature } from './features/admin-credit.js';
 import { historyFeature } from './features/history.js';
 import { languageFeature } from './features/language.js';
-import {
-  createPaymentsFeature,
-  createPreCheckoutFeature,
-  createSuccessfulPaymentFeature,
-} from './features/payments.js';
+import { createPaymentsFeature, createPreCheckoutFeature } from './features/payments.js';
 import { createPhotoshootFeature, type PhotoshootFeatureDeps } from './features/photoshoot.js';
 import { startFeature } from './features/start.js';
 import { stylesFeature } from './features/styles.js';
 import { unhandledFeature } from './features/unhandled.js';
+import { createSuccessfulPaymentFeature } from './features/successful-payment.js';
 import { handleError } from './handlers/error.js';
 import { loadPendingInput } from './middlewares/pending-input.js';
 import { createTransactionMiddleware } from './middlewares/transaction.js';
@@ -29,6 +27,7 @@ import { createUpdateContext } from './middlewares/update-context.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
 import { createUserMiddleware } from './middlewares/user.js';
 
+import { isUpdateDeferred } from './update-deferred.js';
 /** What handlers see (BotConfig) plus what the bot itself needs to reach Telegram. */
 export type CreateBotConfig = BotConfig &
   Pick<Config, 'BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_RETRY_ATTEMPTS' | 'TELEGRAM_RETRY_MAX_DELAY_S'>;
@@ -53,11 +52,13 @@ export interface CreateBotDeps {
 }
 
 /** Updates the bot asks Telegram for; successful and refunded payments arrive as messages. */
+  /** Aborted at shutdown: a payment still waiting for the database is left for redelivery. */
+  shutdown?: AbortSignal;
 export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query', 'my_chat_member'] as const;
 
 /**
  * createBot wires the bot and is the only place that orders middleware:
- * tracker -> context -> per-chat ordering -> i18n -> error boundary ( pre-checkout -> user -> payment ->
+ * tracker -> context -> per-chat ordering -> i18n -> error boundary ( pre-checkout -> payment -> user ->
  * transaction -> pending input -> features -> catch-all ).
  */
 export function createBot(deps: CreateBotDeps) {
@@ -85,8 +86,6 @@ export function createBot(deps: CreateBotDeps) {
   // Pre-checkouts are answered first, from the pool: no registration, no transaction, no lock.
   guarded.use(createPreCheckoutFeature(db));
   guarded.use(createUserMiddleware(db));
-  // Payments are recorded in their own transaction, committed before the user is told.
-  guarded.use(createSuccessfulPaymentFeature({ pool: db }));
   guarded.use(transactions.middleware);
   guarded.use(loadPendingInput);
   guarded.use(startFeature);
@@ -99,9 +98,17 @@ export function createBot(deps: CreateBotDeps) {
   guarded.use(stylesFeature);
   guarded.use(unhandledFeature);
 
-  bot.catch((err) => logger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'unhandled bot error'));
+  bot.catch((err) => {
+    const update_id = err.ctx.update.update_id;
+    if (isUpdateDeferred(err.error)) return logger.warn({ update_id }, 'update left unconfirmed for redelivery');
+    logger.error({ err: err.error, update_id }, 'unhandled bot error');
+  });
 
+  // Payments register the payer and are recorded in their own statements, retried through an
+  // outage, committed before the user is told; they never depend on the registration below.
+  guarded.use(createSuccessfulPaymentFeature({ pool: db, ...(deps.shutdown && { shutdown: deps.shutdown }) }));
   return { bot, transactionStats: transactions.stats };
 }
 
 export type AppBot = ReturnType<typeof createBot>['bot'];
+  guarded.use(createAdminCreditFeature());

@@ -136,7 +136,7 @@ package-changed = Prices have changed; here are the current packages.
 invoice-title = { photoshoots }
 invoice-description = { photoshoots } for your products: each is four marketing images in the styles you choose, as previews and PNG files. Added to your balance right after payment.
 payment-received = ✅ Payment received: { photoshoots } added. Your balance: { $balance }.
-payment-delayed = ✅ We received your payment. Adding it to your balance is taking longer than usual; our team has been told and will add it shortly.
+payment-delayed = ✅ We received your payment. Adding it to your balance is taking longer than usual; it will be added automatically, and I will tell you here as soon as it is.
 checkout-unknown-order = This invoice is no longer valid. Please use /buy to get a new one.
 checkout-not-yours = This invoice was made for another user. Please use /buy to get your own.
 checkout-already-paid = This invoice has already been paid. See /balance.
@@ -184,7 +184,8 @@ admin-refund-already = Order #{ $order } is already refunded. Nothing more to do
 admin-refund-not-paid = Order #{ $order } is { $status }; only paid orders can be refunded.
 admin-refund-failed = Telegram did not refund order #{ $order }: { $reason }
 admin-payment-flagged = ⚠️ Payment needs attention ({ $reason }): order #{ $order }, user { $user }, { $stars } ⭐, { $photoshoots } photoshoots credited. Charge: { $charge }
-admin-payment-unrecorded = 🚨 A payment could not be recorded: user { $user }, { $stars } ⭐, charge { $charge }, payload { $payload }. Check it and credit it by hand.
+admin-payment-unrecorded = 🚨 A payment could not be recorded and will not be retried: user { $user }, { $stars } ⭐, charge { $charge }. Check it in the bot's Stars transactions and credit it as a purchase:
+    { $command }
 admin-refund-unknown-charge = ⚠️ Telegram reported a refund of { $stars } ⭐ (charge { $charge }) for user { $user } that matches no paid order.
 admin-support-request =
     💬 Payment support request from { $user }:
@@ -246,6 +247,18 @@ admin-orders-line = #{ $id } · { $status } · { $stars } ⭐ · { photoshoots }
 admin-orders-empty = No orders ({ $status }).
 admin-orders-beyond = No orders ({ $status }) on page { $page }.
 button-first-page = « First page
+
+# Payments the database could not take at once
+payment-credited-late = ✅ Your payment is now on your balance: { photoshoots } added. Your balance: { $balance }.
+admin-payment-waiting = 🚨 A payment is still not recorded after { $minutes } min (the database cannot be reached): user { $user }, { $stars } ⭐, charge { $charge }. The bot keeps retrying and will credit it by itself; if it cannot, credit it as a purchase:
+    { $command }
+admin-payment-recovered = ✅ The delayed payment (charge { $charge }, user { $user }, { $stars } ⭐) is now recorded by the bot: order #{ $order }. No /credit needed.
+command-credit = Credit a Stars payment by its charge id
+admin-credit-usage = Usage: /credit <charge id> <stars> <user's telegram id> [invoice payload], as in the bot's Stars transaction (getStarTransactions: id, amount, source.user.id, source.invoice_payload).
+admin-credit-unknown-user = No user with Telegram id { $user } has started the bot; nothing was credited.
+admin-credit-done = ✅ Charge { $charge } credited as a purchase: order #{ $order }, { $stars } ⭐, { photoshoots } for user { $user }; their balance is { $balance }.{ $flag }
+admin-credit-flag = {" "}Flag: { $reason }.
+admin-credit-duplicate = Charge { $charge } is already recorded (order #{ $order }, { $status }). Nothing more credited.
 
 # Generation not configured, style names
 generation-unavailable-photo = ⚙️ Photoshoots cannot be made right now: the bot's image service is not set up yet. Nothing was charged. Please send your photo again later.

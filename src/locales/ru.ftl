@@ -138,7 +138,7 @@ package-changed = Цены изменились; вот актуальные п�
 invoice-title = { photoshoots }
 invoice-description = { photoshoots } для ваших товаров: каждая — четыре рекламных изображения в выбранных стилях, превью и PNG-файлы. Зачисляются на баланс сразу после оплаты.
 payment-received = ✅ Оплата получена: добавлено { photoshoots }. Ваш баланс: { $balance }.
-payment-delayed = ✅ Мы получили вашу оплату. Зачисление на баланс занимает больше времени, чем обычно; команда уже знает и скоро всё зачислит.
+payment-delayed = ✅ Мы получили вашу оплату. Зачисление на баланс занимает больше времени, чем обычно; оно произойдёт автоматически, и я сразу напишу вам здесь.
 checkout-unknown-order = Этот счёт больше недействителен. Получите новый через /buy.
 checkout-not-yours = Этот счёт выставлен другому пользователю. Получите свой через /buy.
 checkout-already-paid = Этот счёт уже оплачен. Смотрите /balance.
@@ -186,7 +186,8 @@ admin-refund-already = Заказ #{ $order } уже возвращён. Бол�
 admin-refund-not-paid = Заказ #{ $order } в статусе { $status }; вернуть можно только оплаченный заказ.
 admin-refund-failed = Telegram не вернул оплату заказа #{ $order }: { $reason }
 admin-payment-flagged = ⚠️ Оплата требует внимания ({ $reason }): заказ #{ $order }, пользователь { $user }, { $stars } ⭐, зачислено фотосессий: { $photoshoots }. Charge: { $charge }
-admin-payment-unrecorded = 🚨 Не удалось записать оплату: пользователь { $user }, { $stars } ⭐, charge { $charge }, payload { $payload }. Проверьте и зачислите вручную.
+admin-payment-unrecorded = 🚨 Не удалось записать оплату, повторов не будет: пользователь { $user }, { $stars } ⭐, charge { $charge }. Проверьте её в Stars-транзакциях бота и зачислите как покупку:
+    { $command }
 admin-refund-unknown-charge = ⚠️ Telegram сообщил о возврате { $stars } ⭐ (charge { $charge }) пользователю { $user }, но оплаченного заказа с ним нет.
 admin-support-request =
     💬 Запрос в поддержку по оплате от { $user }:
@@ -248,6 +249,18 @@ admin-orders-line = #{ $id } · { $status } · { $stars } ⭐ · { photoshoots }
 admin-orders-empty = Заказов ({ $status }) нет.
 admin-orders-beyond = На странице { $page } заказов ({ $status }) нет.
 button-first-page = « Первая страница
+
+# Payments the database could not take at once
+payment-credited-late = ✅ Ваша оплата зачислена на баланс: добавлено { photoshoots }. Ваш баланс: { $balance }.
+admin-payment-waiting = 🚨 Оплата всё ещё не записана спустя { $minutes } мин (база данных недоступна): пользователь { $user }, { $stars } ⭐, charge { $charge }. Бот продолжает попытки и зачислит её сам; если не получится, зачислите её как покупку:
+    { $command }
+admin-payment-recovered = ✅ Задержанная оплата (charge { $charge }, пользователь { $user }, { $stars } ⭐) теперь записана ботом: заказ #{ $order }. /credit не нужен.
+command-credit = Зачислить Stars-оплату по её charge id
+admin-credit-usage = Использование: /credit <charge id> <звёзды> <telegram id пользователя> [payload счёта], как в Stars-транзакции бота (getStarTransactions: id, amount, source.user.id, source.invoice_payload).
+admin-credit-unknown-user = Пользователь с Telegram id { $user } не запускал бота; ничего не зачислено.
+admin-credit-done = ✅ Charge { $charge } зачислен как покупка: заказ #{ $order }, { $stars } ⭐, { photoshoots } пользователю { $user }; его баланс: { $balance }.{ $flag }
+admin-credit-flag = {" "}Отметка: { $reason }.
+admin-credit-duplicate = Charge { $charge } уже записан (заказ #{ $order }, { $status }). Больше ничего не зачислено.
 
 # Generation not configured, style names
 generation-unavailable-photo = ⚙️ Фотосессии сейчас недоступны: сервис генерации изображений у бота ещё не настроен. Ничего не списано. Пришлите фото позже.

@@ -24,9 +24,15 @@ const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).PACKAGES;
 const ADMIN = 9001;
 
 let database: TestDatabase;
+/** A database that is gone (closed): every statement fails as in an outage. */
+let unreachable: TestDatabase;
 let telegram: FakeBotApi;
 beforeAll(async () => {
   database = await createTestDatabase();
+  // Built here, not in its test: a pause of seconds between two tests lets the fake's server
+  // close the client's idle keep-alive socket just as the next call reuses it (ECONNRESET).
+  unreachable = await createTestDatabase(2);
+  await unreachable.close();
   telegram = await new FakeBotApi().start();
 });
 afterAll(async () => {
@@ -389,19 +395,48 @@ describe('/paysupport and /terms', () => {
 });
 
 describe('a payment the database cannot take', () => {
-  it('tells the payer the credit is delayed (never "nothing was charged"), logs the charge id and tells the admins', async () => {
-    const broken = await createTestDatabase(2);
-    await broken.close();
+  it('keeps retrying: the payer is told it is delayed, the admins only after the bound, with /credit; shutdown leaves it unfinished', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-    const bot = createBotHarness({ db: broken.handle.db, adminIds: [ADMIN], apiRoot: telegram.apiRoot, logger });
+    const shutdown = new AbortController();
+    const bot = createBotHarness({
+      db: unreachable.handle.db,
+      adminIds: [ADMIN],
+      apiRoot: telegram.apiRoot,
+      logger,
+      paymentAlertAfterS: 1,
+      shutdown: shutdown.signal,
+    });
     const from = telegram.calls.length;
-    await bot.handle(withId(successfulPayment({ id: 6601 }, { payload: 'ord-x', amount: 150, chargeId: 'ch-6601' })));
-    expect(textsTo(from, 6601)).toEqual([expect.stringContaining('We received your payment')]);
-    const record = lines.map((l) => JSON.parse(l) as { msg: string; charge_id?: string }).find((l) => l.charge_id);
-    expect(record).toMatchObject({ msg: 'payment could not be recorded; credit it by hand', charge_id: 'ch-6601' });
+    const handled = bot.handle(
+      withId(successfulPayment({ id: 6601 }, { payload: 'ord-x', amount: 150, chargeId: 'ch-6601' })),
+    );
+    const outcome = handled.then(
+      () => 'finished',
+      (err: unknown) => err,
+    );
+    const startedAt = Date.now();
+    await expect.poll(() => textsTo(from, ADMIN).join(), { timeout: 8000 }).toContain('still not recorded');
+    const alertedAfterMs = Date.now() - startedAt;
+    expect(textsTo(from, 6601)).toEqual([expect.stringContaining('it will be added automatically')]);
     expect(textsTo(from, ADMIN)).toEqual([
-      expect.stringMatching(/could not be recorded: user 6601, 150 ⭐, charge ch-6601/),
+      expect.stringMatching(
+        /still not recorded after 1 min .*user 6601, 150 ⭐, charge ch-6601[\s\S]*\/credit ch-6601 150 6601 ord-x$/,
+      ),
     ]);
+    const retries = lines.filter((l) => l.includes('payment not recorded yet; retrying')).length;
+    expect(retries).toBeGreaterThanOrEqual(2);
+    // Not before the bound (1 s), and soon after it (the backoff is short at first).
+    expect(alertedAfterMs).toBeGreaterThanOrEqual(900);
+    expect(alertedAfterMs).toBeLessThan(5000);
+    const abortedAt = Date.now();
+    shutdown.abort();
+    const err = await outcome;
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    expect(err).toMatchObject({ name: 'BotError', error: { name: 'UpdateDeferredError' } });
+    // Neither the payer nor the admins hear more: the update comes back after the restart.
+    expect(textsTo(from, 6601)).toHaveLength(1);
+    expect(textsTo(from, ADMIN)).toHaveLength(1);
+    expect(lines.some((l) => l.includes('credit it by hand'))).toBe(false);
   });
 });

@@ -29,6 +29,10 @@ export function createBotHarness(options: {
   adminIds?: number[];
   packages?: StarsPackage[];
   orderExpiryMinutes?: number;
+  /** PAYMENT_ALERT_AFTER_S. */
+  paymentAlertAfterS?: number;
+  /** Aborting it is the process shutting down (payments waiting for the database give up). */
+  shutdown?: AbortSignal;
   statsCacheTtlS?: number;
   timeZone?: string;
   cache?: Cache;
@@ -56,6 +60,7 @@ export function createBotHarness(options: {
       DEFAULT_LOCALE: 'en',
       PACKAGES: options.packages ?? parseConfig({ BOT_TOKEN: TEST_TOKEN }).PACKAGES,
       ORDER_EXPIRY_MIN: options.orderExpiryMinutes ?? 60,
+      PAYMENT_ALERT_AFTER_S: options.paymentAlertAfterS ?? 300,
       STATS_CACHE_TTL_S: options.statsCacheTtlS ?? 60,
       STATS_TIME_ZONE: options.timeZone ?? 'UTC',
     },
@@ -66,6 +71,7 @@ export function createBotHarness(options: {
     botInfo: FAKE_BOT_INFO,
     ...(options.photoshoot && { photoshoot: options.photoshoot }),
     ...(options.cache && { cache: options.cache }),
+    ...(options.shutdown && { shutdown: options.shutdown }),
   });
   let messageId = 1;
   bot.api.config.use(async (prev, method, payload, signal) => {

@@ -1,5 +1,5 @@
 import { Composer, InlineKeyboard } from 'grammy';
-import type { RefundedPayment, SuccessfulPayment } from 'grammy/types';
+import type { RefundedPayment } from 'grammy/types';
 import { z } from 'zod';
 import type { StarsPackage } from '../../config.js';
 import type { Database } from '../../db/client.js';
@@ -10,10 +10,8 @@ import {
   findCheckoutOrder,
   findOrderByCharge,
   type Order,
-  type PaymentOutcome,
   type RefundOutcome,
   recentOrders,
-  recordPayment,
   recordRefund,
   STARS_CURRENCY,
 } from '../../db/orders.js';
@@ -92,35 +90,6 @@ function ledgerLine(
   const delta = entry.delta > 0 ? `+${entry.delta}` : `−${-entry.delta}`;
   return `${date(entry.createdAt)} · ${delta} · ${ctx.t(`ledger-${entry.reason}`, { id })}`;
 }
-
-/** What the payer and the admins are told once a payment is recorded (and committed). */
-async function announcePayment(ctx: BotContext, outcome: PaymentOutcome, payment: SuccessfulPayment) {
-  if (outcome.kind === 'duplicate') {
-    ctx.logger.info({ order_id: outcome.order.id }, 'repeated successful_payment ignored (already credited)');
-    return;
-  }
-  const { order, balance, flag } = outcome;
-  ctx.logger.info(
-    { order_id: order.id, stars: order.amount, photoshoots: order.photoshoots, flag },
-    'payment credited',
-  );
-  await ctx.reply(ctx.t('payment-received', { count: order.photoshoots, balance }));
-  if (!flag) return;
-  ctx.logger.warn(
-    { order_id: order.id, flag, charge_id: payment.telegram_payment_charge_id },
-    'payment needs attention',
-  );
-  await alertAdmins(ctx, 'admin-payment-flagged', {
-    order: String(order.id),
-    stars: order.amount,
-    photoshoots: order.photoshoots,
-    reason: flag,
-    charge: payment.telegram_payment_charge_id,
-  });
-}
-
-/** Attempts to record a payment before the bot gives up and asks an admin to credit it by hand. */
-const RECORD_ATTEMPTS = 3;
 
 /**
  * /buy and every buy button, invoices, refunded payments, /balance, /paysupport and /terms.
@@ -303,48 +272,5 @@ export function createPreCheckoutFeature(pool: Database) {
     }
     await ctx.answerPreCheckoutQuery(true);
   });
-  return composer;
-}
-
-/**
- * successful_payment: recorded on the pool in its own transaction (retried), before the
- * update's transaction opens, so a failing reply can never undo a credit and the embedded
- * database's single connection is not needed twice. Installed after the user middleware.
- */
-export function createSuccessfulPaymentFeature(deps: { pool: Database; retryDelayMs?: number }) {
-  const composer = new Composer<BotContext>();
-  const feature = composer.chatType('private');
-  feature.on('message:successful_payment', async (ctx) => {
-    const payment = ctx.message.successful_payment;
-    const user = ctx.user;
-    if (!user) return;
-    const details = {
-      userId: user.id,
-      payload: payment.invoice_payload,
-      chargeId: payment.telegram_payment_charge_id,
-      currency: payment.currency,
-      totalAmount: payment.total_amount,
-    };
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= RECORD_ATTEMPTS; attempt++) {
-      let outcome: PaymentOutcome;
-      try {
-        outcome = await recordPayment(deps.pool, details, ctx.config.PACKAGES);
-      } catch (err) {
-        lastError = err;
-        ctx.logger.warn({ err, attempt, charge_id: details.chargeId }, 'recording a payment failed');
-        if (attempt < RECORD_ATTEMPTS) await new Promise((r) => setTimeout(r, (deps.retryDelayMs ?? 1000) * attempt));
-        continue;
-      }
-      // Credited and committed: a failing message must not look like a failed payment.
-      await announcePayment(ctx, outcome, payment).catch((err: unknown) =>
-        ctx.logger.warn({ reason: describeError(err), order_id: outcome.order.id }, 'could not confirm a payment'),
-      );
-      return;
-    }
-    // The error boundary tells the payer the credit is delayed and gives admins the charge id.
-    throw lastError;
-  });
-
   return composer;
 }

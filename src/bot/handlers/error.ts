@@ -1,20 +1,27 @@
 import { type BotError, GrammyError, HttpError } from 'grammy';
 import { alertAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';
+import { creditCommand } from '../features/successful-payment.js';
+import { isUpdateDeferred } from '../update-deferred.js';
 
 /**
  * The one place that decides what a user sees when handling an update failed: a short
  * apology in their language, never the error itself (a payer is told the credit is delayed
  * and the admins get the charge id). The transaction has already been rolled back when this runs.
+ * An update deferred at shutdown is passed on untouched: it must count as unfinished.
  */
 export async function handleError(error: BotError<BotContext>): Promise<void> {
   const { ctx } = error;
   const err = error.error;
   const logger = ctx.logger;
+  if (isUpdateDeferred(err)) throw err;
   logger.error({ err }, 'update failed');
   const payment = ctx.message?.successful_payment;
   if (payment) {
-    // The user has paid: never "nothing was charged". The charge id lets an admin credit it.
+    // The user has paid: never "nothing was charged". Outages are retried by the payment
+    // feature itself; what ends here (the database refused the payment itself, or an earlier
+    // step failed) needs an admin, who gets the command that credits it.
+    const command = creditCommand(payment, ctx.from?.id ?? 0);
     logger.error(
       { charge_id: payment.telegram_payment_charge_id, payload: payment.invoice_payload, stars: payment.total_amount },
       'payment could not be recorded; credit it by hand',
@@ -22,7 +29,7 @@ export async function handleError(error: BotError<BotContext>): Promise<void> {
     await alertAdmins(ctx, 'admin-payment-unrecorded', {
       stars: payment.total_amount,
       charge: payment.telegram_payment_charge_id,
-      payload: payment.invoice_payload,
+      command,
     });
   }
   const text = ctx.t(payment ? 'payment-delayed' : 'error-generic');
