@@ -135,6 +135,8 @@ export interface UserDetail {
   lastName: string | null;
   languageCode: string | null;
   balance: number;
+  /** Bought photoshoots still on the balance (what the paid orders have left); the rest is free. */
+  bought: number;
   createdAt: Date;
   lastSeenAt: Date;
   photoshoots: { total: number; done: number; failed: number; lastAt: Date | null };
@@ -184,7 +186,7 @@ export async function userDetail(db: Database, lookup: UserLookup): Promise<User
              u.created_at, u.last_seen_at,
              ps.total as ps_total, ps.done as ps_done, ps.failed as ps_failed, ps.last_at as ps_last_at,
              im.groups as image_groups,
-             o.total as o_total, o.paid as o_paid, o.spent as o_spent,
+             o.total as o_total, o.paid as o_paid, o.spent as o_spent, o.bought as o_bought,
              saved.names as saved_styles, ledger.entries as ledger
         from users u
         cross join lateral (
@@ -198,7 +200,8 @@ export async function userDetail(db: Database, lookup: UserLookup): Promise<User
                    group by style, aspect_ratio, status) t) im
         cross join lateral (
           select count(*) as total, count(*) filter (where status = 'paid') as paid,
-                 coalesce(sum(amount) filter (where status = 'paid'), 0) as spent
+                 coalesce(sum(amount) filter (where status = 'paid'), 0) as spent,
+                 coalesce(sum(remaining) filter (where status = 'paid'), 0) as bought
             from orders where user_id = u.id) o
         cross join lateral (
           select coalesce(json_agg(name order by slot), '[]') as names from saved_styles where user_id = u.id) saved
@@ -220,6 +223,7 @@ export async function userDetail(db: Database, lookup: UserLookup): Promise<User
     lastName: (row.last_name as string | null) ?? null,
     languageCode: (row.language_code as string | null) ?? null,
     balance: n(row.balance),
+    bought: n(row.o_bought),
     createdAt: new Date(String(row.created_at)),
     lastSeenAt: new Date(String(row.last_seen_at)),
     photoshoots: {

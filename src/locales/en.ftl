@@ -229,7 +229,7 @@ admin-user-unknown = No user “{ $user }”.
 admin-user =
     👤 { $name } { $username } · id { $id } · language { $language }
     Joined { $joined } · last seen { $seen }
-    Balance: { $balance }
+    Balance: { $balance } ({ $bought } bought, { $free } free)
     Photoshoots: { $photoshoots } (done { $photoshootsDone }, failed { $photoshootsFailed }) · last { $lastPhotoshoot }
     Images: done { $imagesDone }, failed { $imagesFailed }
     Top styles: { $styles }

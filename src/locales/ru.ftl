@@ -231,7 +231,7 @@ admin-user-unknown = Пользователь «{ $user }» не найден.
 admin-user =
     👤 { $name } { $username } · id { $id } · язык { $language }
     С нами с { $joined } · был(а) { $seen }
-    Баланс: { $balance }
+    Баланс: { $balance } (куплено: { $bought }, бесплатных: { $free })
     Фотосессии: { $photoshoots } (готово { $photoshootsDone }, с ошибкой { $photoshootsFailed }) · последняя { $lastPhotoshoot }
     Изображения: готово { $imagesDone }, с ошибкой { $imagesFailed }
     Популярные стили: { $styles }

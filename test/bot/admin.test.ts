@@ -50,12 +50,13 @@ async function seedFixture() {
     (${a}, ${done?.id}, 'Cafe', '1:1', 'done', false, 2)`);
   await db.execute(sql`insert into processed_images (user_id, photoshoot_id, style, aspect_ratio, status, is_free, position, created_at)
     values (${a}, ${failed?.id}, 'Marble', '9:16', 'failed', true, 0, now() - interval '10 days')`);
-  await db.execute(sql`insert into orders (user_id, package_code, amount, photoshoots, status, invoice_payload, telegram_payment_charge_id, created_at, paid_at) values
-    (${a}, 'p3', 150, 3, 'paid', 'fx-1', 'fx-c1', now(), now()),
-    (${a}, 'p10', 450, 10, 'paid', 'fx-2', 'fx-c2', now() - interval '20 days', now() - interval '20 days'),
-    (${a}, 'p3', 150, 3, 'pending', 'fx-3', null, now(), null),
-    (${a}, 'p3', 150, 3, 'refunded', 'fx-4', 'fx-c4', now() - interval '5 days', now() - interval '5 days'),
-    (${b}, 'p30', 1200, 30, 'paid', 'fx-5', 'fx-c5', now() - interval '100 days', now() - interval '100 days')`);
+  // 2 of the newest order's photoshoots are still unspent: 2 of the 3 on the balance are bought.
+  await db.execute(sql`insert into orders (user_id, package_code, amount, photoshoots, status, invoice_payload, telegram_payment_charge_id, created_at, paid_at, remaining) values
+    (${a}, 'p3', 150, 3, 'paid', 'fx-1', 'fx-c1', now(), now(), 2),
+    (${a}, 'p10', 450, 10, 'paid', 'fx-2', 'fx-c2', now() - interval '20 days', now() - interval '20 days', 0),
+    (${a}, 'p3', 150, 3, 'pending', 'fx-3', null, now(), null, 0),
+    (${a}, 'p3', 150, 3, 'refunded', 'fx-4', 'fx-c4', now() - interval '5 days', now() - interval '5 days', 0),
+    (${b}, 'p30', 1200, 30, 'paid', 'fx-5', 'fx-c5', now() - interval '100 days', now() - interval '100 days', 0)`);
   await db.execute(sql`insert into saved_styles (user_id, slot, name, scene) values (${a}, 1, 'Marble', 'm')`);
 }
 
@@ -157,7 +158,7 @@ describe('/user, /grant, /orders', () => {
       const { text, statements: used } = await ask(h, `/user ${who}`);
       expect(used.length).toBeLessThanOrEqual(4);
       expect(text).toContain('U8001 @Alpha_shop · id 8001');
-      expect(text).toContain('Balance: 3');
+      expect(text).toContain('Balance: 3 (2 bought, 1 free)');
       expect(text).toContain('Photoshoots: 2 (done 1, failed 1)');
       expect(text).toContain('Images: done 3, failed 1');
       expect(text).toContain('Top styles: Marble (3), Cafe (1)');

@@ -121,6 +121,8 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
         joined: formatTime(user.createdAt, tz),
         seen: formatTime(user.lastSeenAt, tz),
         balance: user.balance,
+        bought: user.bought,
+        free: user.balance - user.bought,
         photoshoots: user.photoshoots.total,
         photoshootsDone: user.photoshoots.done,
         photoshootsFailed: user.photoshoots.failed,
