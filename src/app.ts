@@ -112,7 +112,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
           logger,
           checks: {
             database: () => db.ping().then(() => undefined),
-            polling: () => (poller?.isRunning() ? undefined : poller ? 'stopped' : 'starting'),
+            polling: () => (poller ? poller.problem() : 'starting'),
           },
         }).catch((err: unknown) => {
           // The bot serves sellers without it; the operator sees why the endpoint is missing.

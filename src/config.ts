@@ -95,6 +95,10 @@ const fields = {
   /** Attempts and longest wait that auto-retry spends on a Bot API call (429 / 5xx / network). */
   TELEGRAM_RETRY_ATTEMPTS: int(0, 10).default(3),
   TELEGRAM_RETRY_MAX_DELAY_S: int(0, 300).default(5),
+  /** How long a Bot API call may go unanswered (beyond getUpdates' long-polling timeout). */
+  TELEGRAM_REQUEST_TIMEOUT_S: int(1, 600).default(20),
+  /** How long startup keeps trying to reach the Bot API before exiting 1. */
+  TELEGRAM_STARTUP_TIMEOUT_S: int(1, 600).default(30),
   /** PostgreSQL URL; absent: embedded PGlite under DATA_DIR. */
   DATABASE_URL: z
     .string()
@@ -177,15 +181,15 @@ const fields = {
   ]),
   /** An unpaid invoice is refused at checkout after this many minutes and its order canceled. */
   ORDER_EXPIRY_MIN: int(1, 30 * 24 * 60).default(60),
+  /** Seconds /stats figures are served from the cache (`/stats fresh` recomputes). */
+  STATS_CACHE_TTL_S: int(0, 86_400).default(60),
+  /** Time zone of "today" and of the times admins see (an IANA name such as Europe/Moscow). */
+  STATS_TIME_ZONE: z
   /**
    * A successful payment the database cannot take is retried until it is recorded; admins are
    * told (with the /credit command) only once it is still unrecorded after this many seconds.
    */
   PAYMENT_ALERT_AFTER_S: int(1, 86_400).default(300),
-  /** Seconds /stats figures are served from the cache (`/stats fresh` recomputes). */
-  STATS_CACHE_TTL_S: int(0, 86_400).default(60),
-  /** Time zone of "today" and of the times admins see (an IANA name such as Europe/Moscow). */
-  STATS_TIME_ZONE: z
     .string()
     .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin')
     .default('UTC'),

@@ -8,29 +8,31 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { type Cache, createMemoryCache } from '../services/cache.js';
 import type { Metrics } from '../services/metrics.js';
+import { createNetworkRetry, createRequestTimeout } from './api-policy.js';
 import type { BotConfig, BotContext } from './context.js';
 import { adminFeature } from './features/admin.js';
-import { createAdminCreditFeature } from './features/admin-credit.js';
 import { createAdminReportsFeature } from './features/admin-reports.js';
+import { createAdminCreditFeature } from './features/admin-credit.js';
 import { historyFeature } from './features/history.js';
 import { languageFeature } from './features/language.js';
 import { createPaymentsFeature, createPreCheckoutFeature } from './features/payments.js';
 import { createPhotoshootFeature, type PhotoshootFeatureDeps } from './features/photoshoot.js';
 import { startFeature } from './features/start.js';
 import { stylesFeature } from './features/styles.js';
-import { createSuccessfulPaymentFeature } from './features/successful-payment.js';
 import { unhandledFeature } from './features/unhandled.js';
+import { createSuccessfulPaymentFeature } from './features/successful-payment.js';
 import { handleError } from './handlers/error.js';
 import { loadPendingInput } from './middlewares/pending-input.js';
 import { createTransactionMiddleware } from './middlewares/transaction.js';
 import { createUpdateContext } from './middlewares/update-context.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
 import { createUserMiddleware } from './middlewares/user.js';
-import { isUpdateDeferred } from './update-deferred.js';
 
+import { isUpdateDeferred } from './update-deferred.js';
 /** What handlers see (BotConfig) plus what the bot itself needs to reach Telegram. */
 export type CreateBotConfig = BotConfig &
-  Pick<Config, 'BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_RETRY_ATTEMPTS' | 'TELEGRAM_RETRY_MAX_DELAY_S'>;
+  Pick<Config, 'BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_RETRY_ATTEMPTS' | 'TELEGRAM_RETRY_MAX_DELAY_S'> &
+  Partial<Pick<Config, 'TELEGRAM_REQUEST_TIMEOUT_S'>>;
 
 export interface CreateBotDeps {
   config: CreateBotConfig;
@@ -49,11 +51,11 @@ export interface CreateBotDeps {
    * the bot only registers users and answers commands.
    */
   photoshoot?: (api: Api) => PhotoshootFeatureDeps;
-  /** Aborted at shutdown: a payment still waiting for the database is left for redelivery. */
-  shutdown?: AbortSignal;
 }
 
 /** Updates the bot asks Telegram for; successful and refunded payments arrive as messages. */
+  /** Aborted at shutdown: a payment still waiting for the database is left for redelivery. */
+  shutdown?: AbortSignal;
 export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query', 'my_chat_member'] as const;
 
 /**
@@ -67,10 +69,22 @@ export function createBot(deps: CreateBotDeps) {
   if (deps.botInfo) options.botInfo = deps.botInfo;
   const bot = new Bot<BotContext>(config.BOT_TOKEN, options);
 
+  bot.api.config.use(createRequestTimeout(config.TELEGRAM_REQUEST_TIMEOUT_S ?? 20));
+  // auto-retry handles 429 and 5xx; network errors it would retry without limit, so the
+  // bounded network retry (a warning each time) takes them instead.
   bot.api.config.use(
     autoRetry({
       maxRetryAttempts: config.TELEGRAM_RETRY_ATTEMPTS,
       maxDelaySeconds: config.TELEGRAM_RETRY_MAX_DELAY_S,
+      rethrowHttpErrors: true,
+    }),
+  );
+  bot.api.config.use(
+    createNetworkRetry({
+      attempts: config.TELEGRAM_RETRY_ATTEMPTS,
+      maxDelayS: Math.max(1, config.TELEGRAM_RETRY_MAX_DELAY_S),
+      apiRoot: config.TELEGRAM_API_ROOT,
+      logger,
     }),
   );
 
@@ -85,9 +99,6 @@ export function createBot(deps: CreateBotDeps) {
   const guarded = bot.errorBoundary(handleError);
   // Pre-checkouts are answered first, from the pool: no registration, no transaction, no lock.
   guarded.use(createPreCheckoutFeature(db));
-  // Payments register the payer and are recorded in their own statements, retried through an
-  // outage, committed before the user is told; they never depend on the registration below.
-  guarded.use(createSuccessfulPaymentFeature({ pool: db, ...(deps.shutdown && { shutdown: deps.shutdown }) }));
   guarded.use(createUserMiddleware(db));
   guarded.use(transactions.middleware);
   guarded.use(loadPendingInput);
@@ -95,7 +106,6 @@ export function createBot(deps: CreateBotDeps) {
   guarded.use(languageFeature);
   guarded.use(createPaymentsFeature({ pool: db }));
   guarded.use(adminFeature);
-  guarded.use(createAdminCreditFeature());
   guarded.use(createAdminReportsFeature({ cache: deps.cache ?? createMemoryCache({ maxEntries: 100 }) }));
   if (deps.photoshoot) guarded.use(createPhotoshootFeature(deps.photoshoot(bot.api)));
   guarded.use(historyFeature);
@@ -108,7 +118,11 @@ export function createBot(deps: CreateBotDeps) {
     logger.error({ err: err.error, update_id }, 'unhandled bot error');
   });
 
+  // Payments register the payer and are recorded in their own statements, retried through an
+  // outage, committed before the user is told; they never depend on the registration below.
+  guarded.use(createSuccessfulPaymentFeature({ pool: db, ...(deps.shutdown && { shutdown: deps.shutdown }) }));
   return { bot, transactionStats: transactions.stats };
 }
 
 export type AppBot = ReturnType<typeof createBot>['bot'];
+  guarded.use(createAdminCreditFeature());

@@ -1,13 +1,16 @@
 import type { I18n } from '@grammyjs/i18n';
-import { type RunnerHandle, run } from '@grammyjs/runner';
-import { GrammyError, HttpError } from 'grammy';
+import { createConcurrentSink, createRunner, createSource, type RunnerHandle } from '@grammyjs/runner';
+import { type BotError, GrammyError } from 'grammy';
+import type { Update } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { describeError } from '../process-env.js';
+import { type AbortSignalLike, describeBotApiError, isAbortedCall, pause } from './api-policy.js';
 import { setMenuCommands } from './commands.js';
 import type { BotContext } from './context.js';
 import { ALLOWED_UPDATES, type AppBot } from './index.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
+import { createConfirmingSupplier } from './update-supplier.js';
 
 export class TelegramStartupError extends Error {
   override name = 'TelegramStartupError';
@@ -16,9 +19,12 @@ export class TelegramStartupError extends Error {
 export interface Poller {
   /** True while updates are being fetched. */
   isRunning(): boolean;
+  /** What /healthz reports: undefined while polling works, else what is wrong. */
+  problem(): string | undefined;
   /**
-   * Stops fetching, waits up to `timeoutMs` for updates in flight, then confirms the last
-   * handled update to Telegram so it is not delivered again. True if nothing was cut short.
+   * Stops fetching, waits up to `timeoutMs` for updates in flight, then confirms to Telegram
+   * the updates whose handling ended, up to the oldest one still running (that one and the
+   * rest are delivered again after a restart). True if nothing was cut short.
    */
   stop(timeoutMs: number): Promise<boolean>;
 }
@@ -30,7 +36,12 @@ export interface StartPollingDeps {
   logger: Logger;
   config: Pick<
     Config,
-    'TELEGRAM_API_ROOT' | 'TELEGRAM_POLL_TIMEOUT_S' | 'UPDATE_CONCURRENCY' | 'DEFAULT_LOCALE' | 'ADMIN_IDS'
+    | 'TELEGRAM_API_ROOT'
+    | 'TELEGRAM_POLL_TIMEOUT_S'
+    | 'TELEGRAM_STARTUP_TIMEOUT_S'
+    | 'UPDATE_CONCURRENCY'
+    | 'DEFAULT_LOCALE'
+    | 'ADMIN_IDS'
   >;
   /** Called if polling dies on its own (token revoked, another instance polling). */
   onFatal(err: unknown): void;
@@ -47,47 +58,36 @@ export interface StartPollingDeps {
  */
 export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
   const { bot, i18n, tracker, logger, config } = deps;
-  try {
-    await bot.init();
-    await bot.api.deleteWebhook({ drop_pending_updates: false });
-    await setMenuCommands(bot.api, i18n, config.DEFAULT_LOCALE, {
-      ids: config.ADMIN_IDS,
-      onError: (adminId, err) =>
-        logger.warn({ admin_id: adminId, reason: describeError(err) }, 'could not set the admin command menu'),
-    });
-  } catch (err) {
-    if (err instanceof GrammyError && err.error_code === 401) {
-      throw new TelegramStartupError('Telegram rejected BOT_TOKEN (401 Unauthorized); check the token from @BotFather');
-    }
-    const where = new URL(config.TELEGRAM_API_ROOT).host;
-    throw new TelegramStartupError(`Cannot reach the Telegram Bot API at ${where}: ${describeError(err)}`);
-  }
-
-  // The runner prints fetch errors with console.error, where a network error's text can hold
-  // the token in its URL; they are logged here instead, through the redacting logger.
-  bot.api.config.use(async (prev, method, payload, signal) => {
-    try {
-      return await prev(method, payload, signal);
-    } catch (err) {
-      if (method === 'getUpdates' && !signal?.aborted) {
-        const reason = err instanceof GrammyError || err instanceof HttpError ? err.message : describeError(err);
-        logger.warn({ reason }, 'getUpdates failed; retrying');
-      }
-      throw err;
-    }
+  await connect(deps);
+  await setMenuCommands(bot.api, i18n, config.DEFAULT_LOCALE, {
+    ids: config.ADMIN_IDS,
+    onError: (adminId, err) =>
+      logger.warn({ admin_id: adminId, reason: describeError(err) }, 'could not set the admin command menu'),
   });
 
   if (deps.sequential) return startSequential(deps);
 
-  const handle: RunnerHandle = run(bot, {
-    runner: {
-      fetch: { allowed_updates: ALLOWED_UPDATES, timeout: config.TELEGRAM_POLL_TIMEOUT_S },
-      silent: true,
-      // Grows by 100 ms a failure: quick after a blip, never hours apart after a long outage.
-      retryInterval: 'quadratic',
-    },
-    sink: { concurrency: config.UPDATE_CONCURRENCY },
+  const supplier = createConfirmingSupplier({
+    getUpdates: (params, signal) => bot.api.getUpdates({ ...params, allowed_updates: ALLOWED_UPDATES }, signal),
+    tracker,
+    allowedUpdates: ALLOWED_UPDATES,
+    pollTimeoutS: config.TELEGRAM_POLL_TIMEOUT_S,
+    apiRoot: config.TELEGRAM_API_ROOT,
+    logger,
   });
+  const sink = createConcurrentSink<Update>(
+    { consume: (update) => bot.handleUpdate(update) },
+    async (err) => {
+      try {
+        await bot.errorHandler(err as BotError<BotContext>);
+      } catch (inner) {
+        logger.error({ err: inner }, 'the bot error handler failed');
+      }
+    },
+    { concurrency: config.UPDATE_CONCURRENCY },
+  );
+  const handle: RunnerHandle = createRunner(createSource(supplier), sink);
+  handle.start();
   let stopping = false;
   handle.task()?.catch((err: unknown) => {
     if (!stopping) deps.onFatal(err);
@@ -99,20 +99,68 @@ export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
 
   return {
     isRunning: () => handle.isRunning(),
+    problem: () => (handle.isRunning() ? supplier.problem() : 'stopped'),
     async stop(timeoutMs) {
       stopping = true;
       const deadline = Date.now() + timeoutMs;
       await handle.stop();
       const idle = await tracker.idle(Math.max(0, deadline - Date.now() - 1000));
-      const last = tracker.lastUpdateId;
-      if (last !== undefined) {
+      const offset = tracker.offset();
+      if (offset > supplier.confirmedOffset) {
         await bot.api
-          .getUpdates({ offset: last + 1, limit: 1, timeout: 0 })
-          .catch((err: unknown) => logger.warn({ reason: describeError(err) }, 'could not confirm the last update'));
+          .getUpdates(
+            { offset, limit: 1, timeout: 0 },
+            grammySignal(AbortSignal.timeout(Math.max(100, deadline - Date.now()))),
+          )
+          .catch((err: unknown) =>
+            logger.warn({ reason: describeBotApiError(err) }, 'could not confirm the handled updates'),
+          );
       }
       return idle;
     },
   };
+}
+
+/**
+ * getMe and deleteWebhook, tried until TELEGRAM_STARTUP_TIMEOUT_S has passed, with a warning
+ * per failed try; then a TelegramStartupError naming the API root and the last reason.
+ * grammY's bot.init() would retry network errors without end and without a word.
+ */
+async function connect(deps: StartPollingDeps): Promise<void> {
+  const { bot, logger, config } = deps;
+  const limitS = config.TELEGRAM_STARTUP_TIMEOUT_S;
+  const deadline = Date.now() + limitS * 1000;
+  const signal = grammySignal(AbortSignal.timeout(limitS * 1000));
+  let lastReason: string | undefined;
+  for (;;) {
+    try {
+      bot.botInfo = await bot.api.getMe(signal);
+      await bot.api.deleteWebhook({ drop_pending_updates: false }, signal);
+      return;
+    } catch (err) {
+      if (err instanceof GrammyError && err.error_code === 401) {
+        throw new TelegramStartupError(
+          'Telegram rejected BOT_TOKEN (401 Unauthorized); check the token from @BotFather',
+        );
+      }
+      if (!isAbortedCall(err)) lastReason = describeBotApiError(err);
+      if (signal.aborted || (err instanceof GrammyError && err.error_code < 500 && err.error_code !== 429)) {
+        throw new TelegramStartupError(
+          `Cannot reach the Telegram Bot API at ${config.TELEGRAM_API_ROOT}: ${lastReason ?? `no answer within ${limitS} s`}`,
+        );
+      }
+      logger.warn(
+        { api: config.TELEGRAM_API_ROOT, reason: lastReason, exits_in_s: Math.round((deadline - Date.now()) / 1000) },
+        'Cannot reach the Telegram Bot API; trying again',
+      );
+      await pause(2000, signal);
+    }
+  }
+}
+
+/** grammY types its signals as the abort-controller package's; Node's is the same at run time. */
+function grammySignal(signal: AbortSignal) {
+  return signal as unknown as Parameters<AppBot['api']['getMe']>[0] & AbortSignalLike;
 }
 
 /** grammY's built-in polling: fetch a batch, handle its updates one after the other. */
@@ -127,6 +175,7 @@ function startSequential(deps: StartPollingDeps): Poller {
   logger.info({ bot: bot.botInfo.username, concurrency: 1 }, 'polling for updates, one at a time');
   return {
     isRunning: () => bot.isRunning(),
+    problem: () => (bot.isRunning() ? undefined : 'stopped'),
     async stop(timeoutMs) {
       stopping = true;
       await bot.stop();

@@ -180,6 +180,21 @@ export class FakeBotApi {
     return this;
   }
 
+  /** Stops listening (connections dropped, new ones refused) but keeps its state and port. */
+  async goOffline(): Promise<void> {
+    this.offlinePort = Number(new URL(this.apiRoot).port);
+    await this.close();
+  }
+
+  /** Listens again on the port it had before goOffline(), with the same updates and calls. */
+  async comeBack(): Promise<void> {
+    this.server = createServer(handleRequests((req, res) => this.route(req, res)));
+    this.server.listen(this.offlinePort, '127.0.0.1');
+    await once(this.server, 'listening');
+  }
+
+  private offlinePort = 0;
+
   async close(): Promise<void> {
     for (const wake of this.waiters) wake();
     this.server?.closeAllConnections();
@@ -211,6 +226,11 @@ export class FakeBotApi {
     this.pending.push({ update_id, ...update } as Update);
     for (const wake of this.waiters) wake();
     return update_id;
+  }
+
+  /** update_ids Telegram still holds: not yet confirmed by a getUpdates offset. */
+  unconfirmed(): number[] {
+    return this.pending.filter((u) => u.update_id >= this.confirmedOffset).map((u) => u.update_id);
   }
 
   /** update_ids Telegram still holds: not yet confirmed by a getUpdates offset. */
@@ -328,6 +348,10 @@ export class FakeBotApi {
     const offset = Number(payload.offset ?? 0);
     const limit = Math.max(1, Math.min(100, Number(payload.limit ?? 100)));
     const timeoutS = Number(payload.timeout ?? 0);
+    // Bot API, getUpdates: "An update is considered confirmed as soon as getUpdates is called
+    // with an offset higher than its update_id"; confirmed updates are never returned again,
+    // unconfirmed ones are returned by every call until then ("By default, updates starting
+    // with the earliest unconfirmed update are returned").
     if (offset > 0) {
       this.confirmedOffset = Math.max(this.confirmedOffset, offset);
       // Telegram forgets updates below the offset once they are confirmed.

@@ -1,31 +1,90 @@
 import type { Context, MiddlewareFn } from 'grammy';
+import type { AbortSignalLike } from '../api-policy.js';
+import { isUpdateDeferred } from '../update-deferred.js';
 
 /**
- * Knows which updates are being handled right now. Shutdown waits on it, and it remembers the
- * highest update_id seen so the last batch can be confirmed to Telegram before the process
- * exits (otherwise Telegram would deliver those updates again on the next start).
+ * Knows which updates are being handled right now and which ones have finished, so that an
+ * update is confirmed to Telegram only once its handling ended: `offset()` is the getUpdates
+ * offset that confirms every finished update below the oldest unfinished one, and nothing else.
+ * Shutdown waits on it too.
  */
 export function createUpdateTracker() {
   const inFlight = new Set<Promise<void>>();
-  let lastUpdateId: number | undefined;
+  // Update ids handed to the bot (by the poller, or seen by the middleware) and not yet finished.
+  const running = new Set<number>();
+  // Finished ids at or above the offset: Telegram returns them again until the offset passes
+  // them. Pruned below the offset, so it holds at most one getUpdates window (100 ids).
+  const finished = new Set<number>();
+  let highest: number | undefined;
+  const settleListeners = new Set<() => void>();
+
+  const start = (id: number) => {
+    running.add(id);
+    if (highest === undefined || id > highest) highest = id;
+  };
 
   const middleware: MiddlewareFn<Context> = (ctx, next) => {
     const id = ctx.update.update_id;
-    if (lastUpdateId === undefined || id > lastUpdateId) lastUpdateId = id;
+    start(id);
     const task = next();
     inFlight.add(task);
-    const done = () => inFlight.delete(task);
-    task.then(done, done);
+    const done = (err?: unknown) => {
+      inFlight.delete(task);
+      // A deferred update (a payment still waiting for the database at shutdown) stays
+      // unfinished: it holds the offset, so Telegram delivers it again after the restart.
+      if (!isUpdateDeferred(err)) {
+        running.delete(id);
+        finished.add(id);
+      }
+      for (const listener of settleListeners) listener();
+    };
+    task.then(() => done(), done);
     return task;
+  };
+
+  /** Offset that confirms exactly the updates whose handling ended (0: nothing seen yet). */
+  const offset = (): number => {
+    let oldest: number | undefined;
+    for (const id of running) if (oldest === undefined || id < oldest) oldest = id;
+    const next = oldest ?? (highest === undefined ? 0 : highest + 1);
+    for (const id of finished) if (id < next) finished.delete(id);
+    return next;
   };
 
   return {
     middleware,
+    offset,
+    /** Marks updates as handed to the bot: from now on they hold the offset until they finish. */
+    dispatch(ids: readonly number[]) {
+      for (const id of ids) start(id);
+    },
+    /** True for an update this process is handling or has handled (a redelivery to drop). */
+    knows(id: number): boolean {
+      return running.has(id) || finished.has(id);
+    },
+    /** Updates at or above `from` that are running or finished (they come back in getUpdates). */
+    knownFrom(from: number): number {
+      let count = 0;
+      for (const id of running) if (id >= from) count++;
+      for (const id of finished) if (id >= from) count++;
+      return count;
+    },
+    /** Resolves when any update finishes, or after `timeoutMs`, or when `signal` aborts. */
+    nextSettle(timeoutMs: number, signal?: AbortSignalLike): Promise<void> {
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          settleListeners.delete(done);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        settleListeners.add(done);
+        signal?.addEventListener('abort', done);
+      });
+    },
     get size() {
       return inFlight.size;
-    },
-    get lastUpdateId() {
-      return lastUpdateId;
     },
     /** Resolves when every update in flight has finished, or after `timeoutMs`; true if idle. */
     async idle(timeoutMs: number): Promise<boolean> {

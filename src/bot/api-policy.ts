@@ -1,0 +1,125 @@
+import { GrammyError, HttpError, type Transformer } from 'grammy';
+import type { Logger } from '../logger.js';
+import { describeError } from '../process-env.js';
+
+/** A Bot API call that got no answer within its bound. */
+export class BotApiTimeoutError extends Error {
+  override name = 'BotApiTimeoutError';
+}
+
+/**
+ * Why a Bot API call failed, in one line without the request URL (it holds the token):
+ * Telegram's error code and description, the network error's code, or the timeout.
+ */
+export function describeBotApiError(err: unknown): string {
+  if (err instanceof GrammyError) return `${err.error_code} ${err.description}`;
+  if (err instanceof HttpError) {
+    const inner = err.error;
+    if (inner instanceof BotApiTimeoutError) return inner.message;
+    const code = (inner as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string') {
+      // node-fetch: "request to <url> failed, reason: connect ECONNREFUSED 127.0.0.1:1"
+      const reason = /reason: (.*)$/.exec(String((inner as Error).message))?.[1];
+      return reason?.includes(code) ? reason : code;
+    }
+    return inner instanceof Error && !/https?:\/\//.test(inner.message) ? inner.message : err.message;
+  }
+  return describeError(err);
+}
+
+/**
+ * Gives every Bot API call a deadline: `timeoutS` until Telegram answers, on top of
+ * getUpdates' own long-polling timeout. grammY's default is 500 s, so a server that accepts
+ * and never answers would hold a call (or the start) for minutes without a word.
+ */
+export function createRequestTimeout(timeoutS: number): Transformer {
+  return async (prev, method, payload, signal) => {
+    const pollS = method === 'getUpdates' ? Number((payload as { timeout?: number } | undefined)?.timeout ?? 0) : 0;
+    const limitS = timeoutS + pollS;
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    signal?.addEventListener('abort', abort);
+    if (signal?.aborted) controller.abort();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, limitS * 1000);
+    try {
+      // grammY types its signal as the abort-controller package's; Node's is the same at run time.
+      return await prev(method, payload, controller.signal as unknown as typeof signal);
+    } catch (err) {
+      if (timedOut)
+        throw new HttpError(`No answer to '${method}'`, new BotApiTimeoutError(`no answer within ${limitS} s`));
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+    }
+  };
+}
+
+/**
+ * Retries a call that failed on the network (no answer, refused, DNS) at most `attempts`
+ * times, 1 s, 2 s, 4 s... apart (at most `maxDelayS`), with a warning per retry naming the API
+ * root and the reason. auto-retry would retry these without limit, an hour apart at the end.
+ * getUpdates is left to the poller, which keeps polling and reports the outage on /healthz.
+ */
+export function createNetworkRetry(deps: {
+  attempts: number;
+  maxDelayS: number;
+  apiRoot: string;
+  logger: Logger;
+}): Transformer {
+  return async (prev, method, payload, signal) => {
+    let previous: unknown;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await prev(method, payload, signal);
+      } catch (err) {
+        // Aborted while retrying: the failure that made it retry is the reason worth telling.
+        if (signal?.aborted) throw previous ?? err;
+        if (!(err instanceof HttpError) || method === 'getUpdates' || attempt > deps.attempts) throw err;
+        previous = err;
+        const delayS = Math.min(deps.maxDelayS, 2 ** (attempt - 1));
+        deps.logger.warn(
+          {
+            api: deps.apiRoot,
+            method,
+            reason: describeBotApiError(err),
+            retry: attempt,
+            of: deps.attempts,
+            in_s: delayS,
+          },
+          'Cannot reach the Telegram Bot API; retrying',
+        );
+        await pause(delayS * 1000, signal);
+      }
+    }
+  };
+}
+
+/** True for a call ended by its caller's signal (not a failure of the Bot API). */
+export function isAbortedCall(err: unknown): boolean {
+  return err instanceof HttpError && (err.error as Error | undefined)?.name === 'AbortError';
+}
+
+/** What grammY (its own AbortSignal type) and Node's AbortSignal have in common. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** Waits `ms`, or less if `signal` aborts. */
+export function pause(ms: number, signal?: AbortSignalLike): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+  });
+}
