@@ -181,15 +181,15 @@ const fields = {
   ]),
   /** An unpaid invoice is refused at checkout after this many minutes and its order canceled. */
   ORDER_EXPIRY_MIN: int(1, 30 * 24 * 60).default(60),
-  /** Seconds /stats figures are served from the cache (`/stats fresh` recomputes). */
-  STATS_CACHE_TTL_S: int(0, 86_400).default(60),
-  /** Time zone of "today" and of the times admins see (an IANA name such as Europe/Moscow). */
-  STATS_TIME_ZONE: z
   /**
    * A successful payment the database cannot take is retried until it is recorded; admins are
    * told (with the /credit command) only once it is still unrecorded after this many seconds.
    */
   PAYMENT_ALERT_AFTER_S: int(1, 86_400).default(300),
+  /** Seconds /stats figures are served from the cache (`/stats fresh` recomputes). */
+  STATS_CACHE_TTL_S: int(0, 86_400).default(60),
+  /** Time zone of "today" and of the times admins see (an IANA name such as Europe/Moscow). */
+  STATS_TIME_ZONE: z
     .string()
     .refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin')
     .default('UTC'),

@@ -11,24 +11,25 @@ import type { Metrics } from '../services/metrics.js';
 import { createNetworkRetry, createRequestTimeout } from './api-policy.js';
 import type { BotConfig, BotContext } from './context.js';
 import { adminFeature } from './features/admin.js';
-import { createAdminReportsFeature } from './features/admin-reports.js';
 import { createAdminCreditFeature } from './features/admin-credit.js';
+import { createAdminReportsFeature } from './features/admin-reports.js';
 import { historyFeature } from './features/history.js';
 import { languageFeature } from './features/language.js';
 import { createPaymentsFeature, createPreCheckoutFeature } from './features/payments.js';
 import { createPhotoshootFeature, type PhotoshootFeatureDeps } from './features/photoshoot.js';
 import { startFeature } from './features/start.js';
 import { stylesFeature } from './features/styles.js';
-import { unhandledFeature } from './features/unhandled.js';
 import { createSuccessfulPaymentFeature } from './features/successful-payment.js';
+import { unhandledFeature } from './features/unhandled.js';
 import { handleError } from './handlers/error.js';
 import { loadPendingInput } from './middlewares/pending-input.js';
 import { createTransactionMiddleware } from './middlewares/transaction.js';
 import { createUpdateContext } from './middlewares/update-context.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
 import { createUserMiddleware } from './middlewares/user.js';
-
+import { clipOutgoingTexts } from './telegram-text.js';
 import { isUpdateDeferred } from './update-deferred.js';
+
 /** What handlers see (BotConfig) plus what the bot itself needs to reach Telegram. */
 export type CreateBotConfig = BotConfig &
   Pick<Config, 'BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_RETRY_ATTEMPTS' | 'TELEGRAM_RETRY_MAX_DELAY_S'> &
@@ -51,11 +52,11 @@ export interface CreateBotDeps {
    * the bot only registers users and answers commands.
    */
   photoshoot?: (api: Api) => PhotoshootFeatureDeps;
+  /** Aborted at shutdown: a payment still waiting for the database is left for redelivery. */
+  shutdown?: AbortSignal;
 }
 
 /** Updates the bot asks Telegram for; successful and refunded payments arrive as messages. */
-  /** Aborted at shutdown: a payment still waiting for the database is left for redelivery. */
-  shutdown?: AbortSignal;
 export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query', 'my_chat_member'] as const;
 
 /**
@@ -87,6 +88,8 @@ export function createBot(deps: CreateBotDeps) {
       logger,
     }),
   );
+  // Every text leaves within Telegram's limits, in the units Telegram counts.
+  bot.api.config.use(clipOutgoingTexts);
 
   const transactions = createTransactionMiddleware({ db, logger });
 
@@ -99,6 +102,9 @@ export function createBot(deps: CreateBotDeps) {
   const guarded = bot.errorBoundary(handleError);
   // Pre-checkouts are answered first, from the pool: no registration, no transaction, no lock.
   guarded.use(createPreCheckoutFeature(db));
+  // Payments register the payer and are recorded in their own statements, retried through an
+  // outage, committed before the user is told; they never depend on the registration below.
+  guarded.use(createSuccessfulPaymentFeature({ pool: db, ...(deps.shutdown && { shutdown: deps.shutdown }) }));
   guarded.use(createUserMiddleware(db));
   guarded.use(transactions.middleware);
   guarded.use(loadPendingInput);
@@ -106,6 +112,7 @@ export function createBot(deps: CreateBotDeps) {
   guarded.use(languageFeature);
   guarded.use(createPaymentsFeature({ pool: db }));
   guarded.use(adminFeature);
+  guarded.use(createAdminCreditFeature());
   guarded.use(createAdminReportsFeature({ cache: deps.cache ?? createMemoryCache({ maxEntries: 100 }) }));
   if (deps.photoshoot) guarded.use(createPhotoshootFeature(deps.photoshoot(bot.api)));
   guarded.use(historyFeature);
@@ -118,11 +125,7 @@ export function createBot(deps: CreateBotDeps) {
     logger.error({ err: err.error, update_id }, 'unhandled bot error');
   });
 
-  // Payments register the payer and are recorded in their own statements, retried through an
-  // outage, committed before the user is told; they never depend on the registration below.
-  guarded.use(createSuccessfulPaymentFeature({ pool: db, ...(deps.shutdown && { shutdown: deps.shutdown }) }));
   return { bot, transactionStats: transactions.stats };
 }
 
 export type AppBot = ReturnType<typeof createBot>['bot'];
-  guarded.use(createAdminCreditFeature());
