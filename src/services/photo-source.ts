@@ -1,5 +1,12 @@
-import type { Api } from 'grammy';
+import { type Api, GrammyError } from 'grammy';
 import type { ImageConverter, NormalisedPhoto } from './image-converter.js';
+
+/**
+ * Telegram lets bots download files of at most 20 MB; getFile answers a bigger one with
+ * 400 "Bad Request: file is too big" (Bot API, getFile; tdlib/telegram-bot-api#51).
+ */
+const isFileTooBig = (err: unknown) =>
+  err instanceof GrammyError && err.error_code === 400 && /file is too big/i.test(err.description);
 
 /** The photo is over the size limit (Telegram bots cannot download more than 20 MB). */
 export class PhotoTooBigError extends Error {
@@ -23,7 +30,11 @@ export function createPhotoSource(deps: {
     /** Largest photo accepted, in bytes; intake refuses bigger files before queueing anything. */
     maxBytes,
     async load(fileId: string, signal?: AbortSignal): Promise<NormalisedPhoto> {
-      const file = await api.getFile(fileId, signal as Parameters<Api['getFile']>[1]);
+      const file = await api.getFile(fileId, signal as Parameters<Api['getFile']>[1]).catch((err: unknown) => {
+        if (isFileTooBig(err))
+          throw new PhotoTooBigError('Telegram refused the download: file is too big', { cause: err });
+        throw err;
+      });
       if (!file.file_path) throw new Error('Telegram returned no file path');
       if ((file.file_size ?? 0) > maxBytes) throw new PhotoTooBigError(`The photo is larger than ${maxBytes} bytes`);
       const timeout = AbortSignal.timeout(deps.downloadTimeoutMs ?? 60_000);

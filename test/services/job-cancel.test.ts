@@ -1,116 +1,65 @@
-import { Api } from 'grammy';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createI18n } from '../../src/bot/i18n.js';
-import { parseConfig } from '../../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { findPhotoshoot, queuePhotoshoot } from '../../src/db/photoshoots.js';
 import { registerUser } from '../../src/db/users.js';
-import { createAiServices } from '../../src/services/ai.js';
-import { createMemoryCache } from '../../src/services/cache.js';
-import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/services/jobs.js';
 import { createLockManager } from '../../src/services/lock-manager.js';
-import { createPhotoSource } from '../../src/services/photo-source.js';
 import { createBotHarness, TEST_TOKEN } from '../support/bot-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { FakeBotApi } from '../support/fake-bot-api.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
 import { balanceAndLedger } from '../support/ledger.js';
 import { silentLogger } from '../support/logger.js';
 import { textMessage, withId } from '../support/updates.js';
+import { type TestWorkerOptions, useWorkerTestbed } from '../support/worker-testbed.js';
 
 // /cancel against a real worker, at every step of the pipeline. "In this process": the bot stops
 // the worker directly (as app.ts wires it); "another process": the worker learns it only from
 // the database, as a worker process sharing the queue would.
 
 const openai = useFakeOpenAi();
-let database: TestDatabase;
-let telegram: FakeBotApi;
-let worker: PhotoshootWorker | undefined;
+const bed = useWorkerTestbed(TEST_TOKEN, openai);
 let nextUser = 40_000;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  telegram = await new FakeBotApi({ token: TEST_TOKEN }).start();
-});
-afterAll(async () => {
-  await telegram.close();
-  await database.close();
-});
-afterEach(async () => {
-  await worker?.stop(5000);
-  worker = undefined;
-});
 
 type Where = 'this process' | 'another process';
 
-/** A worker and the bot over the same fake Bot API; `images` can wrap the image service. */
-function start(
-  where: Where,
-  options: { images?: (generate: Generate) => Generate; env?: Record<string, string> } = {},
-) {
-  const config = parseConfig({
-    BOT_TOKEN: TEST_TOKEN,
-    OPENAI_API_KEY: 'sk-test',
-    OPENAI_BASE_URL: openai().baseUrl,
-    AI_RETRIES: '0',
-    JOB_POLL_MS: '50',
-    // Far beyond each test: only the checkpoints and the in-process signal can tell the worker.
-    JOB_HEARTBEAT_S: '600',
-    ...options.env,
-  });
-  const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 100 }) });
-  const api = new Api(TEST_TOKEN, { apiRoot: telegram.apiRoot });
-  const photos = createPhotoSource({
-    api,
-    fileUrl: (path) => `${telegram.apiRoot}/file/bot${TEST_TOKEN}/${path}`,
-    converter: ai.converter,
-    maxBytes: config.MAX_PHOTO_BYTES,
-  });
-  const generate: Generate = (...args) => ai.images.generate(...args);
-  const started = createPhotoshootWorker({
-    db: database.handle.db,
-    api,
-    photos,
-    ai: { vision: ai.vision, images: { generate: options.images?.(generate) ?? generate } },
-    i18n: createI18n('en'),
-    logger: silentLogger,
-    config,
-  });
-  worker = started;
-  void started.start();
+/** The worker and the bot over the same fake Bot API. */
+function start(where: Where, options: TestWorkerOptions = {}) {
+  // A heartbeat far beyond each test: only the checkpoints and the in-process signal can tell the worker.
+  const { worker, ai, photos, config } = bed.build({ ...options, env: { JOB_HEARTBEAT_S: '600', ...options.env } });
+  void worker.start();
   const bot = createBotHarness({
-    db: database.handle.db,
-    apiRoot: telegram.apiRoot,
+    db: bed.database.handle.db,
+    apiRoot: bed.telegram.apiRoot,
     photoshoot: () => ({
-      db: database.handle.db,
+      db: bed.database.handle.db,
       photos,
       vision: ai.vision,
       prompts: ai.prompts,
-      kick: () => started.kick(),
-      ...(where === 'this process' && { stopJobs: (ids: readonly number[]) => started.cancel(ids) }),
+      kick: () => worker.kick(),
+      ...(where === 'this process' && { stopJobs: (ids: readonly number[]) => worker.cancel(ids) }),
       logger: silentLogger,
       concurrency: config.PHOTOSHOOT_CONCURRENCY,
       locks: createLockManager({ logger: silentLogger }),
       generationConfigured: true,
     }),
   });
-  return { worker: started, bot };
+  return { worker, bot };
 }
-
-type Generate = ReturnType<typeof createAiServices>['images']['generate'];
 
 const STYLES = ['Studio', 'Kitchen', 'Loft', 'Pop'].map((name) => ({ name, prompt: `The product in a ${name} scene` }));
 
 /** A seller with 2 photoshoots and one queued (paid with one of them). */
 async function queueJob() {
   const telegramId = nextUser++;
-  const { user } = await registerUser(database.handle.db, { id: telegramId, first_name: 'S' }, { freePhotoshoots: 2 });
+  const { user } = await registerUser(
+    bed.database.handle.db,
+    { id: telegramId, first_name: 'S' },
+    { freePhotoshoots: 2 },
+  );
   return { job: await queueFor(user.id, telegramId), telegramId };
 }
 
 async function queueFor(userId: number, telegramId: number, batchId?: string) {
-  const file = telegram.addFile(fixture('flowers.jpeg'));
-  return queuePhotoshoot(database.handle.db, {
+  const file = bed.telegram.addFile(fixture('flowers.jpeg'));
+  return queuePhotoshoot(bed.database.handle.db, {
     userId,
     chatId: telegramId,
     sourceFileId: file.file_id,
@@ -130,7 +79,7 @@ function gate() {
   return { opened, open };
 }
 
-const callsTo = (chatId: number) => telegram.calls.filter((c) => Number(c.payload.chat_id) === chatId);
+const callsTo = (chatId: number) => bed.telegram.calls.filter((c) => Number(c.payload.chat_id) === chatId);
 const textsTo = (chatId: number) =>
   callsTo(chatId)
     .filter((c) => c.method === 'sendMessage' || c.method === 'editMessageText')
@@ -138,11 +87,11 @@ const textsTo = (chatId: number) =>
 
 async function ended(id: number) {
   await expect
-    .poll(async () => (await findPhotoshoot(database.handle.db, id))?.finishedAt ?? null, { timeout: 15_000 })
+    .poll(async () => (await findPhotoshoot(bed.database.handle.db, id))?.finishedAt ?? null, { timeout: 15_000 })
     .not.toBeNull();
   // The worker's last word (its final progress edit) follows the finish.
-  await expect.poll(() => worker?.stats().running, { timeout: 15_000 }).toBe(0);
-  return findPhotoshoot(database.handle.db, id);
+  await expect.poll(() => bed.worker?.stats().running, { timeout: 15_000 }).toBe(0);
+  return findPhotoshoot(bed.database.handle.db, id);
 }
 
 /** /cancel as the seller sends it; returns the bot's answer and where it sits among the chat's calls. */
@@ -165,7 +114,7 @@ async function expectCancelled(job: { id: number }, telegramId: number, told: { 
   expect(told.answer).toContain('Returned to your balance: 1. Balance now: 2.');
   const outcome = await ended(job.id);
   expect(outcome).toMatchObject({ status: 'canceled', creditState: 'released' });
-  expect(await balanceAndLedger(database.handle.db, telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
+  expect(await balanceAndLedger(bed.database.handle.db, telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
   const after = callsTo(telegramId).slice(told.at + 1);
   expect(callsTo(telegramId).filter((c) => ['sendMediaGroup', 'sendPhoto', 'sendDocument'].includes(c.method))).toEqual(
     [],
@@ -180,11 +129,11 @@ async function expectCancelled(job: { id: number }, telegramId: number, told: { 
 describe.each<Where>(['this process', 'another process'])('/cancel with the worker in %s', (where) => {
   it('before the analysis: no model is called, nothing is charged', async () => {
     const download = gate();
-    telegram.holdNext('getFile', download.opened);
+    bed.telegram.holdNext('getFile', download.opened);
     const { job, telegramId } = await queueJob();
     const { bot } = start(where);
     await expect
-      .poll(() => telegram.calls.some((c) => c.method === 'getFile' && c.payload.file_id === job.sourceFileId), {
+      .poll(() => bed.telegram.calls.some((c) => c.method === 'getFile' && c.payload.file_id === job.sourceFileId), {
         timeout: 10_000,
       })
       .toBe(true);
@@ -243,7 +192,7 @@ describe.each<Where>(['this process', 'another process'])('/cancel with the work
 
   it('once delivery has begun: too late, delivered and charged as usual, and the answer says so', async () => {
     const delivery = gate();
-    telegram.holdNext('sendMediaGroup', delivery.opened);
+    bed.telegram.holdNext('sendMediaGroup', delivery.opened);
     const { job, telegramId } = await queueJob();
     const { bot } = start(where);
     await expect
@@ -255,7 +204,7 @@ describe.each<Where>(['this process', 'another process'])('/cancel with the work
       '📤 Too late to stop your photoshoot: it is already being sent and is charged as usual. Balance: 1.',
     );
     expect(await ended(job.id)).toMatchObject({ status: 'done', creditState: 'committed' });
-    expect(await balanceAndLedger(database.handle.db, telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
+    expect(await balanceAndLedger(bed.database.handle.db, telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
     expect(textsTo(telegramId).at(-1)).toContain('Your photoshoot is ready: 4 images');
   });
 });
@@ -264,7 +213,11 @@ it('cancels a whole batch (two running, one waiting) with one answer and every c
   const answers = gate();
   openai().queue('edits', ...Array.from({ length: 8 }, () => ({ until: answers.opened })));
   const telegramId = nextUser++;
-  const { user } = await registerUser(database.handle.db, { id: telegramId, first_name: 'S' }, { freePhotoshoots: 3 });
+  const { user } = await registerUser(
+    bed.database.handle.db,
+    { id: telegramId, first_name: 'S' },
+    { freePhotoshoots: 3 },
+  );
   const jobs = [];
   for (let i = 0; i < 3; i++) jobs.push(await queueFor(user.id, telegramId, 'batch-cancel'));
   const { bot } = start('this process', { env: { PHOTOSHOOT_CONCURRENCY: '2' } });
@@ -275,6 +228,6 @@ it('cancels a whole batch (two running, one waiting) with one answer and every c
     '✖️ 3 photoshoots cancelled. Nothing more will be sent (images already made are discarded) and nothing is charged. Returned to your balance: 3. Balance now: 3.',
   );
   for (const job of jobs) expect(await ended(job.id)).toMatchObject({ status: 'canceled', creditState: 'released' });
-  expect(await balanceAndLedger(database.handle.db, telegramId)).toEqual({ balance: 3, ledgerSum: 3 });
+  expect(await balanceAndLedger(bed.database.handle.db, telegramId)).toEqual({ balance: 3, ledgerSum: 3 });
   expect(callsTo(telegramId).filter((c) => c.method === 'sendMediaGroup')).toEqual([]);
 });

@@ -1,72 +1,21 @@
 import { eq, sql } from 'drizzle-orm';
-import { Api } from 'grammy';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createI18n } from '../../src/bot/i18n.js';
-import { parseConfig } from '../../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { cancelActivePhotoshoots, findPhotoshoot, imagesOf, queuePhotoshoot } from '../../src/db/photoshoots.js';
 import { photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
-import { createAiServices } from '../../src/services/ai.js';
-import { createMemoryCache } from '../../src/services/cache.js';
-import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/services/jobs.js';
-import { createPhotoSource } from '../../src/services/photo-source.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { FakeBotApi } from '../support/fake-bot-api.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture, pngClaimingSize } from '../support/fixtures.js';
 import { balanceAndLedger } from '../support/ledger.js';
-import { silentLogger } from '../support/logger.js';
+import { useWorkerTestbed } from '../support/worker-testbed.js';
 
 const TOKEN = '123456789:TEST-token-for-the-worker-tests_abc';
 const openai = useFakeOpenAi();
-let database: TestDatabase;
-let telegram: FakeBotApi;
-let worker: PhotoshootWorker | undefined;
+const bed = useWorkerTestbed(TOKEN, openai);
 let nextUser = 20_000;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  telegram = await new FakeBotApi({ token: TOKEN }).start();
-});
-afterAll(async () => {
-  await telegram.close();
-  await database.close();
-});
-afterEach(async () => {
-  await worker?.stop(5000);
-  worker = undefined;
-});
-
 function startWorker(env: Record<string, string> = {}) {
-  const config = parseConfig({
-    BOT_TOKEN: TOKEN,
-    OPENAI_API_KEY: 'sk-test',
-    OPENAI_BASE_URL: openai().baseUrl,
-    AI_BACKOFF_INITIAL_MS: '10',
-    AI_BACKOFF_MAX_MS: '20',
-    AI_RETRIES: '0',
-    JOB_POLL_MS: '50',
-    JOB_HEARTBEAT_S: '1',
-    ...env,
-  });
-  const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 100 }) });
-  const api = new Api(TOKEN, { apiRoot: telegram.apiRoot });
-  worker = createPhotoshootWorker({
-    db: database.handle.db,
-    api,
-    photos: createPhotoSource({
-      api,
-      fileUrl: (path) => `${telegram.apiRoot}/file/bot${TOKEN}/${path}`,
-      converter: ai.converter,
-      maxBytes: config.MAX_PHOTO_BYTES,
-    }),
-    ai,
-    i18n: createI18n('en'),
-    logger: silentLogger,
-    config,
-  });
-  return worker;
+  return bed.build({ env }).worker;
 }
 
 const STYLES = ['Studio', 'Kitchen', 'Loft', 'Pop'].map((name) => ({ name, prompt: `The product in a ${name} scene` }));
@@ -74,9 +23,13 @@ const STYLES = ['Studio', 'Kitchen', 'Loft', 'Pop'].map((name) => ({ name, promp
 /** A seller with a balance of 2 and a queued photoshoot of a real photo. */
 async function queueJob(photo = fixture('flowers.jpeg'), ratio = '4:3') {
   const telegramId = nextUser++;
-  const { user } = await registerUser(database.handle.db, { id: telegramId, first_name: 'S' }, { freePhotoshoots: 2 });
-  const file = telegram.addFile(photo);
-  const job = await queuePhotoshoot(database.handle.db, {
+  const { user } = await registerUser(
+    bed.database.handle.db,
+    { id: telegramId, first_name: 'S' },
+    { freePhotoshoots: 2 },
+  );
+  const file = bed.telegram.addFile(photo);
+  const job = await queuePhotoshoot(bed.database.handle.db, {
     userId: user.id,
     chatId: telegramId,
     sourceFileId: file.file_id,
@@ -90,15 +43,15 @@ async function queueJob(photo = fixture('flowers.jpeg'), ratio = '4:3') {
 
 async function settled(id: number, timeoutMs = 15_000) {
   await expect
-    .poll(async () => (await findPhotoshoot(database.handle.db, id))?.status, { timeout: timeoutMs, interval: 50 })
+    .poll(async () => (await findPhotoshoot(bed.database.handle.db, id))?.status, { timeout: timeoutMs, interval: 50 })
     .toMatch(/done|failed|canceled/);
-  return findPhotoshoot(database.handle.db, id);
+  return findPhotoshoot(bed.database.handle.db, id);
 }
 
-const account = (telegramId: number) => balanceAndLedger(database.handle.db, telegramId);
+const account = (telegramId: number) => balanceAndLedger(bed.database.handle.db, telegramId);
 
 const sentTo = (chatId: number, method: string) =>
-  telegram.calls.filter((c) => c.method === method && Number(c.payload.chat_id) === chatId);
+  bed.telegram.calls.filter((c) => c.method === method && Number(c.payload.chat_id) === chatId);
 const lastText = (chatId: number) =>
   String(
     [...sentTo(chatId, 'sendMessage'), ...sentTo(chatId, 'editMessageText')].sort((a, b) => a.at - b.at).at(-1)?.payload
@@ -123,10 +76,10 @@ describe('photoshoot worker', () => {
     }
     expect(files?.files).toHaveLength(4);
 
-    const images = await imagesOf(database.handle.db, job.id);
+    const images = await imagesOf(bed.database.handle.db, job.id);
     expect(images.map((i) => i.status)).toEqual(['done', 'done', 'done', 'done']);
     for (const image of images) {
-      expect(telegram.files.get(image.resultFileId ?? '')).toBeDefined();
+      expect(bed.telegram.files.get(image.resultFileId ?? '')).toBeDefined();
       expect(image.previewFileId).toBeTruthy();
     }
     expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
@@ -153,7 +106,7 @@ describe('photoshoot worker', () => {
     expect((await settled(job.id))?.status).toBe('done');
     const groups = sentTo(telegramId, 'sendMediaGroup');
     expect(groups.map((g) => (JSON.parse(String(g.payload.media)) as unknown[]).length)).toEqual([2, 2]);
-    expect((await imagesOf(database.handle.db, job.id)).filter((i) => i.status === 'failed')).toHaveLength(2);
+    expect((await imagesOf(bed.database.handle.db, job.id)).filter((i) => i.status === 'failed')).toHaveLength(2);
     expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
     await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('2 of 4 images are ready');
   });
@@ -165,7 +118,7 @@ describe('photoshoot worker', () => {
     await settled(first.job.id);
     const second = await queueJob(fixture('320x240.jpg'));
     const queuedAt = Date.now();
-    worker?.kick();
+    bed.worker?.kick();
     expect((await settled(second.job.id))?.status).toBe('failed');
     const findBusy = () =>
       [...sentTo(second.telegramId, 'sendMessage'), ...sentTo(second.telegramId, 'editMessageText')].find((c) =>
@@ -206,8 +159,8 @@ describe('photoshoot worker', () => {
     try {
       await startWorker().start();
       await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('Generating');
-      const user = await findUserByTelegramId(database.handle.db, telegramId);
-      expect(await cancelActivePhotoshoots(database.handle.db, user?.id ?? -1)).toEqual({
+      const user = await findUserByTelegramId(bed.database.handle.db, telegramId);
+      expect(await cancelActivePhotoshoots(bed.database.handle.db, user?.id ?? -1)).toEqual({
         canceled: [job.id],
         released: 1,
         delivering: [],
@@ -226,7 +179,7 @@ describe('photoshoot worker', () => {
   it('moves the queue position shown to a seller who is waiting', async () => {
     const first = await queueJob();
     const second = await queueJob();
-    await database.handle.db
+    await bed.database.handle.db
       .update(photoshoots)
       .set({ progressMessageId: 77 })
       .where(eq(photoshoots.id, second.job.id));
@@ -251,9 +204,9 @@ describe('photoshoot worker', () => {
 
   it('resumes a job a dead process left running, generating only what was not delivered, charging once', async () => {
     const { job, telegramId } = await queueJob();
-    const [first, second] = await imagesOf(database.handle.db, job.id);
-    const { db } = database.handle;
-    const kept = telegram.addFile(await sharp(fixture('4.webp')).png().toBuffer(), 'png');
+    const [first, second] = await imagesOf(bed.database.handle.db, job.id);
+    const { db } = bed.database.handle;
+    const kept = bed.telegram.addFile(await sharp(fixture('4.webp')).png().toBuffer(), 'png');
     for (const image of [first, second]) {
       await db.execute(
         sql`update processed_images set status = 'done', result_file_id = ${kept.file_id} where id = ${image?.id ?? -1}`,

@@ -45,6 +45,32 @@ export const FAKE_BOT_INFO: UserFromGetMe = {
 
 type UpdateBody = Omit<Update, 'update_id'> & Record<string, unknown>;
 
+/** Bots can download files of at most 20 MB (Bot API, getFile). */
+export const DOWNLOAD_MAX_BYTES = 20 * 1024 * 1024;
+
+/**
+ * Telegram's text limits, counted in UTF-16 code units as Telegram counts (entity offsets are
+ * UTF-16), with the descriptions Telegram answers them with. Limits: Bot API sendMessage/
+ * editMessageText text 1-4096, captions 0-1024, answerCallbackQuery text 0-200. Descriptions
+ * as real bots saw them: "message is too long" (tdlib/telegram-bot-api#353), "message caption
+ * is too long" (tactilenews/100eyes#1594), "MESSAGE_TOO_LONG" for a callback answer
+ * (eternnoir/pyTelegramBotAPI#500), "message text is empty".
+ */
+function checkTextLimits(method: string, payload: Record<string, unknown>): void {
+  const text = typeof payload.text === 'string' ? payload.text : undefined;
+  if (method === 'sendMessage' || method === 'editMessageText') {
+    if (!text?.trim()) throw new Error('message text is empty');
+    if (text.length > 4096) throw new Error('message is too long');
+  }
+  if (method === 'answerCallbackQuery' && text && text.length > 200) throw new Error('MESSAGE_TOO_LONG');
+  const media = typeof payload.media === 'string' ? JSON.parse(payload.media) : payload.media;
+  const captions =
+    method === 'sendMediaGroup' && Array.isArray(media)
+      ? (media as { caption?: unknown }[]).map((m) => m.caption)
+      : [payload.caption];
+  if (captions.some((c) => typeof c === 'string' && c.length > 1024)) throw new Error('message caption is too long');
+}
+
 /**
  * A local stand-in for the Telegram Bot API over real HTTP, so the real grammY client (and
  * runner) run against it: getUpdates long polling with offsets, the methods the bot calls, a
@@ -80,6 +106,7 @@ export class FakeBotApi {
     this.handlers.set('getFile', (p) => {
       const file = this.files.get(String(p.file_id));
       if (!file) throw new Error('wrong file_id or the file is temporarily unavailable');
+      if (file.data.length > DOWNLOAD_MAX_BYTES) throw new Error('file is too big');
       return {
         file_id: file.fileId,
         file_unique_id: file.fileUniqueId,
@@ -110,7 +137,7 @@ export class FakeBotApi {
     const prices = (typeof payload.prices === 'string' ? JSON.parse(payload.prices) : payload.prices) as
       | { label: string; amount: number }[]
       | undefined;
-    const length = (text: string) => Array.from(text).length;
+    const length = (text: string) => text.length; // UTF-16 code units, as Telegram counts
     if (length(title) < 1 || length(title) > 32) throw new Error('invoice title must be 1-32 characters');
     if (length(description) < 1 || length(description) > 255)
       throw new Error('invoice description must be 1-255 characters');
@@ -140,7 +167,12 @@ export class FakeBotApi {
 
   /** Media groups: uploaded files (attach://) get new file ids; known file ids are re-sent. */
   private mediaGroup(payload: Record<string, unknown>, call: RecordedCall) {
-    const media = JSON.parse(String(payload.media)) as { type: string; media: string; caption?: string }[];
+    // JSON bodies carry the array itself; multipart ones (with uploads) carry it as a string.
+    const media = (typeof payload.media === 'string' ? JSON.parse(payload.media) : payload.media) as {
+      type: string;
+      media: string;
+      caption?: string;
+    }[];
     if (media.length < 2 || media.length > 10) throw new Error('media group must include 2-10 items');
     const date = Math.floor(Date.now() / 1000);
     const chatId = Number(payload.chat_id);
@@ -338,6 +370,7 @@ export class FakeBotApi {
       });
     }
     try {
+      checkTextLimits(method, payload);
       this.reply(res, 200, { ok: true, result: await handler(payload, call) });
     } catch (err) {
       this.reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${(err as Error).message}` });

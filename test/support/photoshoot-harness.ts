@@ -4,7 +4,7 @@ import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
 import { createLockManager } from '../../src/services/lock-manager.js';
 import { createPhotoSource } from '../../src/services/photo-source.js';
-import { createBotHarness } from './bot-harness.js';
+import { createBotHarness, TEST_TOKEN } from './bot-harness.js';
 import { silentLogger } from './logger.js';
 
 // The models sit behind a closed port: the paths tested with this harness never call one.
@@ -34,7 +34,7 @@ export function createPhotoshootHarness(options: {
       db: options.db,
       photos: createPhotoSource({
         api,
-        fileUrl: (path) => (options.apiRoot ? `${options.apiRoot}/file/botTOKEN/${path}` : path),
+        fileUrl: (path) => (options.apiRoot ? `${options.apiRoot}/file/bot${TEST_TOKEN}/${path}` : path),
         converter: ai.converter,
         maxBytes: config.MAX_PHOTO_BYTES,
       }),

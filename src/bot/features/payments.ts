@@ -22,20 +22,18 @@ import { alertAdmins, notifyAdmins } from '../admins.js';
 import { createCallbackData } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import { resolveLocale } from '../i18n.js';
+import { clip, TELEGRAM_LIMITS } from '../telegram-text.js';
 
 /** Telegram's limits for an invoice. */
-export const INVOICE_TITLE_MAX = 32;
-export const INVOICE_DESCRIPTION_MAX = 255;
+export const INVOICE_TITLE_MAX = TELEGRAM_LIMITS.invoiceTitle;
+export const INVOICE_DESCRIPTION_MAX = TELEGRAM_LIMITS.invoiceDescription;
+
+/** Room for the user's own words in a support request; the header and orders take the rest. */
+const SUPPORT_TEXT_MAX = 3000;
 
 export const buyData = createCallbackData('buy', {});
 const count = z.coerce.number().int().min(1).max(100_000);
 export const packageData = createCallbackData('buy-pkg', { photoshoots: count, stars: count });
-
-/** Cuts text to `max` characters (not UTF-16 units), for Telegram's limits. */
-const clip = (text: string, max: number) => {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-};
 
 const date = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
 
@@ -186,7 +184,7 @@ async function forwardToSupport(ctx: BotContext, text: string) {
   const locale = ctx.config.DEFAULT_LOCALE;
   const message = ctx.i18n.fluent.translate(locale, 'admin-support-request', {
     user: who,
-    text: clip(text, 3000),
+    text: clip(text, SUPPORT_TEXT_MAX),
     orders:
       orders.length > 0
         ? orders.map((o) => orderLine(ctx, o)).join('\n')

@@ -1,0 +1,90 @@
+import { Api } from 'grammy';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createI18n } from '../../src/bot/i18n.js';
+import { parseConfig } from '../../src/config.js';
+import { createAiServices } from '../../src/services/ai.js';
+import { createMemoryCache } from '../../src/services/cache.js';
+import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/services/jobs.js';
+import { createPhotoSource } from '../../src/services/photo-source.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { FakeBotApi } from './fake-bot-api.js';
+import type { FakeOpenAi } from './fake-openai.js';
+import { silentLogger } from './logger.js';
+
+type Generate = ReturnType<typeof createAiServices>['images']['generate'];
+
+export interface TestWorkerOptions {
+  env?: Record<string, string>;
+  /** Wraps the real image service (a test can act the instant an image is rendered). */
+  images?: (generate: Generate) => Generate;
+}
+
+/**
+ * A test file's database and fake Bot API, and the real photoshoot worker built as app.ts
+ * builds it (real SDK against the fake OpenAI, real photo source against the fake Bot API).
+ * The worker a test starts is stopped after it.
+ */
+export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
+  let database: TestDatabase | undefined;
+  let telegram: FakeBotApi | undefined;
+  let worker: PhotoshootWorker | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    telegram = await new FakeBotApi({ token }).start();
+  });
+  afterAll(async () => {
+    await telegram?.close();
+    await database?.close();
+  });
+  afterEach(async () => {
+    await worker?.stop(5000);
+    worker = undefined;
+  });
+  const bed = {
+    get database(): TestDatabase {
+      if (!database) throw new Error('useWorkerTestbed: not started yet');
+      return database;
+    },
+    get telegram(): FakeBotApi {
+      if (!telegram) throw new Error('useWorkerTestbed: not started yet');
+      return telegram;
+    },
+    get worker(): PhotoshootWorker | undefined {
+      return worker;
+    },
+    /** Builds the worker (not started) and what it was built from. */
+    build(options: TestWorkerOptions = {}) {
+      const config = parseConfig({
+        BOT_TOKEN: token,
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: openai().baseUrl,
+        AI_BACKOFF_INITIAL_MS: '10',
+        AI_BACKOFF_MAX_MS: '20',
+        AI_RETRIES: '0',
+        JOB_POLL_MS: '50',
+        JOB_HEARTBEAT_S: '1',
+        ...options.env,
+      });
+      const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 100 }) });
+      const api = new Api(token, { apiRoot: bed.telegram.apiRoot });
+      const photos = createPhotoSource({
+        api,
+        fileUrl: (path) => `${bed.telegram.apiRoot}/file/bot${token}/${path}`,
+        converter: ai.converter,
+        maxBytes: config.MAX_PHOTO_BYTES,
+      });
+      const generate: Generate = (...args) => ai.images.generate(...args);
+      worker = createPhotoshootWorker({
+        db: bed.database.handle.db,
+        api,
+        photos,
+        ai: { vision: ai.vision, images: { generate: options.images?.(generate) ?? generate } },
+        i18n: createI18n('en'),
+        logger: silentLogger,
+        config,
+      });
+      return { worker, ai, photos, config };
+    },
+  };
+  return bed;
+}
