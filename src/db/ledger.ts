@@ -71,7 +71,10 @@ export function recentLedgerEntries(db: Database, userId: number, limit = 10) {
 async function lockCredits(db: Database, userId: number): Promise<BalanceBreakdown> {
   const [row] = await queryRows<{ balance: number; paid: number }>(
     db,
-    sql`select u.balance, ${boughtLeft(sql`u.id`)} as paid from users u where u.id = ${userId}::int for update`,
+    // NO KEY UPDATE, the lock an update of the balance takes: it waits for another credit change,
+    // but not for the key-share lock a new row referencing the user holds (FOR UPDATE would
+    // deadlock two Generates that each inserted their job first).
+    sql`select u.balance, ${boughtLeft(sql`u.id`)} as paid from users u where u.id = ${userId}::int for no key update`,
   );
   return split(row);
 }
@@ -130,7 +133,7 @@ export async function reserveCredit(
         sql`update orders set remaining = remaining - 1
              where id = (select id from orders
                           where user_id = ${change.userId}::int and status = 'paid' and remaining > 0
-                          order by paid_at, id limit 1 for update)
+                          order by paid_at, id limit 1 for no key update)
          returning id`,
       );
       if (!order) throw new InsufficientBalanceError(change.userId, -1);

@@ -141,6 +141,8 @@ export async function recordPayment(
   if (known) return known;
   try {
     return await db.transaction(async (tx) => {
+      // The payer's credits before the order row: the lock order of every spend, release and refund.
+      await lockUserCredits(tx, payment.userId);
       const [order] = await tx
         .select({ order: orders, expired: sql<boolean>`coalesce(${orders.expiresAt} <= now(), false)` })
         .from(orders)

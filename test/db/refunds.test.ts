@@ -170,6 +170,65 @@ describe('refunds take back only what the order bought', () => {
   });
 });
 
+describe('the accounting under concurrency', () => {
+  it('spends, releases, commits, grants and refunds at once: every order accounts for each of its photoshoots', async () => {
+    const user = await seller(8301, 2);
+    const first = await buy(user.id, 'ch-8301-a');
+    const second = await buy(user.id, 'ch-8301-b');
+    const spend = (i: number) =>
+      db().transaction((tx) =>
+        queuePhotoshoot(tx, {
+          userId: user.id,
+          chatId: 1,
+          sourceFileId: 'f',
+          sourceFileUniqueId: 'u',
+          aspectRatio: '1:1',
+          styleSource: 'random',
+          batchId: `race-${i}`,
+          styles: [{ name: 'Studio', prompt: 's' }],
+        }),
+      );
+    const spent = await Promise.allSettled([
+      ...Array.from({ length: 6 }, (_, i) => spend(i)),
+      changeBalance(db(), { userId: user.id, delta: 1, reason: 'admin_grant', reference: 'admin:1' }),
+    ]);
+    const jobs = spent.flatMap((r) => (r.status === 'fulfilled' && typeof r.value === 'object' ? [r.value] : []));
+    expect(spent.flatMap((r) => (r.status === 'rejected' ? [String(r.reason?.cause ?? r.reason)] : []))).toEqual([]);
+    expect(jobs).toHaveLength(6);
+    // Half deliver, half deliver nothing, while both orders are refunded.
+    await Promise.all([
+      ...jobs.map(async (job, i) => {
+        if (i % 2 === 0) {
+          const [image] = await imagesOf(db(), job.id);
+          await recordImage(db(), image?.id ?? -1, { status: 'done', resultFileId: 'r', previewFileId: null });
+        }
+        await finishPhotoshoot(db(), job.id, i % 2 === 0 ? 'done' : 'failed');
+      }),
+      recordRefund(db(), first.id),
+      recordRefund(db(), second.id),
+    ]);
+    const rows = await queryRows<{ id: number; photoshoots: number; debited: number; shortfall: number; used: number }>(
+      db(),
+      sql`select o.id, o.photoshoots, o.refund_debited as debited, o.refund_shortfall as shortfall,
+                 (select count(*) from photoshoots p where p.order_id = o.id and p.credit_state = 'committed')::int as used
+            from orders o where o.user_id = ${user.id} order by o.id`,
+    );
+    for (const row of rows) {
+      expect(Number(row.debited) + Number(row.shortfall)).toBe(row.photoshoots);
+      expect(Number(row.shortfall)).toBe(Number(row.used));
+    }
+    const breakdown = await balanceBreakdown(db(), user.id);
+    expect(breakdown.paid).toBe(0);
+    // Free credits (2 signup + 1 grant) not committed are still on the balance, and nothing else.
+    const freeUsed = await queryRows<{ n: number }>(
+      db(),
+      sql`select count(*)::int as n from photoshoots where user_id = ${user.id} and order_id is null and credit_state = 'committed'`,
+    );
+    expect(breakdown.balance).toBe(3 - Number(freeUsed[0]?.n));
+    expect(await balanceAndLedger(db(), 8301)).toEqual({ balance: breakdown.balance, ledgerSum: breakdown.balance });
+  });
+});
+
 describe('the backfill of bought photoshoots', () => {
   it('attributes what the old rule counted as bought to the newest paid orders', async () => {
     // The old rule: bought = min(balance, purchases - refunds). 2 free, 3 + 3 bought, 4 used: 4 left, all bought.
