@@ -1,0 +1,218 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createOrder, type Order } from '../../src/db/orders.js';
+import { balanceLedger, orders } from '../../src/db/schema.js';
+import { findUserByTelegramId } from '../../src/db/users.js';
+import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
+import { FakeBotApi } from '../support/fake-bot-api.js';
+import { exitWithin, type RunningProcess, startProcess } from '../support/process.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { successfulPayment, textMessage } from '../support/updates.js';
+
+const TOKEN = '7000000003:AAE-payment_outage_token_value_246810';
+const ADMIN = 9201;
+const STARS = 150;
+const PHOTOSHOOTS = 3;
+
+let api: FakeBotApi | undefined;
+let database: TestDatabase | undefined;
+let proxy: TcpProxy | undefined;
+const running: RunningProcess[] = [];
+
+afterEach(async () => {
+  for (const proc of running.splice(0)) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+  await api?.close();
+  await proxy?.close();
+  await database?.close();
+  api = database = proxy = undefined;
+});
+
+/** A fresh database behind a proxy the test can cut, and a fake Bot API. */
+async function setUp() {
+  database = await createTestDatabase();
+  const url = new URL(database.url ?? '');
+  proxy = await new TcpProxy(url.hostname, Number(url.port || 5432)).start();
+  const viaProxy = new URL(url);
+  viaProxy.port = String(proxy.port);
+  api = await new FakeBotApi({ token: TOKEN }).start();
+  return { databaseUrl: viaProxy.toString(), api, proxy, db: database.handle.db };
+}
+
+/** `src/main.ts` against the proxied database; resolves once it polls. */
+async function startBot(env: { databaseUrl: string; apiRoot: string }) {
+  const proc = startProcess('src/main.ts', {
+    BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: env.apiRoot,
+    TELEGRAM_POLL_TIMEOUT_S: '1',
+    DATABASE_URL: env.databaseUrl,
+    DB_CONNECT_TIMEOUT_S: '2',
+    ADMIN_IDS: String(ADMIN),
+  });
+  running.push(proc);
+  return proc;
+}
+
+/** A seller who started the bot (through it) and has an unpaid order (written directly). */
+async function sellerWithOrder(fake: FakeBotApi, db: TestDatabase['handle']['db'], telegramId: number) {
+  const welcome = await fake.exchange(textMessage({ id: telegramId, first_name: 'Payer' }, '/start'), 10_000);
+  expect(String(welcome.payload.text)).toContain('Welcome');
+  const user = await findUserByTelegramId(db, telegramId);
+  if (!user) throw new Error('not registered');
+  return createOrder(db, { userId: user.id, pkg: { photoshoots: PHOTOSHOOTS, stars: STARS }, expiresInMinutes: 60 });
+}
+
+const texts = (fake: FakeBotApi, chatId: number) =>
+  fake.callsOf('sendMessage').flatMap((c) => (Number(c.payload.chat_id) === chatId ? [String(c.payload.text)] : []));
+
+/** When the first getUpdates with an offset past `updateId` came (Telegram forgets the update then). */
+const confirmedAt = (fake: FakeBotApi, updateId: number) =>
+  fake.callsOf('getUpdates').find((c) => Number(c.payload.offset ?? 0) > updateId)?.at;
+
+/** The payment is in the database exactly once: one paid order with the charge, one purchase. */
+async function expectCreditedOnce(db: TestDatabase['handle']['db'], order: Order, chargeId: string) {
+  const paid = await db.select().from(orders).where(eq(orders.telegramPaymentChargeId, chargeId));
+  expect(paid).toEqual([expect.objectContaining({ id: order.id, status: 'paid', amount: STARS })]);
+  const purchases = (await db.select().from(balanceLedger).where(eq(balanceLedger.userId, order.userId))).filter(
+    (r) => r.reason === 'purchase',
+  );
+  expect(purchases.map((r) => r.delta)).toEqual([PHOTOSHOOTS]);
+}
+
+/** What admins were told about payments (they also get a startup notice: no OPENAI_API_KEY here). */
+const paymentAlerts = (fake: FakeBotApi) => texts(fake, ADMIN).filter((t) => /payment/i.test(t));
+
+const CREDITED = /Your payment is now on your balance: 3 photoshoots added/;
+
+describe.runIf(usingPostgres)('a successful_payment while the database is cut', () => {
+  for (const cutS of [2, 40]) {
+    it(`cut for ${cutS} s: credited once the database is back, the seller told, no admin; confirmed only after`, async () => {
+      const env = await setUp();
+      const proc = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+      await proc.waitForOutput(/polling for updates/, 20_000);
+      const seller = 6800 + cutS;
+      const order = await sellerWithOrder(env.api, env.db, seller);
+      const chargeId = `ch-cut-${cutS}`;
+
+      env.proxy.cut();
+      const cutAt = Date.now();
+      const updateId = env.api.pushUpdate(
+        successfulPayment({ id: seller }, { payload: order.invoicePayload, amount: STARS, chargeId }),
+      );
+      await new Promise((r) => setTimeout(r, cutS * 1000));
+      // Still waiting: not confirmed to Telegram, nothing credited.
+      expect(confirmedAt(env.api, updateId)).toBeUndefined();
+      expect(texts(env.api, seller).some((t) => CREDITED.test(t))).toBe(false);
+      env.proxy.restore();
+      const restoredAt = Date.now();
+
+      const credited = await env.api.waitForCall(
+        'sendMessage',
+        (c) => Number(c.payload.chat_id) === seller && CREDITED.test(String(c.payload.text)),
+        { timeoutMs: 20_000 },
+      );
+      await expect.poll(() => confirmedAt(env.api, updateId), { timeout: 10_000 }).toBeDefined();
+      const confirmed = confirmedAt(env.api, updateId) ?? Number.NaN;
+      console.info(
+        `payment, database cut ${cutS} s: credited ${credited.at - cutAt} ms after arrival ` +
+          `(${credited.at - restoredAt} ms after the database came back), confirmed to Telegram ` +
+          `${confirmed - cutAt} ms after arrival (${confirmed - credited.at} ms after the credit)`,
+      );
+      expect(credited.at - restoredAt).toBeLessThan(10_000);
+      expect(confirmed).toBeGreaterThanOrEqual(credited.at - 50);
+      expect(texts(env.api, seller).slice(1)).toEqual([
+        expect.stringContaining('it will be added automatically'),
+        expect.stringMatching(CREDITED),
+      ]);
+      expect(paymentAlerts(env.api)).toEqual([]);
+      await expectCreditedOnce(env.db, order, chargeId);
+      proc.child.kill('SIGTERM');
+      expect(await exitWithin(proc, 15_000)).toBe(0);
+    }, 120_000);
+  }
+
+  it('SIGTERM while it waits: not confirmed; the next start, with the database back, credits it once', async () => {
+    const env = await setUp();
+    const first = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+    await first.waitForOutput(/polling for updates/, 20_000);
+    const seller = 6851;
+    const order = await sellerWithOrder(env.api, env.db, seller);
+    env.proxy.cut();
+    const arrivedAt = Date.now();
+    const updateId = env.api.pushUpdate(
+      successfulPayment({ id: seller }, { payload: order.invoicePayload, amount: STARS, chargeId: 'ch-term' }),
+    );
+    await env.api.waitForCall(
+      'sendMessage',
+      (c) => Number(c.payload.chat_id) === seller && /automatically/.test(String(c.payload.text)),
+      { timeoutMs: 10_000 },
+    );
+    first.child.kill('SIGTERM');
+    expect(await exitWithin(first, 15_000)).toBe(0);
+    expect(first.output()).toContain('update left unconfirmed for redelivery');
+    expect(confirmedAt(env.api, updateId)).toBeUndefined();
+    expect(env.api.unconfirmed()).toContain(updateId);
+
+    env.proxy.restore();
+    const second = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+    const credited = await env.api.waitForCall(
+      'sendMessage',
+      (c) => Number(c.payload.chat_id) === seller && /Payment received/.test(String(c.payload.text)),
+      { timeoutMs: 30_000 },
+    );
+    await expect.poll(() => confirmedAt(env.api, updateId), { timeout: 10_000 }).toBeDefined();
+    console.info(
+      `payment, SIGTERM while the database was cut: credited by the restarted bot ${credited.at - arrivedAt} ms after arrival, ` +
+        `confirmed ${(confirmedAt(env.api, updateId) ?? Number.NaN) - arrivedAt} ms after arrival`,
+    );
+    await expectCreditedOnce(env.db, order, 'ch-term');
+    expect(paymentAlerts(env.api)).toEqual([]);
+    second.child.kill('SIGTERM');
+    expect(await exitWithin(second, 15_000)).toBe(0);
+  }, 120_000);
+
+  it('SIGKILL while it waits, a start while the database is still down, then one with it back: credited once', async () => {
+    const env = await setUp();
+    const first = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+    await first.waitForOutput(/polling for updates/, 20_000);
+    const seller = 6852;
+    const order = await sellerWithOrder(env.api, env.db, seller);
+    env.proxy.cut();
+    const arrivedAt = Date.now();
+    const updateId = env.api.pushUpdate(
+      successfulPayment({ id: seller }, { payload: order.invoicePayload, amount: STARS, chargeId: 'ch-kill' }),
+    );
+    await env.api.waitForCall(
+      'sendMessage',
+      (c) => Number(c.payload.chat_id) === seller && /automatically/.test(String(c.payload.text)),
+      { timeoutMs: 10_000 },
+    );
+    first.child.kill('SIGKILL');
+    await exitWithin(first, 5000);
+    expect(confirmedAt(env.api, updateId)).toBeUndefined();
+
+    // Still down: the bot says so and exits before it polls; Telegram keeps the update.
+    const whileDown = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+    expect(await exitWithin(whileDown, 30_000)).toBe(1);
+    const line = whileDown.stderr().trim();
+    console.info(`start while the database is cut: exit 1, "${line}"`);
+    expect(line).toMatch(/^Cannot connect to the database at /);
+    expect(confirmedAt(env.api, updateId)).toBeUndefined();
+
+    env.proxy.restore();
+    const second = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+    const credited = await env.api.waitForCall(
+      'sendMessage',
+      (c) => Number(c.payload.chat_id) === seller && /Payment received/.test(String(c.payload.text)),
+      { timeoutMs: 30_000 },
+    );
+    await expect.poll(() => confirmedAt(env.api, updateId), { timeout: 10_000 }).toBeDefined();
+    console.info(
+      `payment, SIGKILL while the database was cut: credited by the restarted bot ${credited.at - arrivedAt} ms after arrival, ` +
+        `confirmed ${(confirmedAt(env.api, updateId) ?? Number.NaN) - arrivedAt} ms after arrival`,
+    );
+    await expectCreditedOnce(env.db, order, 'ch-kill');
+    expect(paymentAlerts(env.api)).toEqual([]);
+    second.child.kill('SIGTERM');
+    expect(await exitWithin(second, 15_000)).toBe(0);
+  }, 150_000);
+});
