@@ -1,10 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrder } from '../../src/db/orders.js';
-import { finishPhotoshoot, imagesOf, queuePhotoshoot, recordImage } from '../../src/db/photoshoots.js';
+import { finishPhotoshoot } from '../../src/db/photoshoots.js';
 import { orders, photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { createBotHarness } from '../support/bot-harness.js';
+import { chargePhotoshoot, usePhotoshoot } from '../support/credits.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { balanceAndLedger } from '../support/ledger.js';
 import { type Sender, successfulPayment, textMessage, withId } from '../support/updates.js';
@@ -47,29 +48,12 @@ async function buy(h: Harness, seller: Sender, chargeId: string) {
   return { user, order };
 }
 
-/** A photoshoot charged as Generate charges it. */
-const generate = (userId: number) =>
-  queuePhotoshoot(db(), {
-    userId,
-    chatId: 1,
-    sourceFileId: 'file',
-    sourceFileUniqueId: 'uniq',
-    aspectRatio: '1:1',
-    styleSource: 'random',
-    styles: [{ name: 'Studio', prompt: 'studio' }],
-  });
-
 describe('a refund takes back only what that order bought, and says so', () => {
   it('bought 3, used 3, granted 3 by an admin, refunded: the gifted 3 stay', async () => {
     const h = harness();
     const seller = { id: 8301 };
     const { user, order } = await buy(h, seller, 'ch-8301');
-    for (let i = 0; i < 3; i++) {
-      const job = await generate(user.id);
-      const [image] = await imagesOf(db(), job.id);
-      await recordImage(db(), image?.id ?? -1, { status: 'done', resultFileId: 'r', previewFileId: null });
-      await finishPhotoshoot(db(), job.id, 'done');
-    }
+    for (let i = 0; i < 3; i++) await usePhotoshoot(db(), user.id);
     await h.handle(withId(textMessage({ id: ADMIN }, `/grant ${seller.id} 3`)));
     expect(await textsTo(h, seller.id, () => h.handle(withId(textMessage(seller, '/balance'))))).toEqual([
       expect.stringMatching(/^💳 You have 3 photoshoots left \(0 bought, 3 free\)\./),
@@ -94,7 +78,7 @@ describe('a refund takes back only what that order bought, and says so', () => {
     const h = harness();
     const seller = { id: 8302, language_code: 'ru' };
     const { user, order } = await buy(h, seller, 'ch-8302');
-    const job = await generate(user.id);
+    const job = await chargePhotoshoot(db(), user.id);
     await db().update(photoshoots).set({ status: 'running' }).where(eq(photoshoots.id, job.id));
 
     let toSeller: string[] = [];

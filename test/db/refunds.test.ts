@@ -5,9 +5,10 @@ import { parseConfig } from '../../src/config.js';
 import { queryRows } from '../../src/db/client.js';
 import { balanceBreakdown, changeBalance } from '../../src/db/ledger.js';
 import { createOrder, recordPayment, recordRefund } from '../../src/db/orders.js';
-import { finishPhotoshoot, imagesOf, queuePhotoshoot, recordImage } from '../../src/db/photoshoots.js';
+import { finishPhotoshoot, type NewPhotoshoot } from '../../src/db/photoshoots.js';
 import { orders, photoshoots } from '../../src/db/schema.js';
 import { registerUser } from '../../src/db/users.js';
+import { chargePhotoshoot, deliverFirstImage, usePhotoshoot } from '../support/credits.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
 import { balanceAndLedger } from '../support/ledger.js';
 
@@ -38,24 +39,12 @@ async function buy(userId: number, chargeId: string) {
   return paid.order;
 }
 
-/** Queues a one-style photoshoot (charged as Generate charges it). */
-const start = (userId: number) =>
-  queuePhotoshoot(db(), {
-    userId,
-    chatId: 1,
-    sourceFileId: 'file',
-    sourceFileUniqueId: 'uniq',
-    aspectRatio: '1:1',
-    styleSource: 'random',
-    styles: [{ name: 'Studio', prompt: 'studio' }],
-  });
+const start = (userId: number, extra: Partial<NewPhotoshoot> = {}) => chargePhotoshoot(db(), userId, extra);
 
 /** A photoshoot that delivers its image: its credit is committed. */
 async function use(userId: number) {
-  const job = await start(userId);
-  const [image] = await imagesOf(db(), job.id);
-  if (image) await recordImage(db(), image.id, { status: 'done', resultFileId: 'res', previewFileId: null });
-  expect(await finishPhotoshoot(db(), job.id, 'done')).toBe('committed');
+  const { job, settlement } = await usePhotoshoot(db(), userId);
+  expect(settlement).toBe('committed');
   return job;
 }
 
@@ -148,20 +137,7 @@ describe('refunds take back only what the order bought', () => {
   it.runIf(usingPostgres)('a refund racing Generate: each credit is spent or taken back, never both', async () => {
     const user = await seller(8105);
     const order = await buy(user.id, 'ch-8105');
-    const [refund, spend] = await Promise.allSettled([
-      recordRefund(db(), order.id),
-      db().transaction((tx) =>
-        queuePhotoshoot(tx, {
-          userId: user.id,
-          chatId: 1,
-          sourceFileId: 'f',
-          sourceFileUniqueId: 'u',
-          aspectRatio: '1:1',
-          styleSource: 'random',
-          styles: [{ name: 'Studio', prompt: 's' }],
-        }),
-      ),
-    ]);
+    const [refund, spend] = await Promise.allSettled([recordRefund(db(), order.id), start(user.id)]);
     expect(refund.status).toBe('fulfilled');
     const row = await orderRow(order.id);
     const spent = spend.status === 'fulfilled' ? 1 : 0;
@@ -175,19 +151,7 @@ describe('the accounting under concurrency', () => {
     const user = await seller(8301, 2);
     const first = await buy(user.id, 'ch-8301-a');
     const second = await buy(user.id, 'ch-8301-b');
-    const spend = (i: number) =>
-      db().transaction((tx) =>
-        queuePhotoshoot(tx, {
-          userId: user.id,
-          chatId: 1,
-          sourceFileId: 'f',
-          sourceFileUniqueId: 'u',
-          aspectRatio: '1:1',
-          styleSource: 'random',
-          batchId: `race-${i}`,
-          styles: [{ name: 'Studio', prompt: 's' }],
-        }),
-      );
+    const spend = (i: number) => start(user.id, { batchId: `race-${i}` });
     const spent = await Promise.allSettled([
       ...Array.from({ length: 6 }, (_, i) => spend(i)),
       changeBalance(db(), { userId: user.id, delta: 1, reason: 'admin_grant', reference: 'admin:1' }),
@@ -198,10 +162,7 @@ describe('the accounting under concurrency', () => {
     // Half deliver, half deliver nothing, while both orders are refunded.
     await Promise.all([
       ...jobs.map(async (job, i) => {
-        if (i % 2 === 0) {
-          const [image] = await imagesOf(db(), job.id);
-          await recordImage(db(), image?.id ?? -1, { status: 'done', resultFileId: 'r', previewFileId: null });
-        }
+        if (i % 2 === 0) await deliverFirstImage(db(), job.id);
         await finishPhotoshoot(db(), job.id, i % 2 === 0 ? 'done' : 'failed');
       }),
       recordRefund(db(), first.id),

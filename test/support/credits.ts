@@ -1,0 +1,37 @@
+import type { Database } from '../../src/db/client.js';
+import {
+  finishPhotoshoot,
+  imagesOf,
+  type NewPhotoshoot,
+  queuePhotoshoot,
+  recordImage,
+} from '../../src/db/photoshoots.js';
+
+/** A one-style photoshoot queued and charged as Generate charges it (in its own transaction). */
+export const chargePhotoshoot = (db: Database, userId: number, extra: Partial<NewPhotoshoot> = {}) =>
+  db.transaction((tx) =>
+    queuePhotoshoot(tx, {
+      userId,
+      chatId: 1,
+      sourceFileId: 'file',
+      sourceFileUniqueId: 'uniq',
+      aspectRatio: '1:1',
+      styleSource: 'random',
+      styles: [{ name: 'Studio', prompt: 'studio' }],
+      ...extra,
+    }),
+  );
+
+/** Marks a photoshoot's first image delivered, as the worker records it after sending. */
+export async function deliverFirstImage(db: Database, photoshootId: number): Promise<void> {
+  const [image] = await imagesOf(db, photoshootId);
+  if (!image) throw new Error(`photoshoot ${photoshootId} has no image`);
+  await recordImage(db, image.id, { status: 'done', resultFileId: `res-${image.id}`, previewFileId: null });
+}
+
+/** A photoshoot that delivers its image: charged, then committed. */
+export async function usePhotoshoot(db: Database, userId: number) {
+  const job = await chargePhotoshoot(db, userId);
+  await deliverFirstImage(db, job.id);
+  return { job, settlement: await finishPhotoshoot(db, job.id, 'done') };
+}
