@@ -242,6 +242,8 @@ export interface CancelOutcome {
   released: number;
   /** Running jobs already delivering: too late to stop, they are delivered and charged as usual. */
   delivering: number[];
+  /** Progress messages of cancelled jobs no worker had taken: nobody else will say they are cancelled. */
+  unattended: { chatId: number; messageId: number }[];
 }
 
 /**
@@ -253,18 +255,21 @@ export interface CancelOutcome {
  */
 export async function cancelActivePhotoshoots(db: Database, userId: number): Promise<CancelOutcome> {
   return db.transaction(async (tx) => {
-    const stopped = await tx
-      .update(photoshoots)
-      .set({ status: 'canceled', cancelRequested: true, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(photoshoots.userId, userId),
-          inArray(photoshoots.status, ['queued', 'running']),
-          sql`${photoshoots.deliveringAt} is null`,
-          sql`not exists (select 1 from processed_images i where i.photoshoot_id = ${photoshoots.id} and i.status = 'done')`,
-        ),
-      )
-      .returning({ id: photoshoots.id });
+    const stop = (status: 'queued' | 'running') =>
+      tx
+        .update(photoshoots)
+        .set({ status: 'canceled', cancelRequested: true, updatedAt: sql`now()` })
+        .where(
+          and(
+            eq(photoshoots.userId, userId),
+            eq(photoshoots.status, status),
+            sql`${photoshoots.deliveringAt} is null`,
+            sql`not exists (select 1 from processed_images i where i.photoshoot_id = ${photoshoots.id} and i.status = 'done')`,
+          ),
+        )
+        .returning({ id: photoshoots.id, chatId: photoshoots.chatId, messageId: photoshoots.progressMessageId });
+    const waiting = await stop('queued');
+    const stopped = [...waiting, ...(await stop('running'))];
     let released = 0;
     for (const { id } of stopped) {
       if ((await finishPhotoshoot(tx, id, 'canceled')) === 'released') released += 1;
@@ -273,7 +278,12 @@ export async function cancelActivePhotoshoots(db: Database, userId: number): Pro
       .select({ id: photoshoots.id })
       .from(photoshoots)
       .where(and(eq(photoshoots.userId, userId), inArray(photoshoots.status, ['queued', 'running'])));
-    return { canceled: stopped.map((r) => r.id), released, delivering: delivering.map((r) => r.id) };
+    return {
+      canceled: stopped.map((r) => r.id),
+      released,
+      delivering: delivering.map((r) => r.id),
+      unattended: waiting.flatMap((r) => (r.messageId === null ? [] : [{ chatId: r.chatId, messageId: r.messageId }])),
+    };
   });
 }
 

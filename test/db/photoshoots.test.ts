@@ -172,13 +172,30 @@ describe('the job lifecycle', () => {
     const db = database.handle.db;
     const user = await newUser(9401, 2);
     const queued = await queuePhotoshoot(db, job(user.id));
-    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [queued.id], released: 1, delivering: [] });
+    await db.update(photoshoots).set({ progressMessageId: 55 }).where(eq(photoshoots.id, queued.id));
+    // No worker holds a queued job: its progress message is left for the caller to end.
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({
+      canceled: [queued.id],
+      released: 1,
+      delivering: [],
+      unattended: [{ chatId: 1, messageId: 55 }],
+    });
     expect(await ledgerOf(9401)).toEqual({ balance: 2, ledgerSum: 2 });
-    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], released: 0, delivering: [] });
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({
+      canceled: [],
+      released: 0,
+      delivering: [],
+      unattended: [],
+    });
 
     const running = await queuePhotoshoot(db, job(user.id));
     await db.update(photoshoots).set({ status: 'running' }).where(eq(photoshoots.id, running.id));
-    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [running.id], released: 1, delivering: [] });
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({
+      canceled: [running.id],
+      released: 1,
+      delivering: [],
+      unattended: [],
+    });
     expect(await ledgerOf(9401)).toEqual({ balance: 2, ledgerSum: 2 });
     expect(await heartbeat(db, running.id)).toBe('canceled');
     expect(await startDelivery(db, running.id)).toBe(false);
@@ -193,7 +210,12 @@ describe('the job lifecycle', () => {
     const running = await queuePhotoshoot(db, job(user.id));
     await db.update(photoshoots).set({ status: 'running' }).where(eq(photoshoots.id, running.id));
     expect(await startDelivery(db, running.id)).toBe(true);
-    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], released: 0, delivering: [running.id] });
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({
+      canceled: [],
+      released: 0,
+      delivering: [running.id],
+      unattended: [],
+    });
     expect(await heartbeat(db, running.id)).toBe('running');
     const [image] = await imagesOf(db, running.id);
     await recordImage(db, image?.id ?? -1, { status: 'done', resultFileId: 'f', previewFileId: null });
@@ -203,7 +225,12 @@ describe('the job lifecycle', () => {
     const resumed = await queuePhotoshoot(db, job(user.id));
     const [kept] = await imagesOf(db, resumed.id);
     await recordImage(db, kept?.id ?? -1, { status: 'done', resultFileId: 'g', previewFileId: null });
-    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({ canceled: [], released: 0, delivering: [resumed.id] });
+    expect(await cancelActivePhotoshoots(db, user.id)).toEqual({
+      canceled: [],
+      released: 0,
+      delivering: [resumed.id],
+      unattended: [],
+    });
   });
 
   it('lets exactly one of /cancel and the start of delivery win when they race', async () => {
@@ -244,7 +271,7 @@ describe('the job lifecycle', () => {
       .where(inArray(photoshoots.id, [batch[0]?.id ?? -1, batch[1]?.id ?? -1]));
     const outcome = await cancelActivePhotoshoots(db, user.id);
     expect(outcome.canceled.sort()).toEqual(batch.map((b) => b.id).sort());
-    expect(outcome).toMatchObject({ released: 3, delivering: [] });
+    expect(outcome).toMatchObject({ released: 3, delivering: [], unattended: [] });
     expect(await ledgerOf(9404)).toEqual({ balance: 3, ledgerSum: 3 });
 
     // A cancel flagged by an older release on a job whose process then died.

@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { findPhotoshoot, queuePhotoshoot } from '../../src/db/photoshoots.js';
+import { photoshoots } from '../../src/db/schema.js';
 import { registerUser } from '../../src/db/users.js';
 import { createLockManager } from '../../src/services/lock-manager.js';
 import { createBotHarness, TEST_TOKEN } from '../support/bot-harness.js';
@@ -19,6 +21,8 @@ const bed = useWorkerTestbed(TEST_TOKEN, openai);
 let nextUser = 40_000;
 
 type Where = 'this process' | 'another process';
+
+const CANCELLED_PROGRESS = '✖️ Photoshoot cancelled. Nothing was sent or charged; images already made were discarded.';
 
 /** The worker and the bot over the same fake Bot API. */
 function start(where: Where, options: TestWorkerOptions = {}) {
@@ -121,9 +125,7 @@ async function expectCancelled(job: { id: number }, telegramId: number, told: { 
   );
   expect(after.map((c) => String(c.payload.text)).filter((t) => /Generating|Sending/.test(t))).toEqual([]);
   const progress = callsTo(telegramId).filter((c) => c.method === 'editMessageText');
-  expect(String(progress.at(-1)?.payload.text)).toBe(
-    '✖️ Photoshoot cancelled. Nothing was sent or charged; images already made were discarded.',
-  );
+  expect(String(progress.at(-1)?.payload.text)).toBe(CANCELLED_PROGRESS);
 }
 
 describe.each<Where>(['this process', 'another process'])('/cancel with the worker in %s', (where) => {
@@ -220,6 +222,12 @@ it('cancels a whole batch (two running, one waiting) with one answer and every c
   );
   const jobs = [];
   for (let i = 0; i < 3; i++) jobs.push(await queueFor(user.id, telegramId, 'batch-cancel'));
+  // The waiting one shows its place in the queue.
+  const waiting = { message_id: 990_001 };
+  await bed.database.handle.db
+    .update(photoshoots)
+    .set({ progressMessageId: waiting.message_id })
+    .where(eq(photoshoots.id, jobs[2]?.id ?? -1));
   const { bot } = start('this process', { env: { PHOTOSHOOT_CONCURRENCY: '2' } });
   await expect.poll(() => openai().requestsTo('edits').length, { timeout: 10_000 }).toBe(8);
   const told = await cancel(bot, telegramId);
@@ -230,4 +238,12 @@ it('cancels a whole batch (two running, one waiting) with one answer and every c
   for (const job of jobs) expect(await ended(job.id)).toMatchObject({ status: 'canceled', creditState: 'released' });
   expect(await balanceAndLedger(bed.database.handle.db, telegramId)).toEqual({ balance: 3, ledgerSum: 3 });
   expect(callsTo(telegramId).filter((c) => c.method === 'sendMediaGroup')).toEqual([]);
+  // Every progress message ends cancelled, the waiting job's too.
+  const lastEdits = new Map<number, string>();
+  for (const c of callsTo(telegramId).filter((c) => c.method === 'editMessageText')) {
+    lastEdits.set(Number(c.payload.message_id), String(c.payload.text));
+  }
+  expect(lastEdits.get(waiting.message_id)).toBe(CANCELLED_PROGRESS);
+  expect(new Set(lastEdits.values())).toEqual(new Set([CANCELLED_PROGRESS]));
+  expect(lastEdits.size).toBe(3);
 });

@@ -164,6 +164,7 @@ describe('photoshoot worker', () => {
         canceled: [job.id],
         released: 1,
         delivering: [],
+        unattended: [],
       });
       expect((await settled(job.id))?.status).toBe('canceled');
     } finally {

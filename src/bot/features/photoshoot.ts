@@ -523,6 +523,13 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     ctx.afterCommit(async () => {
       deps.stopJobs?.(result.canceled);
       await ctx.reply(lines.join('\n'));
+      // A running job's worker shows its own end; a waiting one's "in the queue" is ended here.
+      const ended = ctx.t('progress-canceled', { charged: 'no' });
+      for (const { chatId, messageId } of result.unattended) {
+        await ctx.api.editMessageText(chatId, messageId, ended).catch((err: unknown) => {
+          ctx.logger.warn({ err }, 'could not end the progress message of a cancelled photoshoot');
+        });
+      }
     });
   });
 
