@@ -156,51 +156,83 @@ describe('/credit', () => {
 });
 
 describe.runIf(usingPostgres)('a payment while the database is cut (in process)', () => {
-  it('is credited once the database is back, without an admin; the payer hears "delayed", then "credited"', async () => {
-    const target = new URL(database.url ?? '');
-    const proxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();
-    const viaProxy = new URL(target);
-    viaProxy.port = String(proxy.port);
-    const handle = await createDb(
-      {
-        DATABASE_URL: viaProxy.toString(),
-        DATA_DIR: '',
-        DB_POOL_MAX: 2,
-        DB_IDLE_TIMEOUT_S: 30,
-        DB_MAX_LIFETIME_S: 3600,
-        DB_CONNECT_TIMEOUT_S: 2,
-      },
-      silentLogger,
-    );
-    try {
-      const bot = createBotHarness({ db: handle.db, adminIds: [ADMIN], apiRoot: telegram.apiRoot });
-      const seller = { id: 6705 };
-      const order = await sellerWithOrder(seller);
-      const from = telegram.calls.length;
-      proxy.cut();
-      const cutAt = Date.now();
-      const handled = bot.handle(
-        withId(successfulPayment(seller, { payload: order.invoicePayload, amount: PKG.stars, chargeId: 'ch-6705' })),
+  const cases = [
+    { name: 'without an admin (cut 2 s, bound 300 s)', cutMs: 2000, alertAfterS: 300, seller: 6705 },
+    {
+      name: 'the admins told after the bound, then that it is recorded (cut 3 s, bound 1 s)',
+      cutMs: 3000,
+      alertAfterS: 1,
+      seller: 6706,
+    },
+  ];
+  it.each(cases)(
+    'is credited once the database is back, $name; the payer hears "delayed", then "credited"',
+    async ({ cutMs, alertAfterS, seller: sellerId }) => {
+      const target = new URL(database.url ?? '');
+      const proxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();
+      const viaProxy = new URL(target);
+      viaProxy.port = String(proxy.port);
+      const handle = await createDb(
+        {
+          DATABASE_URL: viaProxy.toString(),
+          DATA_DIR: '',
+          DB_POOL_MAX: 2,
+          DB_IDLE_TIMEOUT_S: 30,
+          DB_MAX_LIFETIME_S: 3600,
+          DB_CONNECT_TIMEOUT_S: 2,
+        },
+        silentLogger,
       );
-      await expect.poll(() => textsTo(from, seller.id).length, { timeout: 5000 }).toBe(1);
-      await new Promise((r) => setTimeout(r, Math.max(0, 2000 - (Date.now() - cutAt))));
-      expect(await purchasesOf(seller.id)).toEqual([]);
-      proxy.restore();
-      const restoredAt = Date.now();
-      await handled;
-      // The backoff stays short: credited within a few seconds of the database coming back.
-      expect(Date.now() - restoredAt).toBeLessThan(6000);
-      expect(textsTo(from, seller.id)).toEqual([
-        expect.stringContaining('it will be added automatically'),
-        `✅ Your payment is now on your balance: ${PKG.photoshoots} photoshoots added. Your balance: ${2 + PKG.photoshoots}.`,
-      ]);
-      expect(textsTo(from, ADMIN)).toEqual([]);
-      expect(await purchasesOf(seller.id)).toEqual([PKG.photoshoots]);
-      const [row] = await db().select().from(orders).where(eq(orders.id, order.id));
-      expect(row).toMatchObject({ status: 'paid', telegramPaymentChargeId: 'ch-6705' });
-    } finally {
-      await handle.close();
-      await proxy.close();
-    }
-  });
+      try {
+        const bot = createBotHarness({
+          db: handle.db,
+          adminIds: [ADMIN],
+          apiRoot: telegram.apiRoot,
+          paymentAlertAfterS: alertAfterS,
+        });
+        const seller = { id: sellerId };
+        const chargeId = `ch-${sellerId}`;
+        const order = await sellerWithOrder(seller);
+        const from = telegram.calls.length;
+        proxy.cut();
+        const cutAt = Date.now();
+        const handled = bot.handle(
+          withId(successfulPayment(seller, { payload: order.invoicePayload, amount: PKG.stars, chargeId })),
+        );
+        await expect.poll(() => textsTo(from, seller.id).length, { timeout: 5000 }).toBe(1);
+        await new Promise((r) => setTimeout(r, Math.max(0, cutMs - (Date.now() - cutAt))));
+        expect(await purchasesOf(seller.id)).toEqual([]);
+        proxy.restore();
+        const restoredAt = Date.now();
+        await handled;
+        // The backoff stays short: credited within a few seconds of the database coming back.
+        expect(Date.now() - restoredAt).toBeLessThan(6000);
+        expect(textsTo(from, seller.id)).toEqual([
+          expect.stringContaining('it will be added automatically'),
+          `✅ Your payment is now on your balance: ${PKG.photoshoots} photoshoots added. Your balance: ${2 + PKG.photoshoots}.`,
+        ]);
+        if (alertAfterS > cutMs / 1000) expect(textsTo(from, ADMIN)).toEqual([]);
+        else {
+          expect(textsTo(from, ADMIN)).toEqual([
+            expect.stringMatching(
+              new RegExp(
+                `still not recorded .* charge ${chargeId}[\\s\\S]*/credit ${chargeId} ${PKG.stars} ${sellerId} ${order.invoicePayload}$`,
+              ),
+            ),
+            expect.stringMatching(
+              new RegExp(
+                `delayed payment \\(charge ${chargeId}, user ${sellerId}, ${PKG.stars} ⭐\\) is now recorded by the bot: order #${order.id}\\. No /credit needed\\.`,
+              ),
+            ),
+          ]);
+        }
+        expect(await purchasesOf(seller.id)).toEqual([PKG.photoshoots]);
+        const [row] = await db().select().from(orders).where(eq(orders.id, order.id));
+        expect(row).toMatchObject({ status: 'paid', telegramPaymentChargeId: chargeId });
+      } finally {
+        await handle.close();
+        await proxy.close();
+      }
+    },
+  );
 });
