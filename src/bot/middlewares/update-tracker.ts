@@ -8,6 +8,8 @@ import { isUpdateDeferred } from '../update-deferred.js';
  * offset that confirms every finished update below the oldest unfinished one, and nothing else.
  * Shutdown waits on it too.
  */
+const MAX_FINISHED = 10_000;
+
 export function createUpdateTracker() {
   const inFlight = new Set<Promise<void>>();
   // Update ids handed to the bot (by the poller, or seen by the middleware) and not yet finished.
@@ -35,6 +37,9 @@ export function createUpdateTracker() {
       if (!isUpdateDeferred(err)) {
         running.delete(id);
         finished.add(id);
+        // Without a poller pruning it (bot.start(), tests) the set is capped; the poller keeps
+        // it far below this (one getUpdates window).
+        if (finished.size > MAX_FINISHED) finished.delete(finished.values().next().value as number);
       }
       for (const listener of settleListeners) listener();
     };
