@@ -27,6 +27,7 @@ import { createTransactionMiddleware } from './middlewares/transaction.js';
 import { createUpdateContext } from './middlewares/update-context.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
 import { createUserMiddleware } from './middlewares/user.js';
+import { clipOutgoingTexts } from './telegram-text.js';
 import { isUpdateDeferred } from './update-deferred.js';
 
 /** What handlers see (BotConfig) plus what the bot itself needs to reach Telegram. */
@@ -87,6 +88,8 @@ export function createBot(deps: CreateBotDeps) {
       logger,
     }),
   );
+  // Every text leaves within Telegram's limits, in the units Telegram counts.
+  bot.api.config.use(clipOutgoingTexts);
 
   const transactions = createTransactionMiddleware({ db, logger });
 
