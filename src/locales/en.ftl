@@ -259,6 +259,7 @@ admin-credit-unknown-user = No user with Telegram id { $user } has started the b
 admin-credit-done = ✅ Charge { $charge } credited as a purchase: order #{ $order }, { $stars } ⭐, { photoshoots } for user { $user }; their balance is { $balance }.{ $flag }
 admin-credit-flag = {" "}Flag: { $reason }.
 admin-credit-duplicate = Charge { $charge } is already recorded (order #{ $order }, { $status }). Nothing more credited.
+payment-delayed-team = ✅ We received your payment. Adding it to your balance is taking longer than usual; our team has been told and will add it shortly.
 
 # Generation not configured, style names
 generation-unavailable-photo = ⚙️ Photoshoots cannot be made right now: the bot's image service is not set up yet. Nothing was charged. Please send your photo again later.

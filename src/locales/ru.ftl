@@ -261,6 +261,7 @@ admin-credit-unknown-user = Пользователь с Telegram id { $user } н
 admin-credit-done = ✅ Charge { $charge } зачислен как покупка: заказ #{ $order }, { $stars } ⭐, { photoshoots } пользователю { $user }; его баланс: { $balance }.{ $flag }
 admin-credit-flag = {" "}Отметка: { $reason }.
 admin-credit-duplicate = Charge { $charge } уже записан (заказ #{ $order }, { $status }). Больше ничего не зачислено.
+payment-delayed-team = ✅ Мы получили вашу оплату. Зачисление на баланс занимает больше времени, чем обычно; команда уже знает и скоро всё зачислит.
 
 # Generation not configured, style names
 generation-unavailable-photo = ⚙️ Фотосессии сейчас недоступны: сервис генерации изображений у бота ещё не настроен. Ничего не списано. Пришлите фото позже.

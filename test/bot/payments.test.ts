@@ -395,6 +395,25 @@ describe('/paysupport and /terms', () => {
 });
 
 describe('a payment the database cannot take', () => {
+  it('refused by the database itself (not an outage): three tries, then the team is told with /credit', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const bot = createBotHarness({ db: db(), adminIds: [ADMIN], apiRoot: telegram.apiRoot, logger });
+    const from = telegram.calls.length;
+    // Telegram never sends 0 Stars; here it makes the order insert break a CHECK constraint every time.
+    await bot.handle(withId(successfulPayment({ id: 6602 }, { payload: 'ord-none', amount: 0, chargeId: 'ch-6602' })));
+    expect(textsTo(from, 6602)).toEqual([expect.stringContaining('our team has been told and will add it shortly')]);
+    expect(textsTo(from, ADMIN)).toEqual([
+      expect.stringMatching(
+        /could not be recorded and will not be retried: user 6602, 0 ⭐, charge ch-6602[\s\S]*\n\s*\/credit ch-6602 0 6602 ord-none$/,
+      ),
+    ]);
+    expect(lines.filter((l) => l.includes('"msg":"recording a payment failed"'))).toHaveLength(2);
+    expect(lines.some((l) => l.includes('payment could not be recorded; credit it by hand'))).toBe(true);
+    const recorded = await db().select().from(orders).where(eq(orders.telegramPaymentChargeId, 'ch-6602'));
+    expect(recorded).toEqual([]);
+  });
+
   it('keeps retrying: the payer is told it is delayed, the admins only after the bound, with /credit; shutdown leaves it unfinished', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });

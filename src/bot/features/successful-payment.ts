@@ -179,10 +179,14 @@ export function createSuccessfulPaymentFeature(deps: {
       }
       if (result.kind === 'failed') {
         const { err } = result;
-        if (!isTransientDbError(err)) permanentFailures += 1;
-        // The error boundary tells the payer and gives the admins the charge id and /credit.
-        if (permanentFailures >= PERMANENT_FAILURE_ATTEMPTS) throw err;
-        await noteDelay(describeError(err), attempt);
+        if (isTransientDbError(err)) await noteDelay(describeError(err), attempt);
+        else {
+          // The database refused the payment itself: a few tries, then the error boundary
+          // tells the payer the team will add it and gives the admins the /credit command.
+          permanentFailures += 1;
+          if (permanentFailures >= PERMANENT_FAILURE_ATTEMPTS) throw err;
+          ctx.logger.warn({ reason: describeError(err), attempt, charge_id: charge }, 'recording a payment failed');
+        }
         const delay = Math.min(MAX_DELAY_MS, (deps.retryDelayMs ?? FIRST_DELAY_MS) * 2 ** Math.min(attempt - 1, 16));
         await pause(delay, deps.shutdown);
         continue;

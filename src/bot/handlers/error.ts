@@ -32,7 +32,7 @@ export async function handleError(error: BotError<BotContext>): Promise<void> {
       command,
     });
   }
-  const text = ctx.t(payment ? 'payment-delayed' : 'error-generic');
+  const text = ctx.t(payment ? 'payment-delayed-team' : 'error-generic');
   try {
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: false });
     // Telegram waits up to 10 s for a pre-checkout answer; a failure declines the payment at once.
