@@ -63,6 +63,78 @@ export function isUniqueViolation(err: unknown, constraint: string): boolean {
   return false;
 }
 
+/**
+ * How a statement fails when its connection died under it: postgres.js's CONNECTION_CLOSED,
+ * the socket's own errors, and the server's "terminating connection" (57P01 admin shutdown,
+ * e.g. pg_terminate_backend; 57P02 crash shutdown; 57P03 cannot connect now, e.g. starting up)
+ * and connection exceptions (class 08). CONNECTION_ENDED/DESTROYED are our own close: not here.
+ */
+const CONNECTION_LOST = new Set([
+  'CONNECTION_CLOSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+]);
+
+/** True when `err` (or an error it wraps) says the connection died, not that the statement was refused. */
+export function isConnectionLost(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CONNECTION_LOST.has(code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `statement` again, on a fresh connection, while its connection turns out dead (a killed
+ * backend, a server restarting), for up to RETRY_WINDOW_MS. Only for statements that may run
+ * twice: one that was sent may have committed before its connection died, so a second run
+ * must change nothing (an upsert keyed on a natural key; the first statement of a transaction,
+ * which never committed). `beforeRetry` cleans up the failed attempt.
+ */
+export async function retryIfConnectionLost<T>(
+  statement: () => Promise<T>,
+  beforeRetry: (err: unknown) => Promise<void> = async () => undefined,
+): Promise<T> {
+  const deadline = Date.now() + RETRY_WINDOW_MS;
+  for (let pause = FIRST_RETRY_PAUSE_MS; ; pause = Math.min(pause * 2, 1000)) {
+    try {
+      return await statement();
+    } catch (err) {
+      if (!isConnectionLost(err) || Date.now() + pause > deadline) throw err;
+      await beforeRetry(err);
+      // A backend rarely dies alone (a restart, a whole pool terminated): the other idle
+      // connections are dead too, and the pool learns it from their close events a moment
+      // later. The pause sends the retry to an open connection, not to the next dead one.
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+const FIRST_RETRY_PAUSE_MS = 25;
+/** Long enough for a server restart or a failover, short enough for a seller waiting on a button. */
+const RETRY_WINDOW_MS = 5000;
+
+/**
+ * PostgreSQL has no connection slot free: "too many clients already" and "remaining connection
+ * slots are reserved" are both 53300 (too_many_connections); a role's or database's CONNECTION
+ * LIMIT raises "too many connections for role" as 53300 too. (postgres.js has no pool wait
+ * timeout: a transaction waits for a pooled connection, so the pool itself never fails this way.)
+ */
+export function isDatabaseBusy(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '53300' || code === '53400') return true;
+  }
+  return false;
+}
+
 /** host:port/database of a connection string, never its credentials. */
 export function describeUrl(url: string): string {
   try {
@@ -122,12 +194,19 @@ const drizzleOptions = (options: DbOptions) => ({
   ...(options.onQuery && { logger: { logQuery: (query: string) => options.onQuery?.(query) } }),
 });
 
+/** Longest pause between attempts to reopen a pooled connection that died. */
+const RECONNECT_BACKOFF_MAX_S = 2;
+
 function createPostgres(url: string, config: DbConfig, logger: Logger, options: DbOptions): DbHandle {
   const client = postgres(url, {
     max: config.DB_POOL_MAX,
     idle_timeout: config.DB_IDLE_TIMEOUT_S || undefined,
     max_lifetime: config.DB_MAX_LIFETIME_S || null,
     connect_timeout: config.DB_CONNECT_TIMEOUT_S,
+    // postgres.js waits up to 20 s (3^n / 100, growing with every failed connection) before
+    // reconnecting, and a query queued on that connection waits with it: after a server
+    // restart sellers would sit for 20 s. Reconnect quickly instead, at most 2 s apart.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, RECONNECT_BACKOFF_MAX_S),
     onnotice: (notice) => logger.debug({ notice: notice.message }, 'postgres notice'),
     connection: { application_name: 'photoshoot-bot' },
   });

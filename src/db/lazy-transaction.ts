@@ -6,7 +6,7 @@ import {
   PgSession,
   type PreparedQueryConfig,
 } from 'drizzle-orm/pg-core';
-import type { Database } from './client.js';
+import { type Database, retryIfConnectionLost } from './client.js';
 
 /** One update's transaction, begun by its first statement (BEGIN and COMMIT cost two round trips). */
 export interface LazyTransaction {
@@ -21,7 +21,8 @@ export interface LazyTransaction {
 }
 
 type PrepareArgs = Parameters<PgSession['prepareQuery']>;
-type Open = () => Promise<Database>;
+/** Runs one statement (or savepoint) in the update's transaction, beginning it if needed. */
+type Run = <T>(statement: (tx: Database) => Promise<T>, retryable: boolean) => Promise<T>;
 
 /** What drizzle keeps on a database and does not type: its dialect, session and table maps. */
 interface DatabaseInternals {
@@ -44,26 +45,26 @@ class DeferredQuery extends PgPreparedQuery<PreparedQueryConfig> implements Quer
   joinsNotNullableMap?: Record<string, boolean>;
 
   constructor(
-    private readonly open: Open,
+    private readonly run: Run,
     private readonly args: PrepareArgs,
   ) {
     super(args[0], undefined, args[5], args[6]);
   }
 
-  private async prepared() {
-    const tx = (await this.open()) as unknown as DatabaseInternals;
+  private prepared(db: Database) {
+    const tx = db as unknown as DatabaseInternals;
     const query = tx.session.prepareQuery(...this.args) as PgPreparedQuery<PreparedQueryConfig> & QueryInternals;
     // Select and update builders set this after preparing; the row mapper reads it.
     query.joinsNotNullableMap = this.joinsNotNullableMap;
     return query;
   }
 
-  override async execute(values?: Record<string, unknown>): Promise<unknown> {
-    return (await this.prepared()).execute(values);
+  override execute(values?: Record<string, unknown>): Promise<unknown> {
+    return this.run((tx) => this.prepared(tx).execute(values), true);
   }
 
-  async all(values?: Record<string, unknown>): Promise<unknown> {
-    return (await this.prepared()).all(values);
+  all(values?: Record<string, unknown>): Promise<unknown> {
+    return this.run((tx) => this.prepared(tx).all(values), true);
   }
 
   isResponseInArrayMode(): boolean {
@@ -75,17 +76,18 @@ class DeferredQuery extends PgPreparedQuery<PreparedQueryConfig> implements Quer
 class DeferredSession extends PgSession<PgQueryResultHKT> {
   constructor(
     dialect: PgDialect,
-    private readonly open: Open,
+    private readonly run: Run,
   ) {
     super(dialect);
   }
 
   override prepareQuery(...args: PrepareArgs) {
-    return new DeferredQuery(this.open, args) as never;
+    return new DeferredQuery(this.run, args) as never;
   }
 
-  override async transaction<T>(work: (tx: never) => Promise<T>): Promise<T> {
-    return (await this.open()).transaction(work as never);
+  override transaction<T>(work: (tx: never) => Promise<T>): Promise<T> {
+    // A savepoint runs handler code that may have acted on what it read: never run it twice.
+    return this.run((tx) => tx.transaction(work as never), false);
   }
 }
 
@@ -102,13 +104,15 @@ export function lazyTransaction(pool: Database, hooks: { begin?(): void; end?():
   let finish: { commit(): void; rollback(reason: unknown): void } | undefined;
 
   let closed = false;
-  const open: Open = () => {
+  const open = (): Promise<Database> => {
     // A statement after the end would begin a transaction nobody ends, holding a connection.
     if (closed && !tx) return Promise.reject(new Error('This update has ended; its transaction is closed'));
     tx ??= new Promise<Database>((resolve, reject) => {
       const decided = new Promise<void>((commit, rollback) => {
         finish = { commit, rollback };
       });
+      // Awaited only once BEGIN has succeeded; a rollback of a transaction that never began is no error.
+      decided.catch(() => undefined);
       hooks.begin?.();
       ended = pool
         .transaction(async (t) => {
@@ -122,8 +126,29 @@ export function lazyTransaction(pool: Database, hooks: { begin?(): void; end?():
     return tx;
   };
 
+  /** Statements sent in this transaction so far; only the first may be run again. */
+  let statements = 0;
+  const run: Run = (statement, retryable) => {
+    const first = statements++ === 0;
+    // The first statement on a connection that turned out dead (killed backend, server
+    // restart) runs again on a fresh one. Safe only for it, and only while nothing else was
+    // sent: its transaction never committed and the handler has seen nothing from it, so the
+    // new attempt is the first. A later statement, a COMMIT or a savepoint may follow reads
+    // the handler acted on, and is never repeated.
+    if (!(first && retryable)) return open().then(statement);
+    return retryIfConnectionLost(
+      () => open().then(statement),
+      async (err) => {
+        if (statements > 1 || closed) throw err;
+        finish?.rollback(err);
+        await ended?.catch(() => undefined);
+        tx = ended = finish = undefined;
+      },
+    );
+  };
+
   const { schema, fullSchema, tableNamesMap } = internals._;
-  const db = new PgDatabase(internals.dialect, new DeferredSession(internals.dialect, open), {
+  const db = new PgDatabase(internals.dialect, new DeferredSession(internals.dialect, run), {
     schema,
     fullSchema,
     tableNamesMap,

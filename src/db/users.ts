@@ -1,5 +1,5 @@
 import { eq, getTableColumns, sql } from 'drizzle-orm';
-import type { Database } from './client.js';
+import { type Database, retryIfConnectionLost } from './client.js';
 import { users } from './schema.js';
 import { storableOptional, storableText } from './storable-text.js';
 
@@ -84,7 +84,7 @@ export async function registerUser(
   profile: TelegramProfile,
   options: { freePhotoshoots: number },
 ): Promise<RegisteredUser> {
-  const [row] = await registerStatement(db).execute({
+  const values = {
     telegramId: profile.id,
     // A name PostgreSQL cannot store must not lock its owner out of the bot.
     username: storableOptional(profile.username),
@@ -92,7 +92,9 @@ export async function registerUser(
     lastName: storableOptional(profile.last_name),
     languageCode: storableOptional(profile.language_code),
     bonus: Math.max(0, Math.trunc(options.freePhotoshoots)),
-  });
+  };
+  // Safe to run twice: a second run of a committed first one finds the row and grants nothing.
+  const [row] = await retryIfConnectionLost(() => registerStatement(db).execute(values));
   if (!row) throw new Error(`Registering Telegram user ${profile.id} returned no row`);
   const { created, ...user } = row;
   return { user, created };
