@@ -147,12 +147,29 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       const jobsDone = await jobs.stop(Math.max(0, deadline - Date.now() - 1000));
       const clean = updatesDone && jobsDone;
       locks.stop();
-      await ops?.close();
-      await redis?.close();
-      await Promise.race([db.close(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+      const closed = await beforeDeadline(
+        Promise.all([ops?.close(), redis?.close(), db.close()]).catch((err: unknown) => {
+          logger.warn({ reason: describeError(err) }, 'closing connections failed');
+        }),
+        deadline,
+      );
+      if (!closed) logger.warn('shutdown cut short closing the database and other connections');
       return clean;
     },
   };
+}
+
+/** True if `work` settles before `deadline` (epoch ms); false once the deadline passes first. */
+async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Gauges read when Prometheus scrapes: transactions, locks, pool, jobs, converter, polling. */

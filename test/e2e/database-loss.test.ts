@@ -39,24 +39,31 @@ function backendKiller(url: string) {
   };
 }
 
+/** The real bot on a fresh database reached through a proxy the test controls. */
+async function startBehindProxy(env: Record<string, string> = {}) {
+  database = await createTestDatabase();
+  const url = new URL(database.url ?? '');
+  proxy = await new TcpProxy(url.hostname, Number(url.port || 5432)).start();
+  const viaProxy = new URL(url);
+  viaProxy.port = String(proxy.port);
+  api = await new FakeBotApi({ token: TOKEN }).start();
+  const proc = startProcess('src/main.ts', {
+    BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: api.apiRoot,
+    DATABASE_URL: viaProxy.toString(),
+    DB_POOL_MAX: '8',
+    UPDATE_CONCURRENCY: '6',
+    DB_CONNECT_TIMEOUT_S: '5',
+    ...env,
+  });
+  running.push(proc);
+  await proc.waitForOutput(/polling for updates/, 20_000);
+  return { proc, api, proxy, database };
+}
+
 describe.skipIf(!usingPostgres)('the bot while PostgreSQL loses its connections', () => {
   it('stays up while its backends are killed and the server "restarts" under a burst of sellers; every seller is answered', async () => {
-    database = await createTestDatabase();
-    const url = new URL(database.url ?? '');
-    proxy = await new TcpProxy(url.hostname, Number(url.port || 5432)).start();
-    const viaProxy = new URL(url);
-    viaProxy.port = String(proxy.port);
-    api = await new FakeBotApi({ token: TOKEN }).start();
-    const proc = startProcess('src/main.ts', {
-      BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: api.apiRoot,
-      DATABASE_URL: viaProxy.toString(),
-      DB_POOL_MAX: '8',
-      UPDATE_CONCURRENCY: '6',
-      DB_CONNECT_TIMEOUT_S: '5',
-    });
-    running.push(proc);
-    await proc.waitForOutput(/polling for updates/, 20_000);
+    const { proc, api, proxy, database } = await startBehindProxy();
 
     const killer = backendKiller(database.url ?? '');
     const SELLERS = 120;
@@ -75,9 +82,9 @@ describe.skipIf(!usingPostgres)('the bot while PostgreSQL loses its connections'
         // new ones are refused for a moment (restarting the real server would disturb the
         // other tests that share it).
         if (round % 8 === 7) {
-          proxy?.cut();
+          proxy.cut();
           await new Promise((r) => setTimeout(r, 300));
-          proxy?.restore();
+          proxy.restore();
         }
         await new Promise((r) => setTimeout(r, 400));
       }
@@ -108,4 +115,19 @@ describe.skipIf(!usingPostgres)('the bot while PostgreSQL loses its connections'
     proc.child.kill('SIGTERM');
     expect(await exitWithin(proc, 15_000)).toBe(0);
   }, 120_000);
+
+  it('stops within SHUTDOWN_TIMEOUT_S while the database stalls, saying what it cut short', async () => {
+    const { proc, api, proxy } = await startBehindProxy({ SHUTDOWN_TIMEOUT_S: '3', JOB_POLL_MS: '100' });
+    proxy.stall();
+    // An update that now waits on the database, and a worker loop whose next claim hangs.
+    api.pushUpdate(textMessage({ id: 920_001, first_name: 'Stalled', language_code: 'en' }, '/balance'));
+    await new Promise((r) => setTimeout(r, 1000));
+    const stopAt = Date.now();
+    proc.child.kill('SIGTERM');
+    expect(await exitWithin(proc, 10_000)).toBe(0);
+    const took = Date.now() - stopAt;
+    expect(took).toBeLessThan(3000 + 1500);
+    expect(proc.output()).toMatch(/shutdown cut short/);
+    expect(proc.output()).not.toMatch(/shutdown took too long/);
+  }, 60_000);
 });

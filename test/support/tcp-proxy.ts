@@ -9,6 +9,7 @@ export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private up = true;
+  private stalled = false;
 
   constructor(
     private readonly targetHost: string,
@@ -27,6 +28,13 @@ export class TcpProxy {
         client.destroy();
         return;
       }
+      if (this.stalled) {
+        // A stalled server: the connection is accepted and never answered.
+        this.sockets.add(client);
+        client.on('close', () => this.sockets.delete(client));
+        client.on('error', () => undefined);
+        return;
+      }
       const upstream = connect(this.targetPort, this.targetHost);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
@@ -40,6 +48,18 @@ export class TcpProxy {
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
     return this;
+  }
+
+  /**
+   * The database stalls: open connections stop carrying anything in either direction, and new
+   * ones are accepted and never answered (no refusal, no reset), until cut() or close().
+   */
+  stall(): void {
+    this.stalled = true;
+    for (const s of this.sockets) {
+      s.unpipe();
+      s.pause();
+    }
   }
 
   /** Drops every open connection and refuses new ones. */
