@@ -277,3 +277,6 @@ cancel-too-late = 📤 Too late to stop { $count ->
 result-not-offered = This button was not offered for this photoshoot.
 retry-nothing-delivered = This photoshoot delivered nothing, so it was not charged and there is nothing to retry for free. Send the photo again to start a new one.
 retry-nothing-failed = Every style of this photoshoot was delivered: there is nothing to retry.
+
+# Database resilience
+error-busy = ⏳ The service is busy right now. Nothing was charged and nothing you chose is lost: try the same step again in a moment.

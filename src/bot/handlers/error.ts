@@ -1,4 +1,5 @@
 import { type BotError, GrammyError, HttpError } from 'grammy';
+import { isDatabaseBusy } from '../../db/client.js';
 import { alertAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';
 import { creditCommand } from '../features/successful-payment.js';
@@ -32,7 +33,9 @@ export async function handleError(error: BotError<BotContext>): Promise<void> {
       command,
     });
   }
-  const text = ctx.t(payment ? 'payment-delayed-team' : 'error-generic');
+  // No free connection slot is a moment's wait, not a fault: the rollback kept the draft, so
+  // the same button works again shortly, and the seller is told so.
+  const text = ctx.t(payment ? 'payment-delayed-team' : isDatabaseBusy(err) ? 'error-busy' : 'error-generic');
   try {
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: false });
     // Telegram waits up to 10 s for a pre-checkout answer; a failure declines the payment at once.
