@@ -81,6 +81,11 @@ async function expectCreditedOnce(db: TestDatabase['handle']['db'], order: Order
 /** What admins were told about payments (they also get a startup notice: no OPENAI_API_KEY here). */
 const paymentAlerts = (fake: FakeBotApi) => texts(fake, ADMIN).filter((t) => /payment/i.test(t));
 
+/** The figures the outage scenarios produce, printed with REPORT_FIGURES=1. */
+const report = (line: string) => {
+  if (process.env.REPORT_FIGURES) process.stdout.write(`\n${line}\n`);
+};
+
 const CREDITED = /Your payment is now on your balance: 3 photoshoots added/;
 
 describe.runIf(usingPostgres)('a successful_payment while the database is cut', () => {
@@ -112,7 +117,7 @@ describe.runIf(usingPostgres)('a successful_payment while the database is cut', 
       );
       await expect.poll(() => confirmedAt(env.api, updateId), { timeout: 10_000 }).toBeDefined();
       const confirmed = confirmedAt(env.api, updateId) ?? Number.NaN;
-      console.info(
+      report(
         `payment, database cut ${cutS} s: credited ${credited.at - cutAt} ms after arrival ` +
           `(${credited.at - restoredAt} ms after the database came back), confirmed to Telegram ` +
           `${confirmed - cutAt} ms after arrival (${confirmed - credited.at} ms after the credit)`,
@@ -130,89 +135,71 @@ describe.runIf(usingPostgres)('a successful_payment while the database is cut', 
     }, 120_000);
   }
 
-  it('SIGTERM while it waits: not confirmed; the next start, with the database back, credits it once', async () => {
+  /** A payment arrives while the database is cut, and the payer has been told it is delayed. */
+  async function paymentWaiting(seller: number, chargeId: string) {
     const env = await setUp();
-    const first = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
-    await first.waitForOutput(/polling for updates/, 20_000);
-    const seller = 6851;
+    const bot = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+    await bot.waitForOutput(/polling for updates/, 20_000);
     const order = await sellerWithOrder(env.api, env.db, seller);
     env.proxy.cut();
     const arrivedAt = Date.now();
     const updateId = env.api.pushUpdate(
-      successfulPayment({ id: seller }, { payload: order.invoicePayload, amount: STARS, chargeId: 'ch-term' }),
+      successfulPayment({ id: seller }, { payload: order.invoicePayload, amount: STARS, chargeId }),
     );
     await env.api.waitForCall(
       'sendMessage',
       (c) => Number(c.payload.chat_id) === seller && /automatically/.test(String(c.payload.text)),
       { timeoutMs: 10_000 },
     );
-    first.child.kill('SIGTERM');
-    expect(await exitWithin(first, 15_000)).toBe(0);
-    expect(first.output()).toContain('update left unconfirmed for redelivery');
-    expect(confirmedAt(env.api, updateId)).toBeUndefined();
-    expect(env.api.unconfirmed()).toContain(updateId);
+    return { env, bot, order, arrivedAt, updateId, seller, chargeId };
+  }
 
+  /** The database comes back and the bot is started again: the redelivered payment is credited once. */
+  async function restartCredits(waiting: Awaited<ReturnType<typeof paymentWaiting>>, scenario: string) {
+    const { env, seller, updateId, arrivedAt } = waiting;
     env.proxy.restore();
-    const second = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+    const again = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
     const credited = await env.api.waitForCall(
       'sendMessage',
       (c) => Number(c.payload.chat_id) === seller && /Payment received/.test(String(c.payload.text)),
       { timeoutMs: 30_000 },
     );
     await expect.poll(() => confirmedAt(env.api, updateId), { timeout: 10_000 }).toBeDefined();
-    console.info(
-      `payment, SIGTERM while the database was cut: credited by the restarted bot ${credited.at - arrivedAt} ms after arrival, ` +
+    report(
+      `payment, ${scenario}: credited by the restarted bot ${credited.at - arrivedAt} ms after arrival, ` +
         `confirmed ${(confirmedAt(env.api, updateId) ?? Number.NaN) - arrivedAt} ms after arrival`,
     );
-    await expectCreditedOnce(env.db, order, 'ch-term');
+    await expectCreditedOnce(env.db, waiting.order, waiting.chargeId);
     expect(paymentAlerts(env.api)).toEqual([]);
-    second.child.kill('SIGTERM');
-    expect(await exitWithin(second, 15_000)).toBe(0);
+    again.child.kill('SIGTERM');
+    expect(await exitWithin(again, 15_000)).toBe(0);
+  }
+
+  it('SIGTERM while it waits: not confirmed; the next start, with the database back, credits it once', async () => {
+    const waiting = await paymentWaiting(6851, 'ch-term');
+    const { bot, env, updateId } = waiting;
+    bot.child.kill('SIGTERM');
+    expect(await exitWithin(bot, 15_000)).toBe(0);
+    expect(bot.output()).toContain('update left unconfirmed for redelivery');
+    expect(confirmedAt(env.api, updateId)).toBeUndefined();
+    expect(env.api.unconfirmed()).toContain(updateId);
+    await restartCredits(waiting, 'SIGTERM while the database was cut');
   }, 120_000);
 
   it('SIGKILL while it waits, a start while the database is still down, then one with it back: credited once', async () => {
-    const env = await setUp();
-    const first = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
-    await first.waitForOutput(/polling for updates/, 20_000);
-    const seller = 6852;
-    const order = await sellerWithOrder(env.api, env.db, seller);
-    env.proxy.cut();
-    const arrivedAt = Date.now();
-    const updateId = env.api.pushUpdate(
-      successfulPayment({ id: seller }, { payload: order.invoicePayload, amount: STARS, chargeId: 'ch-kill' }),
-    );
-    await env.api.waitForCall(
-      'sendMessage',
-      (c) => Number(c.payload.chat_id) === seller && /automatically/.test(String(c.payload.text)),
-      { timeoutMs: 10_000 },
-    );
-    first.child.kill('SIGKILL');
-    await exitWithin(first, 5000);
+    const waiting = await paymentWaiting(6852, 'ch-kill');
+    const { bot, env, updateId } = waiting;
+    bot.child.kill('SIGKILL');
+    await exitWithin(bot, 5000);
     expect(confirmedAt(env.api, updateId)).toBeUndefined();
 
     // Still down: the bot says so and exits before it polls; Telegram keeps the update.
     const whileDown = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
     expect(await exitWithin(whileDown, 30_000)).toBe(1);
     const line = whileDown.stderr().trim();
-    console.info(`start while the database is cut: exit 1, "${line}"`);
+    report(`start while the database is cut: exit 1, "${line}"`);
     expect(line).toMatch(/^Cannot connect to the database at /);
     expect(confirmedAt(env.api, updateId)).toBeUndefined();
-
-    env.proxy.restore();
-    const second = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
-    const credited = await env.api.waitForCall(
-      'sendMessage',
-      (c) => Number(c.payload.chat_id) === seller && /Payment received/.test(String(c.payload.text)),
-      { timeoutMs: 30_000 },
-    );
-    await expect.poll(() => confirmedAt(env.api, updateId), { timeout: 10_000 }).toBeDefined();
-    console.info(
-      `payment, SIGKILL while the database was cut: credited by the restarted bot ${credited.at - arrivedAt} ms after arrival, ` +
-        `confirmed ${(confirmedAt(env.api, updateId) ?? Number.NaN) - arrivedAt} ms after arrival`,
-    );
-    await expectCreditedOnce(env.db, order, 'ch-kill');
-    expect(paymentAlerts(env.api)).toEqual([]);
-    second.child.kill('SIGTERM');
-    expect(await exitWithin(second, 15_000)).toBe(0);
+    await restartCredits(waiting, 'SIGKILL while the database was cut, one start while still down');
   }, 150_000);
 });
