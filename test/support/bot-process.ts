@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createDb, type Database } from '../../src/db/client.js';
+import { createTestDatabase, type TestDatabase, usingPostgres } from './db.js';
+import { silentLogger } from './logger.js';
+import { type RunningProcess, startProcess } from './process.js';
+
+/**
+ * Bot processes for a test file: each test's processes are killed after it, and each test
+ * can have a fresh database of its own (PostgreSQL, or an embedded folder) that outlives a
+ * restart of the bot and can be read once the bot has exited.
+ */
+export function useBotProcesses(prefix: string, baseEnv: Record<string, string>) {
+  let dataDir = '';
+  let database: TestDatabase | undefined;
+  const running: RunningProcess[] = [];
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), prefix));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterEach(async () => {
+    for (const proc of running.splice(0)) {
+      if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+    }
+    await database?.close();
+    database = undefined;
+  });
+
+  return {
+    /** Starts `src/main.ts` with the base environment and `env`. */
+    start(env: Record<string, string>): RunningProcess {
+      const proc = startProcess('src/main.ts', { ...baseEnv, ...env });
+      running.push(proc);
+      return proc;
+    },
+    /** The environment of a fresh database for this test. */
+    async freshDatabaseEnv(): Promise<Record<string, string>> {
+      if (usingPostgres) {
+        database = await createTestDatabase();
+        return { DATABASE_URL: database.url ?? '' };
+      }
+      return { DATA_DIR: mkdtempSync(path.join(dataDir, 'pglite-')) };
+    },
+    /** Opens the database `env` points at, once the bot that used it has exited. */
+    async openAfterExit(env: Record<string, string>): Promise<{ db: Database; close(): Promise<void> }> {
+      if (database) return { db: database.handle.db, close: async () => undefined };
+      const handle = await createDb(
+        {
+          DATA_DIR: env.DATA_DIR ?? '',
+          DB_POOL_MAX: 1,
+          DB_IDLE_TIMEOUT_S: 0,
+          DB_MAX_LIFETIME_S: 0,
+          DB_CONNECT_TIMEOUT_S: 5,
+        },
+        silentLogger,
+      );
+      return { db: handle.db, close: () => handle.close() };
+    },
+  };
+}
+
+/** The JSON log lines a process has written so far. */
+export function logRecords(proc: RunningProcess): Record<string, unknown>[] {
+  return proc
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
