@@ -194,6 +194,24 @@ const drizzleOptions = (options: DbOptions) => ({
   ...(options.onQuery && { logger: { logQuery: (query: string) => options.onQuery?.(query) } }),
 });
 
+/** Past DB_CONNECT_TIMEOUT_S, so the driver's own CONNECT_TIMEOUT (the better reason) comes first when it fires. */
+const PING_SLACK_MS = 500;
+
+/** `work`, or a rejection with `timeout()` once `ms` have passed (the work itself is left to end on its own). */
+async function withDeadline<T>(work: Promise<T>, ms: number, timeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeout()), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Longest pause between attempts to reopen a pooled connection that died. */
 const RECONNECT_BACKOFF_MAX_S = 2;
 
@@ -211,16 +229,28 @@ function createPostgres(url: string, config: DbConfig, logger: Logger, options: 
     connection: { application_name: 'photoshoot-bot' },
   });
   const db = drizzlePostgres(client, drizzleOptions(options)) as unknown as Database;
+  let answered = false;
+  let neverAnswered = false;
   return {
     db,
     pool: trackTransactions(db, config.DB_POOL_MAX, options),
     kind: 'postgres',
     location: describeUrl(url),
     async ping() {
-      await client`select 1`;
+      // Our own bound as well as the driver's: postgres.js's connect_timeout ends at the first
+      // ReadyForQuery, so a server that logs us in and then never answers (its disk hung, or a
+      // PgBouncer with no server connection to give) would hold the array-type fetch and this
+      // query forever.
+      await withDeadline(client`select 1`, config.DB_CONNECT_TIMEOUT_S * 1000 + PING_SLACK_MS, () => {
+        if (!answered) neverAnswered = true;
+        return new DatabaseUnavailableError(`no answer within ${config.DB_CONNECT_TIMEOUT_S} s (DB_CONNECT_TIMEOUT_S)`);
+      });
+      answered = true;
     },
     async close() {
-      await client.end({ timeout: 5 });
+      // A server that never answered has nothing to finish: waiting for its queries would only
+      // delay the startup error by the close timeout.
+      await client.end({ timeout: neverAnswered ? 0 : 5 });
     },
   };
 }
