@@ -265,11 +265,6 @@ export class FakeBotApi {
     return this.pending.filter((u) => u.update_id >= this.confirmedOffset).map((u) => u.update_id);
   }
 
-  /** update_ids Telegram still holds: not yet confirmed by a getUpdates offset. */
-  unconfirmed(): number[] {
-    return this.pending.filter((u) => u.update_id >= this.confirmedOffset).map((u) => u.update_id);
-  }
-
   /** Queues a message update and resolves with the first sendMessage to its chat that follows. */
   async exchange(update: UpdateBody, timeoutMs = 5000): Promise<RecordedCall> {
     const chatId = (update as { message?: { chat: { id: number } } }).message?.chat.id;
