@@ -210,6 +210,8 @@ export async function findOrderByReference(db: Database, reference: string): Pro
 }
 
 export async function findOrderByCharge(db: Database, chargeId: string): Promise<Order | undefined> {
+  // PostgreSQL text cannot hold U+0000, so no stored charge id has one; the query would fail.
+  if (chargeId.includes('\u0000')) return undefined;
   const [order] = await db.select().from(orders).where(eq(orders.telegramPaymentChargeId, chargeId));
   return order;
 }

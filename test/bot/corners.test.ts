@@ -122,6 +122,9 @@ describe('ids out of the database range', () => {
     expect(replies[2]).toMatch(/^Usage: \/user/);
     expect(replies[3]).toMatch(/^Usage: \/grant/);
     expect(replies[4]).toMatch(/^Usage: \/reply/);
+    // A reference holding a NUL (PostgreSQL text cannot) matches no order instead of failing.
+    await h.handle(withId(textMessage(admin, '/refund ch\u0000arge')));
+    expect(lastText(h)).toMatch(/^No order matches/);
     // The last page a button can reach is accepted (and empty).
     await h.handle(withId(textMessage(admin, '/orders 100000')));
     expect(lastText(h)).toContain('on page 100,000');
