@@ -10,7 +10,12 @@ import { setMenuCommands } from './commands.js';
 import type { BotContext } from './context.js';
 import { ALLOWED_UPDATES, type AppBot } from './index.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
+import { handleWithRetries } from './update-retry.js';
 import { createConfirmingSupplier } from './update-supplier.js';
+
+/** Handlings of one update whose database connection keeps dying before it is answered. */
+const UPDATE_ATTEMPTS = 3;
+const UPDATE_RETRY_PAUSE_MS = 500;
 
 export class TelegramStartupError extends Error {
   override name = 'TelegramStartupError';
@@ -76,7 +81,14 @@ export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
     logger,
   });
   const sink = createConcurrentSink<Update>(
-    { consume: (update) => bot.handleUpdate(update) },
+    {
+      consume: (update) =>
+        handleWithRetries(update, (u) => bot.handleUpdate(u), {
+          attempts: UPDATE_ATTEMPTS,
+          pauseMs: UPDATE_RETRY_PAUSE_MS,
+          logger,
+        }),
+    },
     async (err) => {
       try {
         await bot.errorHandler(err as BotError<BotContext>);

@@ -4,18 +4,22 @@ import { alertAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';
 import { creditCommand } from '../features/successful-payment.js';
 import { isUpdateDeferred } from '../update-deferred.js';
+import { mayHandleAgain, UpdateRetryError } from '../update-retry.js';
 
 /**
  * The one place that decides what a user sees when handling an update failed: a short
  * apology in their language, never the error itself (a payer is told the credit is delayed
  * and the admins get the charge id). The transaction has already been rolled back when this runs.
- * An update deferred at shutdown is passed on untouched: it must count as unfinished.
+ * An update deferred at shutdown is passed on untouched: it must count as unfinished; so is
+ * one whose database connection died before anything was sent (it is handled again).
  */
 export async function handleError(error: BotError<BotContext>): Promise<void> {
   const { ctx } = error;
   const err = error.error;
   const logger = ctx.logger;
   if (isUpdateDeferred(err)) throw err;
+  // A lost connection before anything reached the seller: rolled back, so it is handled again.
+  if (mayHandleAgain(ctx.update, err)) throw new UpdateRetryError('database connection lost', { cause: err });
   logger.error({ err }, 'update failed');
   const payment = ctx.message?.successful_payment;
   if (payment) {

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareFn } from 'grammy';
 import type { AbortSignalLike } from '../api-policy.js';
 import { isUpdateDeferred } from '../update-deferred.js';
+import { isUpdateRetry } from '../update-retry.js';
 
 /**
  * Knows which updates are being handled right now and which ones have finished, so that an
@@ -33,8 +34,9 @@ export function createUpdateTracker() {
     const done = (err?: unknown) => {
       inFlight.delete(task);
       // A deferred update (a payment still waiting for the database at shutdown) stays
-      // unfinished: it holds the offset, so Telegram delivers it again after the restart.
-      if (!isUpdateDeferred(err)) {
+      // unfinished: it holds the offset, so Telegram delivers it again after the restart. So
+      // does one about to be handled again (its connection died): it is not done yet.
+      if (!isUpdateDeferred(err) && !isUpdateRetry(err)) {
         running.delete(id);
         finished.add(id);
         // Without a poller pruning it (bot.start(), tests) the set is capped; the poller keeps

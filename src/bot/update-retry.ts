@@ -1,0 +1,64 @@
+import type { Update } from 'grammy/types';
+import { isConnectionLost } from '../db/client.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Thrown by the error boundary when an update failed only because its database connection
+ * died under it (a killed backend, a server restarting) and nothing was sent to Telegram yet:
+ * its transaction was rolled back, so handling it again is safe, and the seller gets the
+ * answer instead of an apology. The update stays unfinished (not confirmed) meanwhile.
+ */
+export class UpdateRetryError extends Error {
+  override name = 'UpdateRetryError';
+}
+
+/** Retries left for an update being handled by handleWithRetries; absent: none. */
+const retriesLeft = new WeakMap<Update, number>();
+/** Updates that have made a Bot API call: a reply may have reached the seller. */
+const spoken = new WeakSet<Update>();
+
+/** Records that handling `update` has called the Bot API (so it is never handled twice). */
+export function markSpoken(update: Update): void {
+  spoken.add(update);
+}
+
+/** True when this failure of `update` should end in handling it again, not in an apology. */
+export function mayHandleAgain(update: Update, err: unknown): boolean {
+  return (retriesLeft.get(update) ?? 0) > 0 && !spoken.has(update) && isConnectionLost(err);
+}
+
+/** True when `err`, or the BotError wrapping it, is an UpdateRetryError. */
+export function isUpdateRetry(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = (e as { error?: unknown }).error ?? e.cause) {
+    if (e instanceof UpdateRetryError) return true;
+  }
+  return false;
+}
+
+/**
+ * Handles `update`, and again (after a short pause, `attempts` times in all) while its handling
+ * ends in UpdateRetryError. The last attempt has no retry left, so its failure is answered the
+ * usual way.
+ */
+export async function handleWithRetries(
+  update: Update,
+  handle: (update: Update) => Promise<void>,
+  options: { attempts: number; pauseMs: number; logger: Logger },
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    retriesLeft.set(update, options.attempts - attempt);
+    try {
+      await handle(update);
+      return;
+    } catch (err) {
+      if (!isUpdateRetry(err)) throw err;
+      options.logger.warn(
+        { update_id: update.update_id, attempt },
+        'the database connection died under an update; handling it again',
+      );
+      await new Promise((resolve) => setTimeout(resolve, options.pauseMs * attempt));
+    } finally {
+      retriesLeft.delete(update);
+    }
+  }
+}
