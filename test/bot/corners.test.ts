@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyPageData, resendData } from '../../src/bot/features/history.js';
 import { generateData, ratioData, STYLE_NAME_MAX, saveData, sourceData } from '../../src/bot/features/photoshoot.js';
 import { openDraft, savedStylesOf } from '../../src/db/drafts.js';
-import { finishPhotoshoot, imagesOf, queuePhotoshoot, recordImage } from '../../src/db/photoshoots.js';
 import { photoshootDrafts, photoshoots, users } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
+import { deliveredPhotoshoot } from '../support/credits.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createPhotoshootHarness } from '../support/photoshoot-harness.js';
 import { callbackQuery, photoMessage, textMessage, withId } from '../support/updates.js';
@@ -150,19 +150,7 @@ describe('style names', () => {
     await h.handle(withId(textMessage({ id: telegramId }, '/start')));
     const db = database.handle.db;
     const user = await userOf(telegramId);
-    const job = await queuePhotoshoot(db, {
-      userId: user?.id ?? -1,
-      chatId: telegramId,
-      sourceFileId: 'src',
-      sourceFileUniqueId: 'src-u',
-      aspectRatio: '1:1',
-      styleSource: 'random',
-      styles: ['A', 'B'].map((name) => ({ name, prompt: `scene ${name}` })),
-    });
-    for (const image of await imagesOf(db, job.id)) {
-      await recordImage(db, image.id, { status: 'done', resultFileId: `png-${image.id}`, previewFileId: null });
-    }
-    await finishPhotoshoot(db, job.id, 'done');
+    const job = await deliveredPhotoshoot(db, { userId: user?.id ?? -1, chatId: telegramId, styles: ['A', 'B'] });
     await h.handle(withId(callbackQuery({ id: telegramId }, saveData.pack({ job: job.id, position: 0 }))));
     expect(lastText(h)).toContain('How should I call this style?');
     return { h, userId: user?.id ?? -1 };

@@ -1,44 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { packageData } from '../../src/bot/features/payments.js';
 import { parseConfig } from '../../src/config.js';
-import { createBotHarness } from '../support/bot-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/db.js';
-import { FakeBotApi } from '../support/fake-bot-api.js';
+import { useBotOverHttp } from '../support/bot-over-http.js';
 import { callbackQuery, preCheckoutQuery, withId } from '../support/updates.js';
 
 const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).PACKAGES;
 
-let database: TestDatabase;
-let telegram: FakeBotApi;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  telegram = await new FakeBotApi().start();
-});
-afterAll(async () => {
-  await telegram.close();
-  await database.close();
-});
+const suite = useBotOverHttp();
 
 describe('an invoice and its order', () => {
   it('accepts a pre-checkout sent the moment Telegram receives the invoice, every time', async () => {
-    const h = createBotHarness({ db: database.handle.db, apiRoot: telegram.apiRoot });
     const pkg = PACKAGES[0];
     if (!pkg) throw new Error('no package configured');
     const answers: Record<string, unknown>[] = [];
     for (let i = 0; i < 20; i++) {
       const user = { id: 7300 + i };
-      const from = telegram.calls.length;
+      const from = suite.telegram.calls.length;
       // The payer taps Pay at once: the pre-checkout starts as soon as the fake records
       // sendInvoice, before it answers, while the button's update is still being handled.
       let preCheckout: Promise<unknown> | undefined;
-      const invoiceSeen = telegram.nextCall('sendInvoice', (c) => Number(c.payload.chat_id) === user.id);
+      const invoiceSeen = suite.telegram.nextCall('sendInvoice', (c) => Number(c.payload.chat_id) === user.id);
       void invoiceSeen.then((call) => {
-        preCheckout = h.handle(withId(preCheckoutQuery(user, String(call.payload.payload), pkg.stars)));
+        preCheckout = suite.h.handle(withId(preCheckoutQuery(user, String(call.payload.payload), pkg.stars)));
       });
-      await h.handle(withId(callbackQuery(user, packageData.pack({ photoshoots: pkg.photoshoots, stars: pkg.stars }))));
+      await suite.h.handle(
+        withId(callbackQuery(user, packageData.pack({ photoshoots: pkg.photoshoots, stars: pkg.stars }))),
+      );
       await invoiceSeen;
       await preCheckout;
-      const answer = telegram.calls.slice(from).find((c) => c.method === 'answerPreCheckoutQuery');
+      const answer = suite.telegram.calls.slice(from).find((c) => c.method === 'answerPreCheckoutQuery');
       answers.push(answer?.payload ?? {});
     }
     expect(answers).toHaveLength(20);

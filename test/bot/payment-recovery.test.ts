@@ -1,13 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/client.js';
 import { createOrder, type Order } from '../../src/db/orders.js';
 import { balanceLedger, orders } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { createBotHarness } from '../support/bot-harness.js';
-import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
-import { FakeBotApi } from '../support/fake-bot-api.js';
+import { useBotOverHttp } from '../support/bot-over-http.js';
+import { usingPostgres } from '../support/db.js';
 import { balanceAndLedger } from '../support/ledger.js';
 import { silentLogger } from '../support/logger.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -17,26 +17,10 @@ const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).PACKAGES;
 const PKG = PACKAGES[0] ?? { photoshoots: 3, stars: 150 };
 const ADMIN = 9101;
 
-let database: TestDatabase;
-let telegram: FakeBotApi;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  telegram = await new FakeBotApi().start();
-});
-afterAll(async () => {
-  await telegram.close();
-  await database.close();
-});
-
-let h: ReturnType<typeof createBotHarness>;
-beforeEach(() => {
-  h = createBotHarness({ db: database.handle.db, adminIds: [ADMIN], apiRoot: telegram.apiRoot });
-});
-
-const db = () => database.handle.db;
-const send = (update: Parameters<typeof withId>[0]) => h.handle(withId(update));
+const suite = useBotOverHttp({ adminIds: [ADMIN] });
+const { db, send } = suite;
 const textsTo = (from: number, chatId: number) =>
-  telegram.calls
+  suite.telegram.calls
     .slice(from)
     .filter((c) => c.method === 'sendMessage' && Number(c.payload.chat_id) === chatId)
     .map((c) => String(c.payload.text));
@@ -59,7 +43,7 @@ const purchasesOf = async (telegramId: number) => {
 };
 
 const revenue = async () => {
-  const from = telegram.calls.length;
+  const from = suite.telegram.calls.length;
   await send(textMessage({ id: ADMIN }, '/stats fresh'));
   return Number(/Revenue: (\d+)/.exec(textsTo(from, ADMIN).join('\n'))?.[1] ?? Number.NaN);
 };
@@ -69,7 +53,7 @@ describe('/credit', () => {
     const seller = { id: 6701, language_code: 'ru' };
     const order = await sellerWithOrder(seller);
     const revenueBefore = await revenue();
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(textMessage({ id: ADMIN }, `/credit ch-6701 ${PKG.stars} ${seller.id} ${order.invoicePayload}`));
     const [row] = await db().select().from(orders).where(eq(orders.id, order.id));
     expect(row).toMatchObject({ status: 'paid', telegramPaymentChargeId: 'ch-6701', flag: null });
@@ -83,7 +67,7 @@ describe('/credit', () => {
     expect(await revenue()).toBe(revenueBefore + PKG.stars);
 
     // A second /credit and the bot's own recording of the same charge later credit nothing more.
-    const again = telegram.calls.length;
+    const again = suite.telegram.calls.length;
     await send(textMessage({ id: ADMIN }, `/credit ch-6701 ${PKG.stars} ${seller.id} ${order.invoicePayload}`));
     await send(successfulPayment(seller, { payload: order.invoicePayload, amount: PKG.stars, chargeId: 'ch-6701' }));
     expect(textsTo(again, ADMIN)).toEqual([
@@ -100,7 +84,7 @@ describe('/credit', () => {
   it('without the invoice payload records a paid order of its own for the amount, flagged', async () => {
     const seller = { id: 6702 };
     await send(textMessage(seller, '/start'));
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(textMessage({ id: ADMIN }, `/credit ch-6702 ${PKG.stars} ${seller.id}`));
     const [row] = await db().select().from(orders).where(eq(orders.telegramPaymentChargeId, 'ch-6702'));
     expect(row).toMatchObject({
@@ -115,7 +99,7 @@ describe('/credit', () => {
   });
 
   it('refuses bad input with the usage and an unknown user plainly, crediting nothing', async () => {
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     const attempts = [
       '/credit',
       '/credit ch-6703',
@@ -133,7 +117,7 @@ describe('/credit', () => {
     const usage = textsTo(from, ADMIN);
     expect(usage).toHaveLength(attempts.length);
     for (const text of usage) expect(text).toMatch(/^Usage: \/credit <charge id> <stars> <user's telegram id>/);
-    const unknown = telegram.calls.length;
+    const unknown = suite.telegram.calls.length;
     await send(textMessage({ id: ADMIN }, '/credit ch-6703 150 6703'));
     expect(textsTo(unknown, ADMIN)).toEqual([
       'No user with Telegram id 6703 has started the bot; nothing was credited.',
@@ -145,7 +129,7 @@ describe('/credit', () => {
   it('gives anyone but an admin the same answer as an unknown command, crediting nothing', async () => {
     const seller = { id: 6704 };
     const order = await sellerWithOrder(seller);
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(textMessage(seller, '/nosuchcommand'));
     await send(textMessage(seller, `/credit ch-6704 ${PKG.stars} ${seller.id} ${order.invoicePayload}`));
     const [unknown, credit] = textsTo(from, seller.id);
@@ -168,7 +152,7 @@ describe.runIf(usingPostgres)('a payment while the database is cut (in process)'
   it.each(cases)(
     'is credited once the database is back, $name; the payer hears "delayed", then "credited"',
     async ({ cutMs, alertAfterS, seller: sellerId }) => {
-      const target = new URL(database.url ?? '');
+      const target = new URL(suite.database.url ?? '');
       const proxy = await new TcpProxy(target.hostname, Number(target.port || 5432)).start();
       const viaProxy = new URL(target);
       viaProxy.port = String(proxy.port);
@@ -187,13 +171,13 @@ describe.runIf(usingPostgres)('a payment while the database is cut (in process)'
         const bot = createBotHarness({
           db: handle.db,
           adminIds: [ADMIN],
-          apiRoot: telegram.apiRoot,
+          apiRoot: suite.telegram.apiRoot,
           paymentAlertAfterS: alertAfterS,
         });
         const seller = { id: sellerId };
         const chargeId = `ch-${sellerId}`;
         const order = await sellerWithOrder(seller);
-        const from = telegram.calls.length;
+        const from = suite.telegram.calls.length;
         proxy.cut();
         const cutAt = Date.now();
         const handled = bot.handle(

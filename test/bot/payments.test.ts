@@ -1,14 +1,15 @@
 import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buyData, packageData } from '../../src/bot/features/payments.js';
 import { parseConfig } from '../../src/config.js';
 import { reserveCredit } from '../../src/db/ledger.js';
 import { orders } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { createBotHarness } from '../support/bot-harness.js';
+import { useBotOverHttp } from '../support/bot-over-http.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
-import { FakeBotApi, type RecordedCall } from '../support/fake-bot-api.js';
+import type { RecordedCall } from '../support/fake-bot-api.js';
 import { balanceAndLedger } from '../support/ledger.js';
 import {
   callbackQuery,
@@ -23,31 +24,18 @@ import {
 const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).PACKAGES;
 const ADMIN = 9001;
 
-let database: TestDatabase;
+const suite = useBotOverHttp({ adminIds: [ADMIN] });
+const { db, send } = suite;
 /** A database that is gone (closed): every statement fails as in an outage. */
 let unreachable: TestDatabase;
-let telegram: FakeBotApi;
 beforeAll(async () => {
-  database = await createTestDatabase();
   // Built here, not in its test: a pause of seconds between two tests lets the fake's server
   // close the client's idle keep-alive socket just as the next call reuses it (ECONNRESET).
   unreachable = await createTestDatabase(2);
   await unreachable.close();
-  telegram = await new FakeBotApi().start();
 });
-afterAll(async () => {
-  await telegram.close();
-  await database.close();
-});
-
-let h: ReturnType<typeof createBotHarness>;
-beforeEach(() => {
-  h = createBotHarness({ db: database.handle.db, adminIds: [ADMIN], apiRoot: telegram.apiRoot });
-});
-
-const db = () => database.handle.db;
-const send = (update: Parameters<typeof withId>[0]) => h.handle(withId(update));
-const callsSince = (from: number, method: string) => telegram.calls.slice(from).filter((c) => c.method === method);
+const callsSince = (from: number, method: string) =>
+  suite.telegram.calls.slice(from).filter((c) => c.method === method);
 const textsTo = (from: number, chatId: number) =>
   callsSince(from, 'sendMessage')
     .filter((c) => Number(c.payload.chat_id) === chatId)
@@ -62,10 +50,10 @@ const buttonsOf = (call: RecordedCall | undefined) => {
 
 /** /buy, then the package button: the order and the invoice Telegram received. */
 async function invoiceFor(user: Sender, pkg: (typeof PACKAGES)[number]) {
-  const from = telegram.calls.length;
+  const from = suite.telegram.calls.length;
   await send(callbackQuery(user, packageData.pack({ photoshoots: pkg.photoshoots, stars: pkg.stars })));
   const [invoice] = callsSince(from, 'sendInvoice');
-  if (!invoice) throw new Error(`no invoice (calls: ${telegram.calls.slice(from).map((c) => c.method)})`);
+  if (!invoice) throw new Error(`no invoice (calls: ${suite.telegram.calls.slice(from).map((c) => c.method)})`);
   const [order] = await db()
     .select()
     .from(orders)
@@ -75,7 +63,7 @@ async function invoiceFor(user: Sender, pkg: (typeof PACKAGES)[number]) {
 }
 
 async function preCheckout(user: Sender, payload: string, amount: number, currency = 'XTR') {
-  const from = telegram.calls.length;
+  const from = suite.telegram.calls.length;
   const started = performance.now();
   await send(preCheckoutQuery(user, payload, amount, currency));
   const [answer] = callsSince(from, 'answerPreCheckoutQuery');
@@ -91,7 +79,7 @@ async function buy(user: Sender, pkg: (typeof PACKAGES)[number], chargeId: strin
 describe('packages and invoices', () => {
   it('/buy lists every package; each invoice is XTR, empty provider token, one whole-Stars price, within the limits', async () => {
     for (const user of [{ id: 6101 }, { id: 6102, language_code: 'ru' }]) {
-      const from = telegram.calls.length;
+      const from = suite.telegram.calls.length;
       await send(textMessage(user, '/buy'));
       const [menu] = callsSince(from, 'sendMessage');
       expect(buttonsOf(menu).map((b) => b.callback_data)).toEqual(
@@ -114,7 +102,7 @@ describe('packages and invoices', () => {
   });
 
   it('answers a package button from before a price change with the current packages, creating no order', async () => {
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(callbackQuery({ id: 6103 }, packageData.pack({ photoshoots: 10, stars: 1 })));
     expect(callsSince(from, 'sendInvoice')).toHaveLength(0);
     expect(String(callsSince(from, 'answerCallbackQuery')[0]?.payload.text)).toContain('Prices have changed');
@@ -202,7 +190,7 @@ describe('successful payments', () => {
     const pkg = PACKAGES[1] ?? PACKAGES[0];
     if (!pkg) throw new Error('no package');
     const { order } = await invoiceFor(user, pkg);
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     for (let i = 0; i < 3; i++) {
       await send(successfulPayment(user, { payload: order.invoicePayload, amount: pkg.stars, chargeId: 'ch-6301' }));
     }
@@ -220,7 +208,7 @@ describe('successful payments', () => {
     if (!pkg) throw new Error('no package');
     const { order } = await invoiceFor(user, pkg);
     await db().update(orders).set({ status: 'canceled' }).where(eq(orders.id, order.id));
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(successfulPayment(user, { payload: order.invoicePayload, amount: pkg.stars, chargeId: 'ch-6302' }));
     expect(textsTo(from, user.id)).toEqual([expect.stringContaining('Payment received')]);
     expect(textsTo(from, ADMIN)).toEqual([expect.stringMatching(/paid_after_expiry.*order #\d+.*user 6302/)]);
@@ -235,7 +223,7 @@ describe('successful payments', () => {
     const pkg = PACKAGES[0];
     if (!pkg) throw new Error('no package');
     const order = await buy(user, pkg, 'ch-6303');
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(textMessage(user, '/balance'));
     const [reply] = callsSince(from, 'sendMessage');
     const text = String(reply?.payload.text);
@@ -243,7 +231,7 @@ describe('successful payments', () => {
     expect(text).toMatch(new RegExp(`\\+${pkg.photoshoots} · purchase, order #${order.id}`));
     expect(text).toMatch(/\+2 · welcome gift/);
     expect(buttonsOf(reply).map((b) => b.callback_data)).toEqual([buyData.pack({})]);
-    const menuFrom = telegram.calls.length;
+    const menuFrom = suite.telegram.calls.length;
     await send(callbackQuery(user, buyData.pack({})));
     expect(buttonsOf(callsSince(menuFrom, 'sendMessage')[0])).toHaveLength(PACKAGES.length);
   });
@@ -255,7 +243,7 @@ describe('refunds', () => {
     const pkg = PACKAGES[1] ?? PACKAGES[0];
     if (!pkg) throw new Error('no package');
     const order = await buy(user, pkg, 'ch-6401');
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(textMessage({ id: ADMIN }, `/refund ${order.id}`));
     await send(textMessage({ id: ADMIN }, `/refund ch-6401`));
     const refunds = callsSince(from, 'refundStarPayment');
@@ -281,8 +269,8 @@ describe('refunds', () => {
     const pkg = PACKAGES[0];
     if (!pkg) throw new Error('no package');
     const order = await buy(user, pkg, 'ch-6402');
-    telegram.refundedCharges.add('ch-6402');
-    const from = telegram.calls.length;
+    suite.telegram.refundedCharges.add('ch-6402');
+    const from = suite.telegram.calls.length;
     await send(textMessage({ id: ADMIN }, `/refund #${order.id}`));
     expect(textsTo(from, ADMIN)).toEqual([expect.stringContaining(`Order #${order.id} refunded`)]);
     const [row] = await db().select().from(orders).where(eq(orders.id, order.id));
@@ -299,7 +287,7 @@ describe('refunds', () => {
     for (let i = 0; i < 1 + pkg.photoshoots; i++) {
       await reserveCredit(db(), { userId: u?.id ?? -1, reference: `photoshoot:${i}` });
     }
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(refundedPayment(user, { payload: order.invoicePayload, amount: pkg.stars, chargeId: 'ch-6403' }));
     const [row] = await db().select().from(orders).where(eq(orders.id, order.id));
     expect(row).toMatchObject({ status: 'refunded', refundDebited: 1, refundShortfall: pkg.photoshoots - 1 });
@@ -313,7 +301,7 @@ describe('refunds', () => {
     const user = { id: 6406 };
     await send(textMessage(user, '/start'));
     const before = await balanceAndLedger(db(), user.id);
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(refundedPayment(user, { payload: 'ord-unknown', amount: 150, chargeId: 'ch-6406' }));
     expect(textsTo(from, ADMIN)).toEqual([
       expect.stringMatching(/refund of 150 ⭐ \(charge ch-6406\) for user 6406 that matches no paid order/),
@@ -325,7 +313,7 @@ describe('refunds', () => {
     const pkg = PACKAGES[0];
     if (!pkg) throw new Error('no package');
     const { order } = await invoiceFor({ id: 6404 }, pkg);
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     const attempts = [
       '/refund',
       '/refund 999999',
@@ -348,7 +336,7 @@ describe('refunds', () => {
   });
 
   it('gives anyone but an admin the same answer as an unknown command', async () => {
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(textMessage({ id: 6405 }, '/nonsense'));
     await send(textMessage({ id: 6405 }, '/refund 1'));
     await send(textMessage({ id: 6405 }, '/reply 6405 hi'));
@@ -365,7 +353,7 @@ describe('/paysupport and /terms', () => {
     const pkg = PACKAGES[0];
     if (!pkg) throw new Error('no package');
     const order = await buy(user, pkg, 'ch-6501');
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(textMessage(user, '/paysupport'));
     await send(textMessage(user, 'I paid but want a refund'));
     const [prompt, sent] = textsTo(from, user.id);
@@ -377,7 +365,7 @@ describe('/paysupport and /terms', () => {
     expect(forwarded).toMatch(new RegExp(`#${order.id} · ${pkg.photoshoots} photoshoots · ${pkg.stars} ⭐ · paid`));
 
     // The question is answered: the next text is not forwarded again.
-    const after = telegram.calls.length;
+    const after = suite.telegram.calls.length;
     await send(textMessage(user, 'hello'));
     expect(textsTo(after, ADMIN)).toHaveLength(0);
 
@@ -386,7 +374,7 @@ describe('/paysupport and /terms', () => {
   });
 
   it('takes the message on the command line too, and shows the terms with the refund policy', async () => {
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     await send(textMessage({ id: 6502 }, '/paysupport charged twice'));
     expect(textsTo(from, ADMIN)).toEqual([expect.stringContaining('charged twice')]);
     await send(textMessage({ id: 6502 }, '/terms'));
@@ -398,8 +386,8 @@ describe('a payment the database cannot take', () => {
   it('refused by the database itself (not an outage): three tries, then the team is told with /credit', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-    const bot = createBotHarness({ db: db(), adminIds: [ADMIN], apiRoot: telegram.apiRoot, logger });
-    const from = telegram.calls.length;
+    const bot = createBotHarness({ db: db(), adminIds: [ADMIN], apiRoot: suite.telegram.apiRoot, logger });
+    const from = suite.telegram.calls.length;
     // Telegram never sends 0 Stars; here it makes the order insert break a CHECK constraint every time.
     await bot.handle(withId(successfulPayment({ id: 6602 }, { payload: 'ord-none', amount: 0, chargeId: 'ch-6602' })));
     expect(textsTo(from, 6602)).toEqual([expect.stringContaining('our team has been told and will add it shortly')]);
@@ -421,12 +409,12 @@ describe('a payment the database cannot take', () => {
     const bot = createBotHarness({
       db: unreachable.handle.db,
       adminIds: [ADMIN],
-      apiRoot: telegram.apiRoot,
+      apiRoot: suite.telegram.apiRoot,
       logger,
       paymentAlertAfterS: 1,
       shutdown: shutdown.signal,
     });
-    const from = telegram.calls.length;
+    const from = suite.telegram.calls.length;
     const handled = bot.handle(
       withId(successfulPayment({ id: 6601 }, { payload: 'ord-x', amount: 150, chargeId: 'ch-6601' })),
     );

@@ -11,9 +11,9 @@ import {
   sourceData,
 } from '../../src/bot/features/photoshoot.js';
 import { savedStylesOf } from '../../src/db/drafts.js';
-import { finishPhotoshoot, imagesOf, queuePhotoshoot, recordImage } from '../../src/db/photoshoots.js';
 import { photoshootDrafts, photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
+import { deliveredPhotoshoot } from '../support/credits.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { createPhotoshootHarness } from '../support/photoshoot-harness.js';
 import { callbackQuery, photoMessage, textMessage, withId } from '../support/updates.js';
@@ -213,19 +213,11 @@ describe('saving a style', () => {
     await h.handle(withId(textMessage({ id: telegramId }, '/start')));
     const db = database.handle.db;
     const user = await findUserByTelegramId(db, telegramId);
-    const job = await queuePhotoshoot(db, {
+    const job = await deliveredPhotoshoot(db, {
       userId: user?.id ?? -1,
       chatId: telegramId,
-      sourceFileId: 'src',
-      sourceFileUniqueId: 'src-u',
-      aspectRatio: '1:1',
-      styleSource: 'random',
-      styles: ['A', 'B', 'C', 'D'].map((name) => ({ name, prompt: `scene ${name}` })),
+      styles: ['A', 'B', 'C', 'D'],
     });
-    for (const image of await imagesOf(db, job.id)) {
-      await recordImage(db, image.id, { status: 'done', resultFileId: `png-${image.id}`, previewFileId: null });
-    }
-    await finishPhotoshoot(db, job.id, 'done');
     return { h, job, userId: user?.id ?? -1 };
   }
 

@@ -1,25 +1,13 @@
 import postgres from 'postgres';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
-import { FakeBotApi } from '../support/fake-bot-api.js';
-import { exitWithin, type RunningProcess, startProcess } from '../support/process.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { usingPostgres } from '../support/db.js';
+import { exitWithin } from '../support/process.js';
+import { useProxiedBot } from '../support/proxied-bot.js';
 import { textMessage } from '../support/updates.js';
 
 const TOKEN = '7000000002:AAE-database_loss_token_value_654321';
 
-let api: FakeBotApi | undefined;
-let database: TestDatabase | undefined;
-let proxy: TcpProxy | undefined;
-const running: RunningProcess[] = [];
-
-afterEach(async () => {
-  for (const proc of running.splice(0)) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
-  await api?.close();
-  await proxy?.close();
-  await database?.close();
-  api = database = proxy = undefined;
-});
+const bots = useProxiedBot(TOKEN);
 
 /** Terminates every backend of the bot's pool (application_name is set by src/db/client.ts). */
 function backendKiller(url: string) {
@@ -41,22 +29,8 @@ function backendKiller(url: string) {
 
 /** The real bot on a fresh database reached through a proxy the test controls. */
 async function startBehindProxy(env: Record<string, string> = {}) {
-  database = await createTestDatabase();
-  const url = new URL(database.url ?? '');
-  proxy = await new TcpProxy(url.hostname, Number(url.port || 5432)).start();
-  const viaProxy = new URL(url);
-  viaProxy.port = String(proxy.port);
-  api = await new FakeBotApi({ token: TOKEN }).start();
-  const proc = startProcess('src/main.ts', {
-    BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: api.apiRoot,
-    DATABASE_URL: viaProxy.toString(),
-    DB_POOL_MAX: '8',
-    UPDATE_CONCURRENCY: '6',
-    DB_CONNECT_TIMEOUT_S: '5',
-    ...env,
-  });
-  running.push(proc);
+  const { api, proxy, database } = await bots.setUp();
+  const proc = bots.start({ DB_POOL_MAX: '8', UPDATE_CONCURRENCY: '6', DB_CONNECT_TIMEOUT_S: '5', ...env });
   await proc.waitForOutput(/polling for updates/, 20_000);
   return { proc, api, proxy, database };
 }

@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOrder, type Order } from '../../src/db/orders.js';
 import { balanceLedger, orders } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
-import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
-import { FakeBotApi } from '../support/fake-bot-api.js';
-import { exitWithin, type RunningProcess, startProcess } from '../support/process.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { type TestDatabase, usingPostgres } from '../support/db.js';
+import type { FakeBotApi } from '../support/fake-bot-api.js';
+import { exitWithin } from '../support/process.js';
+import { useProxiedBot } from '../support/proxied-bot.js';
 import { successfulPayment, textMessage } from '../support/updates.js';
 
 const TOKEN = '7000000003:AAE-payment_outage_token_value_246810';
@@ -14,43 +14,12 @@ const ADMIN = 9201;
 const STARS = 150;
 const PHOTOSHOOTS = 3;
 
-let api: FakeBotApi | undefined;
-let database: TestDatabase | undefined;
-let proxy: TcpProxy | undefined;
-const running: RunningProcess[] = [];
+/** A fresh database behind a proxy the test can cut, and a fake Bot API, for each test. */
+const bots = useProxiedBot(TOKEN);
 
-afterEach(async () => {
-  for (const proc of running.splice(0)) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
-  await api?.close();
-  await proxy?.close();
-  await database?.close();
-  api = database = proxy = undefined;
-});
-
-/** A fresh database behind a proxy the test can cut, and a fake Bot API. */
-async function setUp() {
-  database = await createTestDatabase();
-  const url = new URL(database.url ?? '');
-  proxy = await new TcpProxy(url.hostname, Number(url.port || 5432)).start();
-  const viaProxy = new URL(url);
-  viaProxy.port = String(proxy.port);
-  api = await new FakeBotApi({ token: TOKEN }).start();
-  return { databaseUrl: viaProxy.toString(), api, proxy, db: database.handle.db };
-}
-
-/** `src/main.ts` against the proxied database; resolves once it polls. */
-async function startBot(env: { databaseUrl: string; apiRoot: string }) {
-  const proc = startProcess('src/main.ts', {
-    BOT_TOKEN: TOKEN,
-    TELEGRAM_API_ROOT: env.apiRoot,
-    TELEGRAM_POLL_TIMEOUT_S: '1',
-    DATABASE_URL: env.databaseUrl,
-    DB_CONNECT_TIMEOUT_S: '2',
-    ADMIN_IDS: String(ADMIN),
-  });
-  running.push(proc);
-  return proc;
-}
+/** `src/main.ts` against the proxied database (the caller waits for it to poll). */
+const startBot = () =>
+  bots.start({ TELEGRAM_POLL_TIMEOUT_S: '1', DB_CONNECT_TIMEOUT_S: '2', ADMIN_IDS: String(ADMIN) });
 
 /** A seller who started the bot (through it) and has an unpaid order (written directly). */
 async function sellerWithOrder(fake: FakeBotApi, db: TestDatabase['handle']['db'], telegramId: number) {
@@ -91,8 +60,8 @@ const CREDITED = /Your payment is now on your balance: 3 photoshoots added/;
 describe.runIf(usingPostgres)('a successful_payment while the database is cut', () => {
   for (const cutS of [2, 40]) {
     it(`cut for ${cutS} s: credited once the database is back, the seller told, no admin; confirmed only after`, async () => {
-      const env = await setUp();
-      const proc = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+      const env = await bots.setUp();
+      const proc = startBot();
       await proc.waitForOutput(/polling for updates/, 20_000);
       const seller = 6800 + cutS;
       const order = await sellerWithOrder(env.api, env.db, seller);
@@ -137,8 +106,8 @@ describe.runIf(usingPostgres)('a successful_payment while the database is cut', 
 
   /** A payment arrives while the database is cut, and the payer has been told it is delayed. */
   async function paymentWaiting(seller: number, chargeId: string) {
-    const env = await setUp();
-    const bot = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+    const env = await bots.setUp();
+    const bot = startBot();
     await bot.waitForOutput(/polling for updates/, 20_000);
     const order = await sellerWithOrder(env.api, env.db, seller);
     env.proxy.cut();
@@ -158,7 +127,7 @@ describe.runIf(usingPostgres)('a successful_payment while the database is cut', 
   async function restartCredits(waiting: Awaited<ReturnType<typeof paymentWaiting>>, scenario: string) {
     const { env, seller, updateId, arrivedAt } = waiting;
     env.proxy.restore();
-    const again = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+    const again = startBot();
     const credited = await env.api.waitForCall(
       'sendMessage',
       (c) => Number(c.payload.chat_id) === seller && /Payment received/.test(String(c.payload.text)),
@@ -194,7 +163,7 @@ describe.runIf(usingPostgres)('a successful_payment while the database is cut', 
     expect(confirmedAt(env.api, updateId)).toBeUndefined();
 
     // Still down: the bot says so and exits before it polls; Telegram keeps the update.
-    const whileDown = await startBot({ databaseUrl: env.databaseUrl, apiRoot: env.api.apiRoot });
+    const whileDown = startBot();
     expect(await exitWithin(whileDown, 30_000)).toBe(1);
     const line = whileDown.stderr().trim();
     report(`start while the database is cut: exit 1, "${line}"`);

@@ -51,13 +51,17 @@ export async function startSynBlackHole(): Promise<Unreachable> {
   };
 }
 
-/** A loopback port that accepts connections and never says a word (a stalled server or proxy). */
-export async function startSilentServer(): Promise<Unreachable> {
+/**
+ * A loopback server that accepts every connection and keeps it open until close(); `onSocket`
+ * decides what, if anything, a connection is told.
+ */
+async function startAccepting(onSocket: (socket: Socket) => void = () => undefined): Promise<Unreachable> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
+    onSocket(socket);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -70,6 +74,9 @@ export async function startSilentServer(): Promise<Unreachable> {
   };
 }
 
+/** A loopback port that accepts connections and never says a word (a stalled server or proxy). */
+export const startSilentServer = (): Promise<Unreachable> => startAccepting();
+
 /**
  * A PostgreSQL server that logs every client in and then never answers a query: what a
  * PgBouncer with no server connection to hand out looks like, or a server whose disk hangs.
@@ -77,12 +84,8 @@ export async function startSilentServer(): Promise<Unreachable> {
  * StartupMessage it sends AuthenticationOk ('R', length 8, 0) and ReadyForQuery ('Z',
  * length 5, 'I' idle); everything after that is read and ignored.
  */
-export async function startStalledAfterLogin(): Promise<Unreachable> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
+export function startStalledAfterLogin(): Promise<Unreachable> {
+  return startAccepting((socket) => {
     let greeted = false;
     socket.on('data', () => {
       if (greeted) return;
@@ -92,13 +95,4 @@ export async function startStalledAfterLogin(): Promise<Unreachable> {
       socket.write(Buffer.concat([authOk, ready]));
     });
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as { port: number }).port,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
 }

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { createDb, type Database } from '../../src/db/client.js';
-import { createTestDatabase, type TestDatabase, usingPostgres } from './db.js';
-import { silentLogger } from './logger.js';
+import type { Database } from '../../src/db/client.js';
+import { createTestDatabase, openDatabaseAt, type TestDatabase, usingPostgres } from './db.js';
 import { type RunningProcess, startProcess } from './process.js';
 
 /**
@@ -46,16 +45,7 @@ export function useBotProcesses(prefix: string, baseEnv: Record<string, string>)
     /** Opens the database `env` points at, once the bot that used it has exited. */
     async openAfterExit(env: Record<string, string>): Promise<{ db: Database; close(): Promise<void> }> {
       if (database) return { db: database.handle.db, close: async () => undefined };
-      const handle = await createDb(
-        {
-          DATA_DIR: env.DATA_DIR ?? '',
-          DB_POOL_MAX: 1,
-          DB_IDLE_TIMEOUT_S: 0,
-          DB_MAX_LIFETIME_S: 0,
-          DB_CONNECT_TIMEOUT_S: 5,
-        },
-        silentLogger,
-      );
+      const handle = await openDatabaseAt({ DATA_DIR: env.DATA_DIR });
       return { db: handle.db, close: () => handle.close() };
     },
   };

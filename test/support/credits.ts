@@ -35,3 +35,24 @@ export async function usePhotoshoot(db: Database, userId: number) {
   await deliverFirstImage(db, job.id);
   return { job, settlement: await finishPhotoshoot(db, job.id, 'done') };
 }
+
+/**
+ * A photoshoot of `userId` in `chatId` with one style per name (prompt "scene <name>"), every
+ * image delivered (result file `png-<image id>`, no preview) and the photoshoot committed.
+ */
+export async function deliveredPhotoshoot(db: Database, options: { userId: number; chatId: number; styles: string[] }) {
+  const job = await queuePhotoshoot(db, {
+    userId: options.userId,
+    chatId: options.chatId,
+    sourceFileId: 'src',
+    sourceFileUniqueId: 'src-u',
+    aspectRatio: '1:1',
+    styleSource: 'random',
+    styles: options.styles.map((name) => ({ name, prompt: `scene ${name}` })),
+  });
+  for (const image of await imagesOf(db, job.id)) {
+    await recordImage(db, image.id, { status: 'done', resultFileId: `png-${image.id}`, previewFileId: null });
+  }
+  await finishPhotoshoot(db, job.id, 'done');
+  return job;
+}

@@ -59,3 +59,21 @@ export async function createTestDatabase(poolMax = 10, options: DbOptions = {}):
   }
   return database;
 }
+
+/**
+ * A single connection of its own to the database `env` points at (DATABASE_URL, or the
+ * embedded one in DATA_DIR), for reading what a process under test left once it has exited.
+ */
+export function openDatabaseAt(env: Record<string, string | undefined>): Promise<DbHandle> {
+  return createDb(
+    {
+      DATABASE_URL: env.DATABASE_URL,
+      DATA_DIR: env.DATA_DIR ?? '',
+      DB_POOL_MAX: 1,
+      DB_IDLE_TIMEOUT_S: 0,
+      DB_MAX_LIFETIME_S: 0,
+      DB_CONNECT_TIMEOUT_S: 5,
+    },
+    silentLogger,
+  );
+}

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SQL } from 'drizzle-orm';
 import { afterAll, beforeAll } from 'vitest';
-import { createDb, queryRows } from '../../src/db/client.js';
-import { createEmptyDatabase, type TestDatabase, usingPostgres } from './db.js';
-import { silentLogger } from './logger.js';
+import { queryRows } from '../../src/db/client.js';
+import { createEmptyDatabase, openDatabaseAt, type TestDatabase, usingPostgres } from './db.js';
 
 /**
  * Where an operator command under test (`npm run db:*`) points: a fresh, empty PostgreSQL
@@ -40,17 +39,7 @@ export function useOperatorTarget(prefix: string) {
     },
     /** Runs one query against the target on a connection of its own (the command has exited). */
     async read<T>(query: SQL): Promise<T[]> {
-      const handle = await createDb(
-        {
-          DATABASE_URL: env.DATABASE_URL,
-          DATA_DIR: env.DATA_DIR ?? '',
-          DB_POOL_MAX: 1,
-          DB_IDLE_TIMEOUT_S: 0,
-          DB_MAX_LIFETIME_S: 0,
-          DB_CONNECT_TIMEOUT_S: 5,
-        },
-        silentLogger,
-      );
+      const handle = await openDatabaseAt(env);
       try {
         return await queryRows<T>(handle.db, query);
       } finally {
