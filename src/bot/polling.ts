@@ -16,6 +16,8 @@ import { createConfirmingSupplier } from './update-supplier.js';
 /** Handlings of one update whose database connection keeps dying before it is answered. */
 const UPDATE_ATTEMPTS = 3;
 const UPDATE_RETRY_PAUSE_MS = 500;
+/** Failures later than this after the first try are an outage, answered with the apology. */
+const UPDATE_RETRY_WINDOW_MS = 2000;
 
 export class TelegramStartupError extends Error {
   override name = 'TelegramStartupError';
@@ -86,6 +88,7 @@ export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
         handleWithRetries(update, (u) => bot.handleUpdate(u), {
           attempts: UPDATE_ATTEMPTS,
           pauseMs: UPDATE_RETRY_PAUSE_MS,
+          windowMs: UPDATE_RETRY_WINDOW_MS,
           logger,
         }),
     },

@@ -12,8 +12,8 @@ export class UpdateRetryError extends Error {
   override name = 'UpdateRetryError';
 }
 
-/** Retries left for an update being handled by handleWithRetries; absent: none. */
-const retriesLeft = new WeakMap<Update, number>();
+/** Retries left for an update being handled by handleWithRetries, and until when; absent: none. */
+const retriesLeft = new WeakMap<Update, { left: number; until: number }>();
 /** Updates that have made a Bot API call: a reply may have reached the seller. */
 const spoken = new WeakSet<Update>();
 
@@ -24,7 +24,10 @@ export function markSpoken(update: Update): void {
 
 /** True when this failure of `update` should end in handling it again, not in an apology. */
 export function mayHandleAgain(update: Update, err: unknown): boolean {
-  return (retriesLeft.get(update) ?? 0) > 0 && !spoken.has(update) && isConnectionLost(err);
+  const budget = retriesLeft.get(update);
+  return (
+    budget !== undefined && budget.left > 0 && Date.now() < budget.until && !spoken.has(update) && isConnectionLost(err)
+  );
 }
 
 /** True when `err`, or the BotError wrapping it, is an UpdateRetryError. */
@@ -37,16 +40,19 @@ export function isUpdateRetry(err: unknown): boolean {
 
 /**
  * Handles `update`, and again (after a short pause, `attempts` times in all) while its handling
- * ends in UpdateRetryError. The last attempt has no retry left, so its failure is answered the
- * usual way.
+ * ends in UpdateRetryError. Only within `windowMs` of the first try: a backend killed under a
+ * statement fails at once and is worth another go; a database that is down fails only after
+ * the statement's own retries, and the seller should hear the apology then, not after three
+ * more rounds. The last attempt has no retry left, so its failure is answered the usual way.
  */
 export async function handleWithRetries(
   update: Update,
   handle: (update: Update) => Promise<void>,
-  options: { attempts: number; pauseMs: number; logger: Logger },
+  options: { attempts: number; pauseMs: number; windowMs: number; logger: Logger },
 ): Promise<void> {
+  const until = Date.now() + options.windowMs;
   for (let attempt = 1; ; attempt++) {
-    retriesLeft.set(update, options.attempts - attempt);
+    retriesLeft.set(update, { left: options.attempts - attempt, until });
     try {
       await handle(update);
       return;

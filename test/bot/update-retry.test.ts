@@ -12,7 +12,7 @@ import { textMessage, withId } from '../support/updates.js';
 const connectionClosed = () => Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' });
 
 describe('mayHandleAgain', () => {
-  it('allows another handling only for a lost connection, with retries left, before any Bot API call', async () => {
+  it('allows another handling only for a lost connection, with retries left, within the window, before any Bot API call', async () => {
     const update = withId(textMessage({ id: 1 }, '/start'));
     let seen: boolean[] = [];
     await handleWithRetries(
@@ -22,9 +22,20 @@ describe('mayHandleAgain', () => {
         markSpoken(u);
         seen.push(mayHandleAgain(u, connectionClosed()));
       },
-      { attempts: 3, pauseMs: 1, logger: silentLogger },
+      { attempts: 3, pauseMs: 1, windowMs: 60_000, logger: silentLogger },
     );
     expect(seen).toEqual([true, false, false]);
+    // Past the window (a database that is down fails only after its own retries) the
+    // seller gets the apology instead of more rounds.
+    let late: boolean | undefined;
+    await handleWithRetries(
+      update,
+      async (u) => {
+        late = mayHandleAgain(u, connectionClosed());
+      },
+      { attempts: 3, pauseMs: 1, windowMs: 0, logger: silentLogger },
+    );
+    expect(late).toBe(false);
     // Outside handleWithRetries (tests, bot.start()) an update has no retries.
     expect(mayHandleAgain(withId(textMessage({ id: 1 }, '/start')), connectionClosed())).toBe(false);
   });
@@ -76,7 +87,7 @@ describe.skipIf(!usingPostgres)('an update whose database connection dies under 
 
   it('is handled again, so the seller gets the answer, not the apology', async () => {
     const result = await supportRequest(4401, (h, u) =>
-      handleWithRetries(u, h.handle, { attempts: 3, pauseMs: 50, logger: silentLogger }),
+      handleWithRetries(u, h.handle, { attempts: 3, pauseMs: 50, windowMs: 60_000, logger: silentLogger }),
     );
     // The trigger ran twice: its first run killed the backend, the second let the delete through.
     expect(result).toEqual({ toSeller: [expect.stringMatching(/^📨 Sent to our team/)], toAdmin: 1, triggerRuns: 2 });
