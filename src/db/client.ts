@@ -135,6 +135,24 @@ export function isDatabaseBusy(err: unknown): boolean {
   return false;
 }
 
+/**
+ * True when the database could not be reached or gave up for a reason that passes (connection
+ * lost or refused, server shutting down, too many connections, serialization): worth retrying
+ * for as long as it takes. An error PostgreSQL raised about the statement itself (a value it
+ * cannot store, a constraint) will fail the same way every time.
+ */
+export function isTransientDbError(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const pg = e as { code?: unknown; severity?: unknown };
+    // Server errors carry a severity and a SQLSTATE (postgres.js PostgresError, PGlite's DatabaseError).
+    if (typeof pg.severity === 'string' && typeof pg.code === 'string' && pg.code.length === 5) {
+      // Classes 08 connection, 40 rollback, 53 resources, 57P operator intervention (PostgreSQL Appendix A).
+      return /^(08|40|53|57P)/.test(pg.code);
+    }
+  }
+  return true;
+}
+
 /** host:port/database of a connection string, never its credentials. */
 export function describeUrl(url: string): string {
   try {

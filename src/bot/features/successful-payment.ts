@@ -1,9 +1,10 @@
 import { Composer } from 'grammy';
 import type { SuccessfulPayment } from 'grammy/types';
-import type { Database } from '../../db/client.js';
+import { type Database, isTransientDbError } from '../../db/client.js';
 import { type PaymentOutcome, recordPayment } from '../../db/orders.js';
 import { describeError } from '../../process-env.js';
 import { alertAdmins } from '../admins.js';
+import { pause } from '../api-policy.js';
 import type { BotContext } from '../context.js';
 import { registerSender } from '../middlewares/user.js';
 import { UpdateDeferredError } from '../update-deferred.js';
@@ -16,39 +17,10 @@ const MAX_DELAY_MS = 5000;
 /** An attempt the database has not answered for this long counts as a delay (the payer is told). */
 const SLOW_ATTEMPT_MS = 2000;
 
-/**
- * True when the database could not be reached or gave up for a reason that passes (connection
- * lost or refused, server shutting down, too many connections, serialization): worth retrying
- * for as long as it takes. An error PostgreSQL raised about the statement itself (a value it
- * cannot store, a constraint) will fail the same way every time.
- */
-export function isTransientDbError(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const pg = e as { code?: unknown; severity?: unknown };
-    // Server errors carry a severity and a SQLSTATE (postgres.js PostgresError, PGlite's DatabaseError).
-    if (typeof pg.severity === 'string' && typeof pg.code === 'string' && pg.code.length === 5) {
-      // Classes 08 connection, 40 rollback, 53 resources, 57P operator intervention (PostgreSQL Appendix A).
-      return /^(08|40|53|57P)/.test(pg.code);
-    }
-  }
-  return true;
-}
-
 /** Resolves after `ms`, or rejects with UpdateDeferredError as soon as `signal` aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new UpdateDeferredError('shutting down'));
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', stop);
-      resolve();
-    }
-    function stop() {
-      clearTimeout(timer);
-      reject(new UpdateDeferredError('shutting down'));
-    }
-    signal?.addEventListener('abort', stop, { once: true });
-  });
+async function pauseOrDefer(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal?.aborted) await pause(ms, signal);
+  if (signal?.aborted) throw new UpdateDeferredError('shutting down');
 }
 
 type Attempt<T> = { kind: 'done'; value: T } | { kind: 'failed'; err: unknown } | { kind: 'slow' };
@@ -64,7 +36,7 @@ async function within<T>(work: Promise<T>, ms: number, signal: AbortSignal | und
     (err: unknown): Attempt<T> => ({ kind: 'failed', err }),
   );
   // `settled` never rejects: an abandoned statement ending later (the pool closing) is ignored.
-  return Promise.race([settled, pause(ms, signal).then((): Attempt<T> => ({ kind: 'slow' }))]);
+  return Promise.race([settled, pauseOrDefer(ms, signal).then((): Attempt<T> => ({ kind: 'slow' }))]);
 }
 
 /** What the payer and the admins are told once a payment is recorded (and committed). */
@@ -188,7 +160,7 @@ export function createSuccessfulPaymentFeature(deps: {
           ctx.logger.warn({ reason: describeError(err), attempt, charge_id: charge }, 'recording a payment failed');
         }
         const delay = Math.min(MAX_DELAY_MS, (deps.retryDelayMs ?? FIRST_DELAY_MS) * 2 ** Math.min(attempt - 1, 16));
-        await pause(delay, deps.shutdown);
+        await pauseOrDefer(delay, deps.shutdown);
         continue;
       }
       const outcome = result.value;
