@@ -22,6 +22,7 @@ import { createMetrics, type Metrics } from './services/metrics.js';
 import { startOpsServer } from './services/ops-server.js';
 import { createPhotoSource } from './services/photo-source.js';
 import { createRedisCache } from './services/redis-cache.js';
+import { settlesWithin } from './with-timeout.js';
 
 /** A reason the bot cannot start that an operator can act on; printed as one line. */
 export class StartupError extends Error {
@@ -147,29 +148,16 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       const jobsDone = await jobs.stop(Math.max(0, deadline - Date.now() - 1000));
       const clean = updatesDone && jobsDone;
       locks.stop();
-      const closed = await beforeDeadline(
+      const closed = await settlesWithin(
         Promise.all([ops?.close(), redis?.close(), db.close()]).catch((err: unknown) => {
           logger.warn({ reason: describeError(err) }, 'closing connections failed');
         }),
-        deadline,
+        deadline - Date.now(),
       );
       if (!closed) logger.warn('shutdown cut short closing the database and other connections');
       return clean;
     },
   };
-}
-
-/** True if `work` settles before `deadline` (epoch ms); false once the deadline passes first. */
-async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([work.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Gauges read when Prometheus scrapes: transactions, locks, pool, jobs, converter, polling. */

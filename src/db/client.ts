@@ -8,6 +8,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { withTimeout } from '../with-timeout.js';
 import * as schema from './schema.js';
 
 /** The database as every repository sees it: the pool, or the transaction of the current update. */
@@ -215,21 +216,6 @@ const drizzleOptions = (options: DbOptions) => ({
 /** Past DB_CONNECT_TIMEOUT_S, so the driver's own CONNECT_TIMEOUT (the better reason) comes first when it fires. */
 const PING_SLACK_MS = 500;
 
-/** `work`, or a rejection with `timeout()` once `ms` have passed (the work itself is left to end on its own). */
-async function withDeadline<T>(work: Promise<T>, ms: number, timeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(timeout()), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Longest pause between attempts to reopen a pooled connection that died. */
 const RECONNECT_BACKOFF_MAX_S = 2;
 
@@ -259,9 +245,9 @@ function createPostgres(url: string, config: DbConfig, logger: Logger, options: 
       // ReadyForQuery, so a server that logs us in and then never answers (its disk hung, or a
       // PgBouncer with no server connection to give) would hold the array-type fetch and this
       // query forever.
-      await withDeadline(client`select 1`, config.DB_CONNECT_TIMEOUT_S * 1000 + PING_SLACK_MS, () => {
+      await withTimeout(client`select 1`, config.DB_CONNECT_TIMEOUT_S * 1000 + PING_SLACK_MS, () => {
         if (!answered) neverAnswered = true;
-        return new DatabaseUnavailableError(`no answer within ${config.DB_CONNECT_TIMEOUT_S} s (DB_CONNECT_TIMEOUT_S)`);
+        throw new DatabaseUnavailableError(`no answer within ${config.DB_CONNECT_TIMEOUT_S} s (DB_CONNECT_TIMEOUT_S)`);
       });
       answered = true;
     },

@@ -20,6 +20,7 @@ import {
 } from '../db/photoshoots.js';
 import { photoshoots, users } from '../db/schema.js';
 import type { Logger } from '../logger.js';
+import { settlesWithin } from '../with-timeout.js';
 import { abortable } from './abortable.js';
 import type { AiServices } from './ai.js';
 import { AiUnavailableError } from './ai-errors.js';
@@ -419,17 +420,13 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
     async stop(timeoutMs: number): Promise<boolean> {
       active = false;
       wake?.();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
+      const deadline = Date.now() + timeoutMs;
       // The loop may be waiting on a database that stalls (a claim that never answers): the
       // bound covers it too, so shutdown never outlasts SHUTDOWN_TIMEOUT_S.
-      const loopStopped = await Promise.race([loopDone.then(() => true), timedOut]);
+      const loopStopped = await settlesWithin(loopDone, deadline - Date.now());
       const jobsStopped =
         loopStopped &&
-        (await Promise.race([Promise.allSettled([...running.values()].map((r) => r.done)).then(() => true), timedOut]));
-      clearTimeout(timer);
+        (await settlesWithin(Promise.allSettled([...running.values()].map((r) => r.done)), deadline - Date.now()));
       if (!loopStopped) logger.warn('shutdown cut short the worker loop, still waiting on the database');
       if (running.size > 0) {
         logger.warn({ running: running.size }, 'shutdown left photoshoots running; the next start takes them over');

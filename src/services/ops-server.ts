@@ -4,24 +4,17 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { describeError } from '../process-env.js';
+import { withTimeout } from '../with-timeout.js';
 
 /** One part of the health check: ok, or what is wrong. */
 export type HealthCheck = () => Promise<string | undefined> | string | undefined;
 
 /** Runs `check` with a deadline; a hang counts as a failure. */
 async function within(check: HealthCheck, timeoutMs: number): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      Promise.resolve().then(check),
-      new Promise<string>((resolve) => {
-        timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
-      }),
-    ]);
+    return await withTimeout(Promise.resolve().then(check), timeoutMs, () => `no answer within ${timeoutMs} ms`);
   } catch (err) {
     return describeError(err);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
