@@ -3,6 +3,8 @@ import {
   bigint,
   boolean,
   check,
+  customType,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -14,6 +16,8 @@ import {
 } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 export const ledgerReason = pgEnum('ledger_reason', [
   'signup_bonus',
@@ -49,6 +53,8 @@ export const users = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** When the user blocked the bot (a 403, or my_chat_member "kicked"); null: reachable. */
+    blockedAt: timestamp('blocked_at', { withTimezone: true }),
   },
   (t) => [
     check('users_balance_non_negative', sql`${t.balance} >= 0`),
@@ -164,6 +170,11 @@ export const photoshoots = pgTable(
     cancelRequested: boolean('cancel_requested').notNull().default(false),
     /** When the worker began sending the results: from then on /cancel no longer stops the job. */
     deliveringAt: timestamp('delivering_at', { withTimezone: true }),
+    /**
+     * The worker process running the job; with `attempts` it is the ownership token: every
+     * heartbeat and write of a run checks both, so a run whose job was taken over stops.
+     */
+    owner: text('owner'),
   },
   (t) => [
     // At most one active (queued or running) photoshoot per user outside batches: double taps
@@ -249,6 +260,8 @@ export const processedImages = pgTable(
     position: integer('position').notNull().default(0),
     /** The compressed preview sent in the album. */
     previewFileId: text('preview_file_id'),
+    /** The rendered PNG, kept until it is delivered (then cleared), so it is never generated twice. */
+    rendered: bytea('rendered'),
   },
   (t) => [
     index('idx_processed_images_photoshoot').on(t.photoshootId),
@@ -272,4 +285,52 @@ export const pendingInputs = pgTable('pending_inputs', {
   kind: text('kind').notNull(),
   data: jsonb('data').$type<Record<string, unknown>>().notNull(),
   createdAt: createdAt(),
+});
+
+/**
+ * What each AI call consumed, one row per answer: the cost per photoshoot and the AI spend in
+ * /stats are sums over it. `photoshoot_id` is null for calls made outside a photoshoot.
+ */
+export const aiUsage = pgTable(
+  'ai_usage',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    photoshootId: integer('photoshoot_id').references(() => photoshoots.id),
+    upstream: text('upstream').notNull(),
+    model: text('model').notNull(),
+    images: integer('images').notNull().default(0),
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    costUsd: doublePrecision('cost_usd').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('idx_ai_usage_created').on(t.createdAt),
+    index('idx_ai_usage_photoshoot').on(t.photoshootId).where(sql`${t.photoshootId} is not null`),
+  ],
+);
+
+/**
+ * A token bucket shared by every process on the database (the image provider's per-minute
+ * limit is per account, not per process): `tokens` as of `refilled_at`, and a pause that a
+ * 429 with retry-after sets for everyone.
+ */
+export const rateBudgets = pgTable('rate_budgets', {
+  name: text('name').primaryKey(),
+  tokens: doublePrecision('tokens').notNull(),
+  refilledAt: timestamp('refilled_at', { withTimezone: true }).notNull().defaultNow(),
+  pausedUntil: timestamp('paused_until', { withTimezone: true }),
+});
+
+/**
+ * An upstream's account failure (invalid key, verification, quota) as one incident across
+ * processes: the process that opens it (closed -> open) alerts the admins once, the one that
+ * closes it says it recovered.
+ */
+export const upstreamIncidents = pgTable('upstream_incidents', {
+  upstream: text('upstream').primaryKey(),
+  reason: text('reason').notNull(),
+  openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Null while the incident lasts. */
+  recoveredAt: timestamp('recovered_at', { withTimezone: true }),
 });
