@@ -1,6 +1,6 @@
-import { type Api, GrammyError, HttpError } from 'grammy';
+import { type Api, GrammyError } from 'grammy';
 import type { Logger } from '../logger.js';
-import { describeError } from '../process-env.js';
+import { describeBotApiError } from './api-policy.js';
 import type { BotContext } from './context.js';
 
 /** True when the sender is one of ADMIN_IDS. */
@@ -19,8 +19,12 @@ export async function notifyAdmins(api: Api, adminIds: readonly number[], text: 
       await api.sendMessage(adminId, text);
       delivered += 1;
     } catch (err) {
-      const reason = err instanceof GrammyError || err instanceof HttpError ? err.message : describeError(err);
-      logger.warn({ admin_id: adminId, reason }, 'could not notify an admin');
+      // An admin who blocked the bot chose not to hear from it: noted, not a warning.
+      if (err instanceof GrammyError && err.error_code === 403) {
+        logger.info({ admin_id: adminId, reason: err.description }, 'an admin cannot be reached');
+        continue;
+      }
+      logger.warn({ admin_id: adminId, reason: describeBotApiError(err) }, 'could not notify an admin');
     }
   }
   return delivered;

@@ -99,6 +99,41 @@ export function createNetworkRetry(deps: {
   };
 }
 
+/** Telegram's answer to any call that reaches a user who has blocked the bot. */
+const BLOCKED_BY_USER = 'Forbidden: bot was blocked by the user';
+
+/**
+ * True when Telegram refused a call because the user blocked the bot (403 "Forbidden: bot was
+ * blocked by the user"). Other 403s (a deactivated user, a chat the bot never joined) are not
+ * this: only this one is undone by the user unblocking.
+ */
+export function isBlockedByUser(err: unknown): boolean {
+  return err instanceof GrammyError && err.error_code === 403 && err.description === BLOCKED_BY_USER;
+}
+
+/** The edits Telegram refuses with "message is not modified" when nothing would change. */
+const EDIT_METHODS = new Set(['editMessageText', 'editMessageCaption', 'editMessageReplyMarkup', 'editMessageMedia']);
+
+/**
+ * An edit to the content and markup a message already has is what the caller wanted: Telegram
+ * answers it with 400 "Bad Request: message is not modified: ..."; this turns that answer into
+ * a success (`true`, as an edit of an inline message returns), in one place for every edit
+ * (progress refreshes, a button pressed twice, a list shown again).
+ */
+export const treatUnchangedEditAsDone: Transformer = async (prev, method, payload, signal) => {
+  const result = await prev(method, payload, signal);
+  if (
+    !result.ok &&
+    result.error_code === 400 &&
+    EDIT_METHODS.has(method) &&
+    result.description.startsWith('Bad Request: message is not modified')
+  ) {
+    // biome-ignore lint/suspicious/noExplicitAny: an edit's result is a Message or true.
+    return { ok: true, result: true as any };
+  }
+  return result;
+};
+
 /** True for a call ended by its caller's signal (not a failure of the Bot API). */
 export function isAbortedCall(err: unknown): boolean {
   return err instanceof HttpError && (err.error as Error | undefined)?.name === 'AbortError';

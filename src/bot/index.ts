@@ -8,11 +8,12 @@ import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { type Cache, createMemoryCache } from '../services/cache.js';
 import type { Metrics } from '../services/metrics.js';
-import { createNetworkRetry, createRequestTimeout } from './api-policy.js';
+import { createNetworkRetry, createRequestTimeout, treatUnchangedEditAsDone } from './api-policy.js';
 import type { BotConfig, BotContext } from './context.js';
 import { adminFeature } from './features/admin.js';
 import { createAdminCreditFeature } from './features/admin-credit.js';
 import { createAdminReportsFeature } from './features/admin-reports.js';
+import { createChatMemberFeature } from './features/chat-member.js';
 import { historyFeature } from './features/history.js';
 import { languageFeature } from './features/language.js';
 import { createPaymentsFeature, createPreCheckoutFeature } from './features/payments.js';
@@ -22,6 +23,7 @@ import { stylesFeature } from './features/styles.js';
 import { createSuccessfulPaymentFeature } from './features/successful-payment.js';
 import { unhandledFeature } from './features/unhandled.js';
 import { handleError } from './handlers/error.js';
+import { trackCallbackAnswer } from './middlewares/callback-answer.js';
 import { loadPendingInput } from './middlewares/pending-input.js';
 import { createTransactionMiddleware } from './middlewares/transaction.js';
 import { createUpdateContext } from './middlewares/update-context.js';
@@ -61,8 +63,9 @@ export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query
 
 /**
  * createBot wires the bot and is the only place that orders middleware:
- * tracker -> context -> per-chat ordering -> i18n -> error boundary ( pre-checkout -> payment -> user ->
- * transaction -> pending input -> features -> catch-all ).
+ * tracker -> context -> per-chat ordering -> i18n -> callback answer tracking -> error boundary (
+ * pre-checkout -> payment -> blocked/unblocked -> user -> transaction -> pending input -> features ->
+ * catch-all ).
  */
 export function createBot(deps: CreateBotDeps) {
   const { config, logger, db, i18n, tracker } = deps;
@@ -90,6 +93,8 @@ export function createBot(deps: CreateBotDeps) {
   );
   // Every text leaves within Telegram's limits, in the units Telegram counts.
   bot.api.config.use(clipOutgoingTexts);
+  // An edit to what the message already shows is done, for every caller (bot and worker alike).
+  bot.api.config.use(treatUnchangedEditAsDone);
 
   const transactions = createTransactionMiddleware({ db, logger });
 
@@ -98,13 +103,18 @@ export function createBot(deps: CreateBotDeps) {
   // One chat's updates run in order; updates without a chat (pre_checkout_query) never wait.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(i18n);
+  // Before the boundary: it must know whether the callback query has had its one answer.
+  bot.use(trackCallbackAnswer);
 
+  const photoshoot = deps.photoshoot?.(bot.api);
   const guarded = bot.errorBoundary(handleError);
   // Pre-checkouts are answered first, from the pool: no registration, no transaction, no lock.
   guarded.use(createPreCheckoutFeature(db));
   // Payments register the payer and are recorded in their own statements, retried through an
   // outage, committed before the user is told; they never depend on the registration below.
   guarded.use(createSuccessfulPaymentFeature({ pool: db, ...(deps.shutdown && { shutdown: deps.shutdown }) }));
+  // Blocking and unblocking the bot, from the pool, before (and without) registration.
+  guarded.use(createChatMemberFeature({ pool: db, stopJobs: photoshoot?.stopJobs }));
   guarded.use(createUserMiddleware(db));
   guarded.use(transactions.middleware);
   guarded.use(loadPendingInput);
@@ -114,7 +124,7 @@ export function createBot(deps: CreateBotDeps) {
   guarded.use(adminFeature);
   guarded.use(createAdminCreditFeature());
   guarded.use(createAdminReportsFeature({ cache: deps.cache ?? createMemoryCache({ maxEntries: 100 }) }));
-  if (deps.photoshoot) guarded.use(createPhotoshootFeature(deps.photoshoot(bot.api)));
+  if (photoshoot) guarded.use(createPhotoshootFeature(photoshoot));
   guarded.use(historyFeature);
   guarded.use(stylesFeature);
   guarded.use(unhandledFeature);

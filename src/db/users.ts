@@ -1,5 +1,6 @@
 import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { type Database, retryIfConnectionLost } from './client.js';
+import { type CancelOutcome, cancelActivePhotoshoots } from './photoshoots.js';
 import { users } from './schema.js';
 import { storableOptional, storableText } from './storable-text.js';
 
@@ -55,6 +56,8 @@ function buildRegisterStatement(db: Database) {
         lastName: excluded('last_name'),
         languageCode: excluded('language_code'),
         lastSeenAt: sql`now()`,
+        // Whoever writes to the bot has not blocked it (Telegram lets nobody message a bot they block).
+        blockedAt: sql`null`,
         updatedAt: sql`case when (users.username, users.first_name, users.last_name, users.language_code)
           is distinct from (excluded.username, excluded.first_name, excluded.last_name, excluded.language_code)
           then now() else users.updated_at end`,
@@ -122,4 +125,40 @@ export async function findUserByTelegramId(db: Database, telegramId: number): Pr
 export async function findUserById(db: Database, id: number): Promise<User | undefined> {
   const [user] = await db.select().from(users).where(eq(users.id, id)).limit(1);
   return user;
+}
+
+/**
+ * Records that the user blocked the bot (a 403 "bot was blocked by the user", or my_chat_member
+ * "kicked"): later work that would only message them (queue updates, broadcasts) skips them.
+ * The first time is kept when Telegram tells it again. An unknown user is left unknown.
+ */
+export async function markUserBlocked(db: Database, telegramId: number): Promise<void> {
+  await db
+    .update(users)
+    .set({ blockedAt: sql`coalesce(${users.blockedAt}, now())`, updatedAt: sql`now()` })
+    .where(eq(users.telegramId, telegramId));
+}
+
+/** The user came back (my_chat_member "member" again, or a message): reachable again. */
+export async function markUserUnblocked(db: Database, telegramId: number): Promise<void> {
+  await db
+    .update(users)
+    .set({ blockedAt: null, updatedAt: sql`now()` })
+    .where(sql`${users.telegramId} = ${telegramId} and ${users.blockedAt} is not null`);
+}
+
+/**
+ * A seller blocked the bot: blocked_at is set and every photoshoot of theirs that has not begun
+ * delivering is cancelled with its credit released, in one transaction, exactly as /cancel
+ * decides it (cancelActivePhotoshoots). The caller stops the cancelled jobs that are running
+ * (the worker's cancel(ids)); nothing is sent, since nothing would arrive. A job already
+ * delivering is left to its worker, whose sends now fail with 403.
+ */
+export async function sellerBlocked(db: Database, telegramId: number): Promise<CancelOutcome> {
+  return db.transaction(async (tx) => {
+    await markUserBlocked(tx, telegramId);
+    const user = await findUserByTelegramId(tx, telegramId);
+    if (!user) return { canceled: [], released: 0, delivering: [], unattended: [] };
+    return cancelActivePhotoshoots(tx, user.id);
+  });
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Update, UserFromGetMe } from 'grammy/types';
+import type { ChatMember, ChatMemberUpdated, Update, User, UserFromGetMe } from 'grammy/types';
 import { handleRequests, readBody } from './http.js';
 import { type FilePart, parseMultipart } from './multipart.js';
 
@@ -72,6 +72,53 @@ function checkTextLimits(method: string, payload: Record<string, unknown>): void
 }
 
 /**
+ * A second answer to one callback query, as Telegram answers it (aiogram_dialog#145 and
+ * nutgram/nutgram#725 show the full description from api.telegram.org). Telegram also gives it
+ * for a query answered too late (~15 s); a query is answered once.
+ */
+export const QUERY_TOO_OLD = 'query is too old and response timeout expired or query ID is invalid';
+
+/**
+ * An edit that changes nothing: editMessageText / editMessageCaption / editMessageReplyMarkup
+ * with the content and markup the message already has. The description is the one Telegram
+ * sends (eternnoir/pyTelegramBotAPI#763, daniel-hauser/moneyman#133).
+ */
+export const NOT_MODIFIED =
+  'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
+
+/**
+ * What every call to a user who blocked the bot answers (403; tucnak/telebot#659 lists
+ * Telegram's 403 descriptions, TelegramBot/Api#382 shows it from a real bot).
+ */
+export const BLOCKED_BY_USER = 'Forbidden: bot was blocked by the user';
+
+/** Methods that address a chat and fail with 403 once its user blocked the bot. */
+const reachesChat = (method: string) => /^(send|edit|copy|forward)/.test(method);
+
+/** The keyboard of a message as a comparable string ('' for none); multipart bodies carry it as JSON text. */
+function markupOf(value: unknown): string {
+  const markup = (typeof value === 'string' ? JSON.parse(value) : value) as { inline_keyboard?: unknown[] } | undefined;
+  return markup?.inline_keyboard?.length ? JSON.stringify(markup.inline_keyboard) : '';
+}
+
+/** The formatted text (or caption) of a message, as Telegram compares it for an edit. */
+function formatted(text: unknown, parseMode: unknown, entities: unknown): string {
+  return JSON.stringify([
+    text ?? '',
+    parseMode ?? '',
+    typeof entities === 'string' ? JSON.parse(entities) : (entities ?? []),
+  ]);
+}
+
+interface StoredMessage {
+  text?: string;
+  caption?: string;
+  /** formatted() of the text or caption. */
+  content: string;
+  markup: string;
+}
+
+/**
  * A local stand-in for the Telegram Bot API over real HTTP, so the real grammY client (and
  * runner) run against it: getUpdates long polling with offsets, the methods the bot calls, a
  * record of every call, and failure injection.
@@ -98,9 +145,18 @@ export class FakeBotApi {
     this.handlers.set('getMe', () => this.options.botInfo ?? FAKE_BOT_INFO);
     this.handlers.set('deleteWebhook', ok);
     this.handlers.set('setMyCommands', ok);
-    this.handlers.set('answerCallbackQuery', ok);
+    this.handlers.set('answerCallbackQuery', (p) => {
+      const id = String(p.callback_query_id ?? '');
+      if (this.answeredQueries.has(id)) throw new Error(QUERY_TOO_OLD);
+      this.answeredQueries.add(id);
+      return true;
+    });
     this.handlers.set('sendMessage', (p) => this.message(p));
-    this.handlers.set('editMessageText', (p) => this.message(p, Number(p.message_id)));
+    this.handlers.set('editMessageText', (p) => this.edit(p, 'text'));
+    this.handlers.set('editMessageCaption', (p) => this.edit(p, 'caption'));
+    this.handlers.set('editMessageReplyMarkup', (p) => this.edit(p, 'markup'));
+    this.handlers.set('sendPhoto', (p, call) => this.single(p, call, 'photo'));
+    this.handlers.set('sendDocument', (p, call) => this.single(p, call, 'document'));
     this.handlers.set('deleteMessage', ok);
     this.handlers.set('sendChatAction', ok);
     this.handlers.set('getFile', (p) => {
@@ -165,6 +221,82 @@ export class FakeBotApi {
     return { file_id: file.fileId, file_unique_id: file.fileUniqueId };
   }
 
+  /** Callback queries already answered (a second answer is refused). */
+  private readonly answeredQueries = new Set<string>();
+  /** What each sent message holds, by `chat:message`, so an edit to the same content is refused. */
+  private readonly messages = new Map<string, StoredMessage>();
+  /** Chats whose user has blocked the bot. */
+  private readonly blocked = new Set<number>();
+
+  /**
+   * An uploaded file (attach://, multipart) gets a new file id; a known file id is sent again.
+   * URLs are not fetched here.
+   */
+  private resolveMedia(ref: string, call: RecordedCall, extension: string): { stored: StoredFile; filename: string } {
+    if (ref.startsWith('attach://')) {
+      const part = call.files.find((f) => f.name === ref.slice('attach://'.length));
+      if (!part) throw new Error(`no file uploaded for ${ref}`);
+      const ids = this.addFile(part.data, extension);
+      const stored = this.files.get(ids.file_id) as StoredFile;
+      return { stored, filename: part.filename ?? `file.${extension}` };
+    }
+    const stored = this.files.get(ref);
+    if (!stored) throw new Error('wrong file identifier/HTTP URL specified');
+    return { stored, filename: stored.path.split('/').at(-1) ?? 'file' };
+  }
+
+  /**
+   * Telegram answers a photo with several sizes, smallest first (Bot API, Message.photo:
+   * "available sizes of the photo"); each size has its own file_id. Here: a 320 px thumbnail
+   * and the full picture.
+   */
+  private photoSizes(stored: StoredFile) {
+    const thumbnail = this.files.get(this.addFile(stored.data, 'jpg').file_id) as StoredFile;
+    const size = (file: StoredFile, side: number) => ({
+      file_id: file.fileId,
+      file_unique_id: file.fileUniqueId,
+      file_size: file.data.length,
+      width: side,
+      height: side,
+    });
+    return [size(thumbnail, 320), size(stored, 1024)];
+  }
+
+  private mediaMessage(
+    payload: Record<string, unknown>,
+    item: { type: string; caption?: unknown; parse_mode?: unknown; caption_entities?: unknown },
+    media: { stored: StoredFile; filename: string },
+  ) {
+    const caption = typeof item.caption === 'string' && item.caption !== '' ? item.caption : undefined;
+    const content = formatted(caption, item.parse_mode, item.caption_entities);
+    const base = this.message(payload, this.nextMessageId++, {
+      ...(caption !== undefined && { caption }),
+      content,
+      markup: markupOf(payload.reply_markup),
+    });
+    const { stored, filename } = media;
+    if (item.type === 'photo') return { ...base, photo: this.photoSizes(stored) };
+    const mime = filename.endsWith('.png') ? 'image/png' : filename.endsWith('.jpg') ? 'image/jpeg' : undefined;
+    return {
+      ...base,
+      document: {
+        file_id: stored.fileId,
+        file_unique_id: stored.fileUniqueId,
+        file_size: stored.data.length,
+        file_name: filename,
+        ...(mime && { mime_type: mime }),
+      },
+    };
+  }
+
+  /** sendPhoto / sendDocument: one file (uploaded or a known file id) with an optional caption. */
+  private single(payload: Record<string, unknown>, call: RecordedCall, type: 'photo' | 'document') {
+    const ref = payload[type];
+    if (typeof ref !== 'string' || ref === '') throw new Error(`there is no ${type} in the request`);
+    const media = this.resolveMedia(ref, call, type === 'photo' ? 'jpg' : 'png');
+    return this.mediaMessage(payload, { type, ...payload }, media);
+  }
+
   /** Media groups: uploaded files (attach://) get new file ids; known file ids are re-sent. */
   private mediaGroup(payload: Record<string, unknown>, call: RecordedCall) {
     // JSON bodies carry the array itself; multipart ones (with uploads) carry it as a string.
@@ -174,29 +306,11 @@ export class FakeBotApi {
       caption?: string;
     }[];
     if (media.length < 2 || media.length > 10) throw new Error('media group must include 2-10 items');
-    const date = Math.floor(Date.now() / 1000);
-    const chatId = Number(payload.chat_id);
-    return media.map((item) => {
-      let stored: StoredFile | undefined;
-      if (item.media.startsWith('attach://')) {
-        const part = call.files.find((f) => f.name === item.media.slice('attach://'.length));
-        if (!part) throw new Error(`no file uploaded for ${item.media}`);
-        const ids = this.addFile(part.data, item.type === 'photo' ? 'jpg' : 'png');
-        stored = this.files.get(ids.file_id);
-      } else {
-        stored = this.files.get(item.media);
-        if (!stored) throw new Error('wrong file identifier/HTTP URL specified');
-      }
-      const base = {
-        message_id: this.nextMessageId++,
-        date,
-        chat: { id: chatId, type: 'private', first_name: 'User' },
-      };
-      const file = { file_id: stored?.fileId, file_unique_id: stored?.fileUniqueId, file_size: stored?.data.length };
-      return item.type === 'photo'
-        ? { ...base, photo: [{ ...file, width: 1024, height: 1024 }] }
-        : { ...base, document: { ...file, file_name: 'result.png', mime_type: 'image/png' } };
-    });
+    // Resolve every item first: a bad item sends nothing of the album.
+    const resolved = media.map((item) => this.resolveMedia(item.media, call, item.type === 'photo' ? 'jpg' : 'png'));
+    return media.map((item, i) =>
+      this.mediaMessage(payload, item, resolved[i] as { stored: StoredFile; filename: string }),
+    );
   }
 
   get apiRoot(): string {
@@ -250,6 +364,75 @@ export class FakeBotApi {
     const list = this.failures.get(method) ?? [];
     for (let i = 0; i < times; i++) list.push(failure);
     this.failures.set(method, list);
+  }
+
+  /**
+   * Flood control on the next call(s) of `method`: 429 "Too Many Requests: retry after N" with
+   * parameters.retry_after = N, the shape Telegram answers it with (Bot API, ResponseParameters:
+   * "the number of seconds left to wait before the request can be repeated"; waits of 8-42 s
+   * seen on sendMediaGroup in rubenlagus/TelegramBots#1520 and Amalrajanj/filesaver#9).
+   */
+  floodWait(method: string, retryAfterS: number, times = 1): void {
+    this.failNext(
+      method,
+      {
+        error_code: 429,
+        description: `Too Many Requests: retry after ${retryAfterS}`,
+        parameters: { retry_after: retryAfterS },
+      },
+      times,
+    );
+  }
+
+  /**
+   * The user of private chat `chatId` blocks the bot: from now on every call that reaches the
+   * chat answers 403 BLOCKED_BY_USER, and a my_chat_member update (the bot's status in the chat:
+   * member -> kicked) is queued, as Telegram sends it ("For private chats, this update is received
+   * only when the bot is blocked or unblocked by the user", Bot API, Update). Returns its update_id.
+   */
+  block(chatId: number, user: Partial<User> = {}): number {
+    this.blocked.add(chatId);
+    return this.pushUpdate({ my_chat_member: this.memberUpdate(chatId, user, 'member', 'kicked') });
+  }
+
+  /** The user unblocks the bot (kicked -> member): calls reach the chat again. Returns the update_id. */
+  unblock(chatId: number, user: Partial<User> = {}): number {
+    this.blocked.delete(chatId);
+    return this.pushUpdate({ my_chat_member: this.memberUpdate(chatId, user, 'kicked', 'member') });
+  }
+
+  /** True while the user of `chatId` has the bot blocked. */
+  isBlocked(chatId: number): boolean {
+    return this.blocked.has(chatId);
+  }
+
+  private memberUpdate(
+    chatId: number,
+    user: Partial<User>,
+    from: 'member' | 'kicked',
+    to: 'member' | 'kicked',
+  ): ChatMemberUpdated {
+    const person: User = { id: chatId, is_bot: false, first_name: 'Seller', ...user };
+    const bot: User = {
+      id: FAKE_BOT_INFO.id,
+      is_bot: true,
+      first_name: FAKE_BOT_INFO.first_name,
+      username: FAKE_BOT_INFO.username,
+    };
+    const member = (status: 'member' | 'kicked'): ChatMember =>
+      status === 'kicked' ? { status, user: bot, until_date: 0 } : { status, user: bot };
+    return {
+      chat: {
+        id: chatId,
+        type: 'private',
+        first_name: person.first_name,
+        ...(person.username && { username: person.username }),
+      },
+      from: person,
+      date: Math.floor(Date.now() / 1000),
+      old_chat_member: member(from),
+      new_chat_member: member(to),
+    };
   }
 
   /** Queues an update for getUpdates; returns its update_id. */
@@ -317,15 +500,57 @@ export class FakeBotApi {
     }
   }
 
-  private message(payload: Record<string, unknown>, messageId = this.nextMessageId++) {
+  /** A message the bot sent (text by default), remembered for later edits. */
+  private message(
+    payload: Record<string, unknown>,
+    messageId = this.nextMessageId++,
+    content: StoredMessage = {
+      ...(typeof payload.text === 'string' && { text: payload.text }),
+      content: formatted(payload.text, payload.parse_mode, payload.entities),
+      markup: markupOf(payload.reply_markup),
+    },
+  ) {
     const chatId = Number(payload.chat_id);
+    this.messages.set(`${chatId}:${messageId}`, content);
+    return this.messageObject(chatId, messageId, content, payload.reply_markup);
+  }
+
+  private messageObject(chatId: number, messageId: number, content: StoredMessage, replyMarkup: unknown) {
+    const markup = typeof replyMarkup === 'string' ? JSON.parse(replyMarkup) : replyMarkup;
     return {
       message_id: messageId,
       date: Math.floor(Date.now() / 1000),
       chat: { id: chatId, type: chatId > 0 ? 'private' : 'supergroup', first_name: 'User' },
       from: { ...FAKE_BOT_INFO },
-      text: typeof payload.text === 'string' ? payload.text : undefined,
+      ...(content.text !== undefined && { text: content.text }),
+      ...(content.caption !== undefined && { caption: content.caption }),
+      ...(content.markup !== '' && { reply_markup: markup }),
     };
+  }
+
+  /**
+   * editMessageText / editMessageCaption / editMessageReplyMarkup. An edit that leaves the
+   * formatted text (or caption) and the inline keyboard as they are is refused with
+   * NOT_MODIFIED, as Telegram does; an edit without reply_markup removes the keyboard (Bot API:
+   * the markup of an edited message is the one given). A message this server never sent (a
+   * test's own update) is taken as it is edited.
+   */
+  private edit(payload: Record<string, unknown>, part: 'text' | 'caption' | 'markup') {
+    if (payload.inline_message_id !== undefined) return true;
+    const chatId = Number(payload.chat_id);
+    const messageId = Number(payload.message_id);
+    const current = this.messages.get(`${chatId}:${messageId}`);
+    const next: StoredMessage = { ...(current ?? { content: '' }), markup: markupOf(payload.reply_markup) };
+    if (part === 'text') {
+      next.text = String(payload.text);
+      next.content = formatted(payload.text, payload.parse_mode, payload.entities);
+    } else if (part === 'caption') {
+      if (typeof payload.caption === 'string' && payload.caption !== '') next.caption = payload.caption;
+      else delete next.caption;
+      next.content = formatted(next.caption, payload.parse_mode, payload.caption_entities);
+    }
+    if (current && current.content === next.content && current.markup === next.markup) throw new Error(NOT_MODIFIED);
+    return this.message(payload, messageId, next);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -355,6 +580,9 @@ export class FakeBotApi {
     if (hold) await hold.catch(() => undefined);
     const failure = this.failures.get(method)?.shift();
     if (failure) return this.reply(res, failure.error_code, { ok: false, ...failure });
+    if (reachesChat(method) && this.blocked.has(Number(payload.chat_id))) {
+      return this.reply(res, 403, { ok: false, error_code: 403, description: BLOCKED_BY_USER });
+    }
     if (method === 'getUpdates') return this.getUpdates(req, res, payload);
     const handler = this.handlers.get(method);
     if (!handler) {

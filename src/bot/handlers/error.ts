@@ -1,8 +1,10 @@
-import { type BotError, GrammyError, HttpError } from 'grammy';
+import { type BotError, GrammyError } from 'grammy';
 import { isDatabaseBusy } from '../../db/client.js';
 import { alertAdmins } from '../admins.js';
+import { describeBotApiError } from '../api-policy.js';
 import type { BotContext } from '../context.js';
 import { creditCommand } from '../features/successful-payment.js';
+import { callbackAnswered } from '../middlewares/callback-answer.js';
 import { isUpdateDeferred } from '../update-deferred.js';
 import { mayHandleAgain, UpdateRetryError } from '../update-retry.js';
 
@@ -12,6 +14,7 @@ import { mayHandleAgain, UpdateRetryError } from '../update-retry.js';
  * and the admins get the charge id). The transaction has already been rolled back when this runs.
  * An update deferred at shutdown is passed on untouched: it must count as unfinished; so is
  * one whose database connection died before anything was sent (it is handled again).
+ * A callback query is never answered twice, and the apology is never lost with a refused answer.
  */
 export async function handleError(error: BotError<BotContext>): Promise<void> {
   const { ctx } = error;
@@ -37,18 +40,28 @@ export async function handleError(error: BotError<BotContext>): Promise<void> {
       command,
     });
   }
+  // Nobody asked anything: the user blocked or unblocked the bot, so there is nobody to apologise to.
+  if (ctx.myChatMember) return;
   // No free connection slot is a moment's wait, not a fault: the rollback kept the draft, so
   // the same button works again shortly, and the seller is told so.
   const text = ctx.t(payment ? 'payment-delayed-team' : isDatabaseBusy(err) ? 'error-busy' : 'error-generic');
-  try {
-    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: false });
-    // Telegram waits up to 10 s for a pre-checkout answer; a failure declines the payment at once.
-    if (ctx.preCheckoutQuery) await ctx.answerPreCheckoutQuery(false, { error_message: text });
-    if (ctx.chat?.type === 'private' && !(err instanceof GrammyError && err.error_code === 403)) {
-      await ctx.api.sendMessage(ctx.chat.id, text);
+  // Each way of telling is tried on its own, so one refused never swallows the others.
+  const tell = async (how: () => Promise<unknown>) => {
+    try {
+      await how();
+    } catch (replyErr) {
+      logger.warn({ reason: describeBotApiError(replyErr) }, 'could not tell the user about the failure');
     }
-  } catch (replyErr) {
-    const reason = replyErr instanceof GrammyError || replyErr instanceof HttpError ? replyErr.message : replyErr;
-    logger.warn({ reason }, 'could not tell the user about the failure');
-  }
+  };
+  // A callback query takes one answer: if the handler gave it before failing, a second would be
+  // refused, so the apology then goes only as a message.
+  const answered = ctx.callbackQuery !== undefined && callbackAnswered(ctx);
+  if (ctx.callbackQuery && !answered) await tell(() => ctx.answerCallbackQuery({ text, show_alert: false }));
+  // Telegram waits up to 10 s for a pre-checkout answer; a failure declines the payment at once.
+  if (ctx.preCheckoutQuery) await tell(() => ctx.answerPreCheckoutQuery(false, { error_message: text }));
+  // A user who cannot be reached (403: blocked the bot) is not written to again.
+  const unreachable = err instanceof GrammyError && err.error_code === 403;
+  const chat = ctx.chat;
+  if (chat && !unreachable && (chat.type === 'private' || answered))
+    await tell(() => ctx.api.sendMessage(chat.id, text));
 }
