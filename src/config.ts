@@ -172,6 +172,13 @@ const fields = {
   JOB_POLL_MS: int(50, 60_000).default(1000),
   /** How often sellers waiting in the queue see their position move. */
   JOB_QUEUE_REFRESH_S: int(1, 3600).default(10),
+  /**
+   * Telegram flood control on a delivery (429 "retry after N"): a wait of up to this many
+   * seconds is waited out and the images are sent again; Telegram asks for up to about 60 s.
+   */
+  TELEGRAM_FLOOD_WAIT_MAX_S: int(1, 600).default(60),
+  /** All the flood waits of one delivery together; beyond, the job is resumed later from its kept images. */
+  DELIVERY_FLOOD_WAIT_TOTAL_S: int(1, 3600).default(300),
   /** Packages sold for Telegram Stars: photoshoots:stars, comma separated. */
   PACKAGES: packageList.default([
     { photoshoots: 3, stars: 150 },

@@ -11,6 +11,11 @@ export interface BusinessStats {
   images: { total: number; today: number; failed: number; free: number; paid: number };
   orders: { total: number; paid: number; pending: number; refunded: number };
   revenue: { total: number; today: number; month: number };
+  /**
+   * AI spend in USD (ai_usage, priced when recorded): today, the last 30 days, the images of
+   * those 30 days, and the cost per photoshoot over them (null when there was none).
+   */
+  ai: { today: number; month: number; imagesMonth: number; perPhotoshoot: number | null };
   /** Photoshoots still on users' balances. */
   outstanding: number;
   topStyles: { style: string; images: number }[];
@@ -61,6 +66,13 @@ export async function businessStats(db: Database, timeZone: string): Promise<Bus
                      coalesce(sum(amount) filter (where status = 'paid' and paid_at >= ${today}), 0) as revenue_today,
                      coalesce(sum(amount) filter (where status = 'paid' and paid_at >= ${month}), 0) as revenue_month
                 from orders) o,
+             -- A range of the created_at index: only the last 30 days are read.
+             (select coalesce(sum(cost_usd) filter (where created_at >= ${today}), 0) as ai_today,
+                     coalesce(sum(cost_usd), 0) as ai_month,
+                     coalesce(sum(images), 0) as ai_images_month,
+                     coalesce(sum(cost_usd) filter (where photoshoot_id is not null), 0) as ai_photoshoots_cost,
+                     count(distinct photoshoot_id) as ai_photoshoots
+                from ai_usage where created_at >= ${month}) a,
              (select coalesce(json_agg(json_build_object('style', style, 'images', images) order by images desc, style), '[]')
                        as top_styles
                 from (select style, count(*) as images from processed_images
@@ -98,6 +110,12 @@ export async function businessStats(db: Database, timeZone: string): Promise<Bus
       refunded: n(row.orders_refunded),
     },
     revenue: { total: n(row.revenue_total), today: n(row.revenue_today), month: n(row.revenue_month) },
+    ai: {
+      today: n(row.ai_today),
+      month: n(row.ai_month),
+      imagesMonth: n(row.ai_images_month),
+      perPhotoshoot: n(row.ai_photoshoots) > 0 ? n(row.ai_photoshoots_cost) / n(row.ai_photoshoots) : null,
+    },
     outstanding: n(row.outstanding),
     topStyles: top.map((t) => ({ style: t.style, images: n(t.images) })),
     computedAt: new Date(String(row.computed_at)).toISOString(),
@@ -142,6 +160,8 @@ export interface UserDetail {
   photoshoots: { total: number; done: number; failed: number; lastAt: Date | null };
   images: { done: number; failed: number };
   orders: { total: number; paid: number; spent: number };
+  /** AI spend in USD on this user's photoshoots, and how many photoshoots it covers. */
+  ai: { costUsd: number; photoshoots: number };
   topStyles: { style: string; images: number }[];
   ratios: { ratio: string; images: number }[];
   savedStyles: string[];
@@ -170,8 +190,8 @@ export type UserLookup = { telegramId: number } | { username: string };
 const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
 /**
- * One user's profile, activity, styles, ratios, saved styles, orders and last ledger entries
- * in ONE statement (lateral subqueries, each reading only that user's rows by index; the
+ * One user's profile, activity, styles, ratios, saved styles, orders, AI cost and last ledger
+ * entries in ONE statement (lateral subqueries, each reading only that user's rows by index; the
  * images once, grouped by style, ratio and status).
  */
 export async function userDetail(db: Database, lookup: UserLookup): Promise<UserDetail | undefined> {
@@ -187,6 +207,7 @@ export async function userDetail(db: Database, lookup: UserLookup): Promise<User
              ps.total as ps_total, ps.done as ps_done, ps.failed as ps_failed, ps.last_at as ps_last_at,
              im.groups as image_groups,
              o.total as o_total, o.paid as o_paid, o.spent as o_spent, o.bought as o_bought,
+             ai.cost as ai_cost, ai.photoshoots as ai_photoshoots,
              saved.names as saved_styles, ledger.entries as ledger
         from users u
         cross join lateral (
@@ -203,6 +224,10 @@ export async function userDetail(db: Database, lookup: UserLookup): Promise<User
                  coalesce(sum(amount) filter (where status = 'paid'), 0) as spent,
                  coalesce(sum(remaining) filter (where status = 'paid'), 0) as bought
             from orders where user_id = u.id) o
+        -- The user's photoshoots by index, each one's usage by the photoshoot_id index.
+        cross join lateral (
+          select coalesce(sum(a.cost_usd), 0) as cost, count(distinct a.photoshoot_id) as photoshoots
+            from photoshoots p join ai_usage a on a.photoshoot_id = p.id where p.user_id = u.id) ai
         cross join lateral (
           select coalesce(json_agg(name order by slot), '[]') as names from saved_styles where user_id = u.id) saved
         cross join lateral (
@@ -237,6 +262,7 @@ export async function userDetail(db: Database, lookup: UserLookup): Promise<User
       failed: sum(groups.filter((g) => g.status === 'failed')),
     },
     orders: { total: n(row.o_total), paid: n(row.o_paid), spent: n(row.o_spent) },
+    ai: { costUsd: n(row.ai_cost), photoshoots: n(row.ai_photoshoots) },
     topStyles: ranked(groups, (g) => g.style)
       .slice(0, 3)
       .map(([style, images]) => ({ style, images })),

@@ -280,3 +280,9 @@ retry-nothing-failed = Every style of this photoshoot was delivered: there is no
 
 # Database resilience
 error-busy = ⏳ The service is busy right now. Nothing was charged and nothing you chose is lost: try the same step again in a moment.
+
+# Styles the image service declined
+progress-style-declined = 🚫 { $count ->
+    [1] The image service declined the style { $styles } under its content rules; it was not charged.
+   *[other] The image service declined { $count } styles ({ $styles }) under its content rules; they were not charged.
+}

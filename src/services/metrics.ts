@@ -80,6 +80,24 @@ export function createMetrics() {
     labelNames: ['cache', 'result'] as const,
     registers,
   });
+  const aiSpendUsd = new Counter({
+    name: 'ai_spend_usd_total',
+    help: 'AI spend in USD by upstream: the price table applied to the usage each answer reported',
+    labelNames: ['upstream'] as const,
+    registers,
+  });
+  const aiTokens = new Counter({
+    name: 'ai_tokens_total',
+    help: 'Tokens AI answers reported, by upstream and direction (input, output)',
+    labelNames: ['upstream', 'direction'] as const,
+    registers,
+  });
+  const aiImages = new Counter({
+    name: 'ai_images_total',
+    help: 'Images AI answers returned, by upstream',
+    labelNames: ['upstream'] as const,
+    registers,
+  });
   const dbAcquireSeconds = new Histogram({
     name: 'db_pool_acquire_seconds',
     help: 'Time a transaction waited for a pooled connection',
@@ -156,6 +174,14 @@ export function createMetrics() {
     },
     dbAcquired(seconds: number) {
       dbAcquireSeconds.observe(seconds);
+    },
+    /** What one AI answer consumed and what it cost. */
+    aiUsage(usage: { upstream: string; images: number; inputTokens: number; outputTokens: number; costUsd: number }) {
+      const { upstream } = usage;
+      aiSpendUsd.inc({ upstream }, usage.costUsd);
+      aiTokens.inc({ upstream, direction: 'input' }, usage.inputTokens);
+      aiTokens.inc({ upstream, direction: 'output' }, usage.outputTokens);
+      aiImages.inc({ upstream }, usage.images);
     },
   };
 }

@@ -58,6 +58,14 @@ async function seedFixture() {
     (${a}, 'p3', 150, 3, 'refunded', 'fx-4', 'fx-c4', now() - interval '5 days', now() - interval '5 days', 0),
     (${b}, 'p30', 1200, 30, 'paid', 'fx-5', 'fx-c5', now() - interval '100 days', now() - interval '100 days', 0)`);
   await db.execute(sql`insert into saved_styles (user_id, slot, name, scene) values (${a}, 1, 'Marble', 'm')`);
+  // AI usage: today $0.26 on the done photoshoot and $0.02 outside any; $0.50 on the failed one
+  // 10 days ago; $9.99 on it 40 days ago (outside the 30 days).
+  await db.execute(sql`insert into ai_usage (photoshoot_id, upstream, model, images, input_tokens, output_tokens, cost_usd, created_at) values
+    (${done?.id}, 'vision', 'gpt-4o-mini', 0, 1000, 200, 0.01, now()),
+    (${done?.id}, 'images', 'gpt-image-1', 4, 2000, 4224, 0.25, now()),
+    (null, 'prompts', 'gpt-4o-mini', 0, 500, 100, 0.02, now()),
+    (${failed?.id}, 'images', 'gpt-image-1', 2, 1000, 2112, 0.5, now() - interval '10 days'),
+    (${failed?.id}, 'images', 'gpt-image-1', 4, 0, 0, 9.99, now() - interval '40 days')`);
 }
 
 beforeAll(async () => {
@@ -104,6 +112,10 @@ describe('/stats', () => {
     expect(text).toContain('Orders: 5 · paid 3 · pending 1 · refunded 1');
     // 150 + 450 + 1200: A has 4 images and 2 paid orders, yet each order counts once.
     expect(text).toContain('Revenue: 1,800 · today 150 · 30 days 600');
+    // Beside it: 0.26 + 0.02 today; + 0.50 in 30 days; 2 photoshoots cost 0.76 together.
+    expect(text).toContain(
+      'Revenue: 1,800 · today 150 · 30 days 600\n🤖 AI spend: $0.28 today · $0.78 30 days (images: 6, per photoshoot: $0.38)',
+    );
     expect(text).toContain('Photoshoots on balances: 10');
     expect(text).toMatch(/Top styles:\n1\. Marble — 3\n2\. Cafe — 1/);
     expect(text).toMatch(/\(fresh, \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
@@ -151,6 +163,49 @@ describe('/stats', () => {
   });
 });
 
+describe('AI spend in /stats', () => {
+  it('reads only the last 30 days of ai_usage, through idx_ai_usage_created', async () => {
+    const db = database.handle.db;
+    // With sequential scans priced out, the plan shows whether the index can serve the range.
+    const plan = await db.transaction(async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      const rows = await queryRows<{ 'QUERY PLAN': string }>(
+        tx,
+        sql`explain select coalesce(sum(cost_usd), 0) from ai_usage where created_at >= (select now() - interval '30 days')`,
+      );
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/Index (Only )?Scan using idx_ai_usage_created|Bitmap Index Scan on idx_ai_usage_created/);
+  });
+
+  it('speaks Russian to a Russian admin, and shows a dash for the cost per photoshoot when none was made', async () => {
+    const db = database.handle.db;
+    const h = admin();
+    const russian = async (text: string) => {
+      const before = h.sent().length;
+      await h.handle(withId(textMessage({ id: ADMIN, language_code: 'ru' }, text)));
+      return String(h.sent()[before]?.payload.text);
+    };
+    expect(await russian('/stats fresh')).toContain(
+      '🤖 Расходы на ИИ: 0,28 $ сегодня · 0,78 $ за 30 дней (изображений: 6, на фотосессию: 0,38 $)',
+    );
+    // Every row moved out of the 30 days, then back.
+    await db.execute(sql`update ai_usage set created_at = created_at - interval '100 days'`);
+    try {
+      expect((await ask(h, '/stats fresh')).text).toContain(
+        '🤖 AI spend: $0.00 today · $0.00 30 days (images: 0, per photoshoot: —)',
+      );
+      expect(await russian('/stats fresh')).toContain('(изображений: 0, на фотосессию: —)');
+    } finally {
+      await db.execute(sql`update ai_usage set created_at = created_at + interval '100 days'`);
+    }
+  });
+
+  it('/user of a seller without photoshoots shows no AI cost and a dash', async () => {
+    expect((await ask(admin(), '/user 8003')).text).toContain('AI cost: $0.00 (photoshoots: 0) · per photoshoot: —');
+  });
+});
+
 describe('/user, /grant, /orders', () => {
   it('/user shows a profile, activity, styles, ratios, saved styles, orders and ledger in at most 4 statements', async () => {
     const h = admin();
@@ -165,6 +220,8 @@ describe('/user, /grant, /orders', () => {
       expect(text).toContain('Aspect ratios: 1:1: 3, 9:16: 1');
       expect(text).toContain('Saved styles: Marble');
       expect(text).toContain('Orders: 4 (paid 2) · spent 600 ⭐');
+      // Every photoshoot of theirs, whenever: 0.26 + 0.50 + 9.99 over 2.
+      expect(text).toContain('AI cost: $10.75 (photoshoots: 2) · per photoshoot: $5.38');
     }
   });
 

@@ -52,7 +52,11 @@ export function parseUserLookup(text: string): UserLookup | undefined {
   return username ? { username } : undefined;
 }
 
-const statsKey = (timeZone: string) => `stats:v1:${timeZone}`;
+// v2: the figures gained the AI spend; a v1 entry cached by an older release is not read.
+const statsKey = (timeZone: string) => `stats:v2:${timeZone}`;
+
+/** "none" selects the dash in the messages: a cost per photoshoot needs at least one. */
+const perPhotoshoot = (cost: number | null) => cost ?? 'none';
 
 function statsText(ctx: BotContext, stats: BusinessStats, timeZone: string, cached: boolean) {
   const top = stats.topStyles.map((s, i) => `${i + 1}. ${s.style} — ${s.images}`).join('\n') || '—';
@@ -76,6 +80,10 @@ function statsText(ctx: BotContext, stats: BusinessStats, timeZone: string, cach
     revenueTotal: stats.revenue.total,
     revenueToday: stats.revenue.today,
     revenueMonth: stats.revenue.month,
+    aiToday: stats.ai.today,
+    aiMonth: stats.ai.month,
+    aiImages: stats.ai.imagesMonth,
+    aiPerPhotoshoot: perPhotoshoot(stats.ai.perPhotoshoot),
     outstanding: stats.outstanding,
     top,
     at: formatTime(new Date(stats.computedAt), timeZone),
@@ -135,6 +143,9 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
         orders: user.orders.total,
         paid: user.orders.paid,
         spent: user.orders.spent,
+        aiCost: user.ai.costUsd,
+        aiPhotoshoots: user.ai.photoshoots,
+        aiPerPhotoshoot: perPhotoshoot(user.ai.photoshoots > 0 ? user.ai.costUsd / user.ai.photoshoots : null),
         ledger: ledger.join('\n') || '—',
       }),
     );
