@@ -1,10 +1,26 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { type Database, isUniqueViolation, queryRows } from './client.js';
 import { releaseCredit, reserveCredit } from './ledger.js';
 import { photoshoots, processedImages } from './schema.js';
 
 export type Photoshoot = typeof photoshoots.$inferSelect;
-export type ProcessedImage = typeof processedImages.$inferSelect;
+/**
+ * An image row without its rendered PNG (which can be megabytes): `hasRendered` says whether one
+ * is kept, rendered and waiting to be delivered. renderedImages() reads the PNGs themselves.
+ */
+export type ProcessedImage = Omit<typeof processedImages.$inferSelect, 'rendered'> & { hasRendered: boolean };
+
+/**
+ * Which run of a job may write: the worker process that claimed it and the attempt it made.
+ * Every heartbeat and write of a run checks both, so a run whose job was taken over (after a
+ * database outage longer than JOB_STALE_AFTER_S) or handed back at shutdown changes nothing.
+ */
+export interface RunToken {
+  owner: string;
+  attempts: number;
+}
+
+const ownedBy = (token: RunToken) => and(eq(photoshoots.owner, token.owner), eq(photoshoots.attempts, token.attempts));
 export type StyleSourceKind = (typeof photoshoots.styleSource.enumValues)[number];
 
 /** The user already has a photoshoot queued or running (outside a batch). */
@@ -88,12 +104,14 @@ export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise
 /**
  * Takes the oldest queued job for this worker. SKIP LOCKED lets any number of workers, in any
  * number of processes, claim concurrently without waiting on each other or taking one twice.
+ * The claim makes `owner` and the incremented `attempts` the run's token (see RunToken).
  */
-export async function claimNextPhotoshoot(db: Database): Promise<Photoshoot | undefined> {
+export async function claimNextPhotoshoot(db: Database, owner: string | null = null): Promise<Photoshoot | undefined> {
   const [row] = await db
     .update(photoshoots)
     .set({
       status: 'running',
+      owner,
       attempts: sql`${photoshoots.attempts} + 1`,
       heartbeatAt: sql`now()`,
       startedAt: sql`coalesce(${photoshoots.startedAt}, now())`,
@@ -114,13 +132,14 @@ export type JobState = 'running' | 'canceled' | 'lost';
 
 /**
  * Marks a running job alive and says whether it may go on. /cancel finishes a job that has not
- * begun delivering ('canceled'); a job requeued after a stall is 'lost' to its old worker.
+ * begun delivering ('canceled'); a job requeued after a stall, or claimed again since, is
+ * 'lost' to the run whose token no longer matches.
  */
-export async function heartbeat(db: Database, id: number): Promise<JobState> {
+export async function heartbeat(db: Database, id: number, token?: RunToken): Promise<JobState> {
   const [row] = await db
     .update(photoshoots)
     .set({ heartbeatAt: sql`now()` })
-    .where(and(eq(photoshoots.id, id), eq(photoshoots.status, 'running')))
+    .where(and(eq(photoshoots.id, id), eq(photoshoots.status, 'running'), token && ownedBy(token)))
     .returning({ cancelRequested: photoshoots.cancelRequested });
   if (row) return row.cancelRequested ? 'canceled' : 'running';
   const [now] = await db.select({ status: photoshoots.status }).from(photoshoots).where(eq(photoshoots.id, id));
@@ -133,36 +152,122 @@ export async function heartbeat(db: Database, id: number): Promise<JobState> {
  * cancelActivePhotoshoots wins: either the job is delivered and charged, or it is cancelled,
  * delivers nothing and is not charged. True: deliver.
  */
-export async function startDelivery(db: Database, id: number): Promise<boolean> {
+export async function startDelivery(db: Database, id: number, token?: RunToken): Promise<boolean> {
   const [row] = await db
     .update(photoshoots)
     .set({ deliveringAt: sql`coalesce(${photoshoots.deliveringAt}, now())`, updatedAt: sql`now()` })
-    .where(and(eq(photoshoots.id, id), eq(photoshoots.status, 'running'), eq(photoshoots.cancelRequested, false)))
+    .where(
+      and(
+        eq(photoshoots.id, id),
+        eq(photoshoots.status, 'running'),
+        eq(photoshoots.cancelRequested, false),
+        token && ownedBy(token),
+      ),
+    )
     .returning({ id: photoshoots.id });
   return row !== undefined;
 }
 
+/** Every column of processed_images but the rendered PNG, which only renderedImages() reads. */
+const { rendered: _rendered, ...imageColumns } = getTableColumns(processedImages);
+
 export function imagesOf(db: Database, photoshootId: number): Promise<ProcessedImage[]> {
   return db
-    .select()
+    .select({ ...imageColumns, hasRendered: sql<boolean>`${processedImages.rendered} is not null` })
     .from(processedImages)
     .where(eq(processedImages.photoshootId, photoshootId))
     .orderBy(asc(processedImages.position));
 }
 
+/** The run still holds the job that owns this image (the condition of every image write of a run). */
+const imageOwnedBy = (token: RunToken) =>
+  sql`exists (select 1 from ${photoshoots} where ${photoshoots.id} = ${processedImages.photoshootId} and ${ownedBy(token)})`;
+
+/**
+ * Records how an image ended: delivered (its file ids; the kept PNG is dropped, /history resends
+ * the file id) or failed. With a token, only while the run still holds the job; false: it did not.
+ */
 export async function recordImage(
   db: Database,
   imageId: number,
   result: { status: 'done'; resultFileId: string; previewFileId: string | null } | { status: 'failed'; error: string },
-): Promise<void> {
-  await db
+  token?: RunToken,
+): Promise<boolean> {
+  const rows = await db
     .update(processedImages)
     .set(
       result.status === 'done'
-        ? { status: 'done', resultFileId: result.resultFileId, previewFileId: result.previewFileId, error: null }
+        ? {
+            status: 'done',
+            resultFileId: result.resultFileId,
+            previewFileId: result.previewFileId,
+            error: null,
+            rendered: null,
+          }
         : { status: 'failed', error: result.error.slice(0, 500) },
     )
-    .where(eq(processedImages.id, imageId));
+    .where(and(eq(processedImages.id, imageId), token && imageOwnedBy(token)))
+    .returning({ id: processedImages.id });
+  return rows.length > 0;
+}
+
+/**
+ * Keeps a rendered PNG until it is delivered, so a failed delivery, a shutdown or a crash
+ * resumes from it instead of paying for it again. False: the run no longer holds the job.
+ */
+export async function storeRendered(db: Database, imageId: number, png: Buffer, token: RunToken): Promise<boolean> {
+  const rows = await db
+    .update(processedImages)
+    .set({ rendered: png, error: null })
+    .where(and(eq(processedImages.id, imageId), eq(processedImages.status, 'pending'), imageOwnedBy(token)))
+    .returning({ id: processedImages.id });
+  return rows.length > 0;
+}
+
+/** The album preview of a kept image was sent: a resumed delivery sends only its PNG file. */
+export async function recordPreview(
+  db: Database,
+  imageId: number,
+  previewFileId: string,
+  token: RunToken,
+): Promise<boolean> {
+  const rows = await db
+    .update(processedImages)
+    .set({ previewFileId })
+    .where(and(eq(processedImages.id, imageId), imageOwnedBy(token)))
+    .returning({ id: processedImages.id });
+  return rows.length > 0;
+}
+
+export interface RenderedImage {
+  id: number;
+  position: number;
+  style: string;
+  /** Set once its preview went out in the album (a delivery cut short after the album). */
+  previewFileId: string | null;
+  png: Buffer;
+}
+
+/** The job's rendered images not yet delivered, by position, with their PNGs. */
+export async function renderedImages(db: Database, photoshootId: number): Promise<RenderedImage[]> {
+  const rows = await db
+    .select({
+      id: processedImages.id,
+      position: processedImages.position,
+      style: processedImages.style,
+      previewFileId: processedImages.previewFileId,
+      png: processedImages.rendered,
+    })
+    .from(processedImages)
+    .where(
+      and(
+        eq(processedImages.photoshootId, photoshootId),
+        eq(processedImages.status, 'pending'),
+        sql`${processedImages.rendered} is not null`,
+      ),
+    )
+    .orderBy(asc(processedImages.position));
+  return rows.flatMap((r) => (r.png ? [{ ...r, png: Buffer.from(r.png) }] : []));
 }
 
 /** 'forfeited': released, but its order was refunded meanwhile, so the balance stays as it is. */
@@ -172,15 +277,40 @@ export type Settlement = 'committed' | 'released' | 'forfeited' | 'unchanged';
  * Ends a job and settles its credit exactly once: committed if at least one image was
  * delivered, released (through the ledger) if none was. The credit_state guard makes a second
  * call, a crash-recovery pass or a concurrent /cancel a no-op, so a job is never both
- * delivered and refunded, nor charged or refunded twice.
+ * delivered and refunded, nor charged or refunded twice. Rendered images still kept are
+ * dropped: nothing will deliver them now. With a token, a run that no longer holds the job
+ * changes nothing ('lost').
  */
 export async function finishPhotoshoot(
   db: Database,
   id: number,
   status: 'done' | 'failed' | 'canceled',
   error?: string,
-): Promise<Settlement> {
+): Promise<Settlement>;
+export async function finishPhotoshoot(
+  db: Database,
+  id: number,
+  status: 'done' | 'failed' | 'canceled',
+  error: string | undefined,
+  token: RunToken,
+): Promise<Settlement | 'lost'>;
+export async function finishPhotoshoot(
+  db: Database,
+  id: number,
+  status: 'done' | 'failed' | 'canceled',
+  error?: string,
+  token?: RunToken,
+): Promise<Settlement | 'lost'> {
   return db.transaction(async (tx) => {
+    if (token) {
+      // Locks the row: a takeover or hand-back waits for this end, or this end sees it.
+      const [held] = await tx
+        .select({ id: photoshoots.id })
+        .from(photoshoots)
+        .where(and(eq(photoshoots.id, id), ownedBy(token)))
+        .for('update');
+      if (!held) return 'lost';
+    }
     const [settled] = await queryRows<{ user_id: number; credit_state: string; order_id: number | null }>(
       tx,
       sql`update photoshoots p
@@ -194,6 +324,10 @@ export async function finishPhotoshoot(
       .update(photoshoots)
       .set({ status, error: error?.slice(0, 500) ?? null, finishedAt: sql`now()`, updatedAt: sql`now()` })
       .where(eq(photoshoots.id, id));
+    await tx
+      .update(processedImages)
+      .set({ rendered: null })
+      .where(and(eq(processedImages.photoshootId, id), sql`${processedImages.rendered} is not null`));
     if (!settled) return 'unchanged';
     if (settled.credit_state === 'released') {
       // A bought credit goes back to its order, or nowhere if that order was refunded meanwhile.
@@ -205,6 +339,28 @@ export async function finishPhotoshoot(
     }
     return 'committed';
   });
+}
+
+/**
+ * Shutdown: jobs this process cannot finish in time go back to the queue at once, for the next
+ * start or another worker, instead of waiting JOB_STALE_AFTER_S for their heartbeat to go stale.
+ * Their rendered images and reserved credit stay; the next claim gets a new token, so the runs
+ * handed back here write nothing more. Returns the ids handed back.
+ */
+export async function handBackPhotoshoots(
+  db: Database,
+  runs: readonly { id: number; token: RunToken }[],
+): Promise<number[]> {
+  const handed = await Promise.all(
+    runs.map(({ id, token }) =>
+      db
+        .update(photoshoots)
+        .set({ status: 'queued', owner: null, updatedAt: sql`now()` })
+        .where(and(eq(photoshoots.id, id), eq(photoshoots.status, 'running'), ownedBy(token)))
+        .returning({ id: photoshoots.id }),
+    ),
+  );
+  return handed.flat().map((r) => r.id);
 }
 
 /**
@@ -224,7 +380,7 @@ export async function recoverStalePhotoshoots(
   for (const { id } of canceled) await finishPhotoshoot(db, id, 'canceled');
   const requeued = await db
     .update(photoshoots)
-    .set({ status: 'queued', updatedAt: sql`now()` })
+    .set({ status: 'queued', owner: null, updatedAt: sql`now()` })
     .where(sql`${stale} and ${photoshoots.attempts} < ${options.maxAttempts}`)
     .returning({ id: photoshoots.id });
   const exhausted = await db
@@ -374,7 +530,10 @@ export interface QueuedJob {
   locale: string | null;
 }
 
-/** Queued jobs that show a progress message, with their queue position (1 = next), oldest first. */
+/**
+ * Queued jobs that show a progress message, with their queue position (1 = next), oldest first;
+ * sellers who blocked the bot are counted in the positions but not listed (nothing reaches them).
+ */
 export async function queuedJobs(db: Database, limit: number): Promise<QueuedJob[]> {
   const rows = await queryRows<{
     id: number;
@@ -389,7 +548,7 @@ export async function queuedJobs(db: Database, limit: number): Promise<QueuedJob
                        row_number() over (order by created_at, id) as position
                   from photoshoots where status = 'queued') q
           join users u on u.id = q.user_id
-         where q.progress_message_id is not null
+         where q.progress_message_id is not null and u.blocked_at is null
          order by q.position
          limit ${limit}`,
   );
