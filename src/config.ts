@@ -38,6 +38,27 @@ function isTimeZone(name: string): boolean {
   }
 }
 
+/** What a model charges, in USD per 1M tokens: what it reads, what it writes. */
+export interface TokenPrices {
+  input: number;
+  output: number;
+}
+
+/** "0.15/0.60": USD per 1M input tokens / per 1M output tokens. */
+const tokenPrices = z.string().transform((value, ctx): TokenPrices => {
+  const match = /^\s*(\d{1,6}(?:\.\d{1,6})?)\s*\/\s*(\d{1,6}(?:\.\d{1,6})?)\s*$/.exec(value);
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not input/output USD per 1M tokens, e.g. 0.15/0.60` });
+    return z.NEVER;
+  }
+  return { input: Number(match[1]), output: Number(match[2]) };
+});
+
+const usd = z.coerce
+  .number({ error: 'must be an amount in USD such as 0.042' })
+  .min(0, 'must not be negative')
+  .max(1000, 'must be at most 1000');
+
 /** A package of photoshoots sold for Telegram Stars. */
 export interface StarsPackage {
   photoshoots: number;
@@ -135,6 +156,19 @@ const fields = {
   VISION_MODEL: z.string().min(1).default('gpt-4o-mini'),
   PROMPT_MODEL: z.string().min(1).default('gpt-4o-mini'),
   IMAGE_MODEL: z.string().min(1).default('gpt-image-1'),
+  /**
+   * The price table behind ai_usage.cost_usd and the AI spend in /stats, USD per 1M
+   * input/output tokens of each model as its answers report them. The defaults are OpenAI's
+   * list prices for the default models: gpt-4o-mini 0.15/0.60; gpt-image-1 bills images as
+   * tokens, 10 per 1M image input tokens (the photo; the short text prompt, billed at 5, is
+   * counted at the same rate) and 40 per 1M output tokens (1056 for a medium 1024x1024 image:
+   * $0.042, 1584 for 1024x1536: $0.063).
+   */
+  VISION_TOKEN_PRICES_USD: tokenPrices.default({ input: 0.15, output: 0.6 }),
+  PROMPT_TOKEN_PRICES_USD: tokenPrices.default({ input: 0.15, output: 0.6 }),
+  IMAGE_TOKEN_PRICES_USD: tokenPrices.default({ input: 10, output: 40 }),
+  /** USD per image for an image answer that reports no token usage (gpt-image-1, medium, 1024x1024). */
+  IMAGE_PRICE_USD: usd.default(0.042),
   /** Retries after the first attempt of an AI call (transient failures only). */
   AI_RETRIES: int(0, 10).default(2),
   /** First retry delay; it doubles (with jitter) up to AI_BACKOFF_MAX_MS. */

@@ -220,6 +220,10 @@ admin-stats =
     🖼 Images: { $imagesTotal } · today { $imagesToday } · failed { $imagesFailed } · free { $imagesFree } · paid { $imagesPaid }
     🧾 Orders: { $ordersTotal } · paid { $ordersPaid } · pending { $ordersPending } · refunded { $ordersRefunded }
     ⭐ Revenue: { $revenueTotal } · today { $revenueToday } · 30 days { $revenueMonth }
+    🤖 AI spend: ${ NUMBER($aiToday, minimumFractionDigits: 2, maximumFractionDigits: 2) } today · ${ NUMBER($aiMonth, minimumFractionDigits: 2, maximumFractionDigits: 2) } 30 days (images: { $aiImages }, per photoshoot: { $aiPerPhotoshoot ->
+        [none] —
+       *[other] ${ NUMBER($aiPerPhotoshoot, minimumFractionDigits: 2, maximumFractionDigits: 2) }
+    })
     💳 Photoshoots on balances: { $outstanding }
 
     Top styles:
@@ -236,6 +240,10 @@ admin-user =
     Aspect ratios: { $ratios }
     Saved styles: { $saved }
     Orders: { $orders } (paid { $paid }) · spent { $spent } ⭐
+    AI cost: ${ NUMBER($aiCost, minimumFractionDigits: 2, maximumFractionDigits: 2) } (photoshoots: { $aiPhotoshoots }) · per photoshoot: { $aiPerPhotoshoot ->
+        [none] —
+       *[other] ${ NUMBER($aiPerPhotoshoot, minimumFractionDigits: 2, maximumFractionDigits: 2) }
+    }
     Last balance changes:
     { $ledger }
 admin-grant-usage = Usage: /grant <telegram id or @username> <photoshoots, 1 to { $max }>

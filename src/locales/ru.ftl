@@ -222,6 +222,10 @@ admin-stats =
     🖼 Изображения: { $imagesTotal } · сегодня { $imagesToday } · с ошибкой { $imagesFailed } · бесплатных { $imagesFree } · платных { $imagesPaid }
     🧾 Заказы: { $ordersTotal } · оплачено { $ordersPaid } · ожидают { $ordersPending } · возвращено { $ordersRefunded }
     ⭐ Выручка: { $revenueTotal } · сегодня { $revenueToday } · за 30 дней { $revenueMonth }
+    🤖 Расходы на ИИ: { NUMBER($aiToday, minimumFractionDigits: 2, maximumFractionDigits: 2) } $ сегодня · { NUMBER($aiMonth, minimumFractionDigits: 2, maximumFractionDigits: 2) } $ за 30 дней (изображений: { $aiImages }, на фотосессию: { $aiPerPhotoshoot ->
+        [none] —
+       *[other] { NUMBER($aiPerPhotoshoot, minimumFractionDigits: 2, maximumFractionDigits: 2) } $
+    })
     💳 Фотосессий на балансах: { $outstanding }
 
     Популярные стили:
@@ -238,6 +242,10 @@ admin-user =
     Соотношения сторон: { $ratios }
     Сохранённые стили: { $saved }
     Заказы: { $orders } (оплачено { $paid }) · потрачено { $spent } ⭐
+    Расходы на ИИ: { NUMBER($aiCost, minimumFractionDigits: 2, maximumFractionDigits: 2) } $ (фотосессий: { $aiPhotoshoots }) · на фотосессию: { $aiPerPhotoshoot ->
+        [none] —
+       *[other] { NUMBER($aiPerPhotoshoot, minimumFractionDigits: 2, maximumFractionDigits: 2) } $
+    }
     Последние изменения баланса:
     { $ledger }
 admin-grant-usage = Использование: /grant <telegram id или @username> <фотосессий, от 1 до { $max }>
