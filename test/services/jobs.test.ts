@@ -1,7 +1,16 @@
 import { eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { cancelActivePhotoshoots, findPhotoshoot, imagesOf, queuePhotoshoot } from '../../src/db/photoshoots.js';
+import { queryRows } from '../../src/db/client.js';
+import {
+  cancelActivePhotoshoots,
+  claimNextPhotoshoot,
+  findPhotoshoot,
+  imagesOf,
+  queuePhotoshoot,
+  recoverStalePhotoshoots,
+  renderedImages,
+} from '../../src/db/photoshoots.js';
 import { photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
@@ -224,5 +233,162 @@ describe('photoshoot worker', () => {
     expect(openai().requestsTo('edits')).toHaveLength(2);
     expect((await imagesOf(db, job.id)).every((i) => i.status === 'done')).toBe(true);
     expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
+  });
+});
+
+function gate() {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+/** What is kept of the job's rendered PNGs (the bytea itself, read directly). */
+async function keptPngs(photoshootId: number): Promise<number> {
+  const rows = await queryRows<{ n: number | string }>(
+    bed.database.handle.db,
+    sql`select count(*) as n from processed_images where photoshoot_id = ${photoshootId} and rendered is not null`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+describe('paid work is never paid for twice', () => {
+  it('waits out Telegram flood control on the album: the 4 images arrive, charged once, nothing regenerated', async () => {
+    const { job, telegramId } = await queueJob();
+    // Above the Bot API policy's own bound (auto-retry's TELEGRAM_RETRY_MAX_DELAY_S); scaled from 15 s.
+    bed.telegram.floodWait('sendMediaGroup', 3);
+    await startWorker().start();
+    expect((await settled(job.id, 20_000))?.status).toBe('done');
+    const groups = sentTo(telegramId, 'sendMediaGroup');
+    // The refused album, the album again once the wait was over, then the files.
+    expect(groups).toHaveLength(3);
+    expect((groups[1]?.at ?? 0) - (groups[0]?.at ?? 0)).toBeGreaterThanOrEqual(3000);
+    expect(groups[2]?.files).toHaveLength(4);
+    expect(openai().requestsTo('edits')).toHaveLength(4);
+    expect((await imagesOf(bed.database.handle.db, job.id)).map((i) => [i.status, i.hasRendered])).toEqual(
+      STYLES.map(() => ['done', false]),
+    );
+    expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
+    await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('Your photoshoot is ready: 4 images');
+  });
+
+  it('keeps the rendered images when delivery fails and delivers them from the database on resume', async () => {
+    const { job, telegramId } = await queueJob();
+    bed.telegram.failNext('sendMediaGroup', { error_code: 500, description: 'Internal Server Error' });
+    await startWorker({ JOB_STALE_AFTER_S: '5' }).start();
+    // The run gives up on the delivery and keeps the 4 PNGs; the job is resumed once its heartbeat is stale.
+    await expect.poll(() => sentTo(telegramId, 'sendMediaGroup').length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => keptPngs(job.id), { timeout: 5000 }).toBe(4);
+    const kept = await renderedImages(bed.database.handle.db, job.id);
+    expect(kept.map((k) => k.style)).toEqual(STYLES.map((s) => s.name));
+    for (const image of kept) expect((await sharp(image.png).metadata()).format).toBe('png');
+    expect((await findPhotoshoot(bed.database.handle.db, job.id))?.status).toBe('running');
+
+    expect((await settled(job.id, 20_000))?.status).toBe('done');
+    expect((await findPhotoshoot(bed.database.handle.db, job.id))?.attempts).toBe(2);
+    const [, album, files] = sentTo(telegramId, 'sendMediaGroup');
+    expect(album?.files).toHaveLength(4);
+    // The files delivered on resume are the images rendered before the failure.
+    expect(files?.files.map((f) => f.data.length)).toEqual(kept.map((k) => k.png.length));
+    expect(openai().requestsTo('edits')).toHaveLength(4);
+    expect(await keptPngs(job.id)).toBe(0);
+    expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
+    await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('Your photoshoot is ready: 4 images');
+  });
+
+  it('stops a run whose job was taken over at once: its image calls are aborted and it writes nothing', async () => {
+    const { db } = bed.database.handle;
+    const answers = gate();
+    openai().queue('edits', ...STYLES.map(() => ({ until: answers.opened })));
+    const { job, telegramId } = await queueJob();
+    const first = bed.build().worker;
+    await first.start();
+    await expect.poll(() => openai().requestsTo('edits').length, { timeout: 10_000 }).toBe(4);
+    // The first worker's database was away longer than JOB_STALE_AFTER_S: another process's
+    // recovery requeued the job and that process claimed it, so the job is running again.
+    await db.transaction(async (tx) => {
+      await tx
+        .update(photoshoots)
+        .set({ heartbeatAt: sql`now() - interval '5 minutes'` })
+        .where(eq(photoshoots.id, job.id));
+      await recoverStalePhotoshoots(tx, { staleAfterS: 60, maxAttempts: 3 });
+      expect((await claimNextPhotoshoot(tx, 'another-host:1:abcd'))?.id).toBe(job.id);
+    });
+    const takenOver = Date.now();
+    // Its next heartbeat (1 s) tells the first run the job is not its own: the calls in flight end now.
+    await expect
+      .poll(
+        () =>
+          openai()
+            .requestsTo('edits')
+            .map((r) => r.closedByClient),
+        { timeout: 3000 },
+      )
+      .toEqual(STYLES.map(() => true));
+    answers.open();
+    await first.stop(2000);
+    expect(openai().requests.filter((r) => r.at > takenOver)).toEqual([]);
+    expect(await keptPngs(job.id)).toBe(0);
+    expect(await findPhotoshoot(db, job.id)).toMatchObject({ status: 'running', owner: 'another-host:1:abcd' });
+
+    // That process died too: a worker here takes the job over and makes each image once.
+    await db
+      .update(photoshoots)
+      .set({ heartbeatAt: sql`now() - interval '5 minutes'` })
+      .where(eq(photoshoots.id, job.id));
+    await startWorker({ JOB_STALE_AFTER_S: '5' }).start();
+    expect((await settled(job.id))?.status).toBe('done');
+    expect(openai().requestsTo('edits')).toHaveLength(8);
+    expect(sentTo(telegramId, 'sendMediaGroup')).toHaveLength(2);
+    expect(await account(telegramId)).toEqual({ balance: 1, ledgerSum: 1 });
+  });
+
+  it('stops at once when the seller blocks the bot during generation: no new image calls, credit released', async () => {
+    const firstAnswer = gate();
+    const others = gate();
+    openai().queue('edits', { until: firstAnswer.opened }, ...STYLES.slice(1).map(() => ({ until: others.opened })));
+    const { job, telegramId } = await queueJob();
+    await startWorker().start();
+    await expect.poll(() => openai().requestsTo('edits').length, { timeout: 10_000 }).toBe(4);
+    bed.telegram.block(telegramId);
+    // The first image lands; the progress edit that counts it answers 403.
+    firstAnswer.open();
+    expect(await settled(job.id)).toMatchObject({ status: 'canceled', creditState: 'released' });
+    await expect
+      .poll(
+        () =>
+          openai()
+            .requestsTo('edits')
+            .map((r) => r.closedByClient),
+        { timeout: 3000 },
+      )
+      .toEqual([false, true, true, true]);
+    others.open();
+    await expect.poll(() => bed.worker?.stats().running, { timeout: 5000 }).toBe(0);
+    expect(openai().requestsTo('edits')).toHaveLength(4);
+    expect(sentTo(telegramId, 'sendMediaGroup')).toHaveLength(0);
+    expect(await account(telegramId)).toEqual({ balance: 2, ledgerSum: 2 });
+    expect((await findUserByTelegramId(bed.database.handle.db, telegramId))?.blockedAt).toBeInstanceOf(Date);
+    expect(await keptPngs(job.id)).toBe(0);
+  });
+
+  it('tells the seller which style the image service declined under its content rules', async () => {
+    const { job, telegramId } = await queueJob();
+    openai().queue('edits', {
+      status: 400,
+      body: {
+        error: {
+          message: 'Your request was rejected by the safety system.',
+          type: 'image_generation_user_error',
+          param: null,
+          code: 'moderation_blocked',
+        },
+      },
+    });
+    await startWorker().start();
+    expect((await settled(job.id))?.status).toBe('done');
+    await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('3 of 4 images are ready');
+    expect(lastText(telegramId)).toMatch(/The image service declined the style \w+ under its content rules/);
   });
 });

@@ -1,5 +1,6 @@
 import { Api } from 'grammy';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { treatUnchangedEditAsDone } from '../../src/bot/api-policy.js';
 import { createI18n } from '../../src/bot/i18n.js';
 import { parseConfig } from '../../src/config.js';
 import { createAiServices } from '../../src/services/ai.js';
@@ -67,6 +68,8 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
       });
       const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 100 }) });
       const api = new Api(token, { apiRoot: bed.telegram.apiRoot });
+      // As bot.api does for the worker in app.ts: an edit to what the message already shows is done.
+      api.config.use(treatUnchangedEditAsDone);
       const photos = createPhotoSource({
         api,
         fileUrl: (path) => `${bed.telegram.apiRoot}/file/bot${token}/${path}`,
