@@ -77,4 +77,23 @@ describe.skipIf(!usingPostgres)('the database client when backends are killed', 
     // The pool is usable afterwards.
     expect(await queryRows(database.handle.db, sql`select 1 as one`)).toEqual([{ one: 1 }]);
   }, 60_000);
+  it('answers the next statement with its own rows after a backend was killed in the middle of sending a result', async () => {
+    database = await createTestDatabase(1);
+    const admin = postgres(database.url ?? '', { max: 1, onnotice: () => undefined });
+    try {
+      for (let round = 0; round < 5; round++) {
+        // A long stream of rows on the pool's only connection, cut off once rows are arriving.
+        const streaming = queryRows(database.handle.db, sql`select g from generate_series(1, 2000000) g`);
+        await new Promise((r) => setTimeout(r, 30));
+        await terminate(admin);
+        await expect(streaming).rejects.toThrow();
+        // The same connection object serves the next statement on a new socket: postgres.js
+        // 3.4.9 kept the cut-off result's row count and put this row after that many holes.
+        const rows = await queryRows<{ one: number }>(database.handle.db, sql`select 1 as one`);
+        expect(rows).toEqual([{ one: 1 }]);
+      }
+    } finally {
+      await admin.end();
+    }
+  });
 });
