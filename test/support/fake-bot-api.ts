@@ -388,17 +388,23 @@ export class FakeBotApi {
    * The user of private chat `chatId` blocks the bot: from now on every call that reaches the
    * chat answers 403 BLOCKED_BY_USER, and a my_chat_member update (the bot's status in the chat:
    * member -> kicked) is queued, as Telegram sends it ("For private chats, this update is received
-   * only when the bot is blocked or unblocked by the user", Bot API, Update). Returns its update_id.
+   * only when the bot is blocked or unblocked by the user", Bot API, Update). Returns that update.
    */
-  block(chatId: number, user: Partial<User> = {}): number {
+  block(chatId: number, user: Partial<User> = {}): Update {
     this.blocked.add(chatId);
-    return this.pushUpdate({ my_chat_member: this.memberUpdate(chatId, user, 'member', 'kicked') });
+    return this.queueMemberUpdate(this.memberUpdate(chatId, user, 'member', 'kicked'));
   }
 
-  /** The user unblocks the bot (kicked -> member): calls reach the chat again. Returns the update_id. */
-  unblock(chatId: number, user: Partial<User> = {}): number {
+  /** The user unblocks the bot (kicked -> member): calls reach the chat again. Returns the update. */
+  unblock(chatId: number, user: Partial<User> = {}): Update {
     this.blocked.delete(chatId);
-    return this.pushUpdate({ my_chat_member: this.memberUpdate(chatId, user, 'kicked', 'member') });
+    return this.queueMemberUpdate(this.memberUpdate(chatId, user, 'kicked', 'member'));
+  }
+
+  /** Queues a my_chat_member update and returns it whole (a harness may hand it to the bot itself). */
+  private queueMemberUpdate(change: ChatMemberUpdated): Update {
+    const update_id = this.pushUpdate({ my_chat_member: change });
+    return { update_id, my_chat_member: change };
   }
 
   /** True while the user of `chatId` has the bot blocked. */

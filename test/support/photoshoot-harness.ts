@@ -23,6 +23,8 @@ export function createPhotoshootHarness(options: {
   generationConfigured?: boolean;
   /** A fake Bot API server to talk to over HTTP (getFile, downloads); otherwise answered in-process. */
   apiRoot?: string;
+  /** Receives the running jobs the bot stops (the worker's cancel). */
+  stopJobs?: (ids: readonly number[]) => void;
 }) {
   let kicks = 0;
   const h = createBotHarness({
@@ -47,6 +49,7 @@ export function createPhotoshootHarness(options: {
       concurrency: 8,
       locks: createLockManager({ logger: silentLogger }),
       generationConfigured: options.generationConfigured ?? true,
+      ...(options.stopJobs && { stopJobs: options.stopJobs }),
     }),
   });
   return { ...h, kicks: () => kicks };

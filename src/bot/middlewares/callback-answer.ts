@@ -8,16 +8,18 @@ const answered = new WeakSet<object>();
  * Telegram takes one answer per callback query; a second is refused with 400 "query is too old
  * and response timeout expired or query ID is invalid". This records, on the update's own API
  * instance, that the query was answered, whoever answered it, so the error boundary knows
- * whether it may still answer or must send its apology as a message. An answer Telegram
- * refused counts as well (answering again cannot succeed); one lost on the network does not.
+ * whether it may still answer or must send its apology as a message. An answer refused as
+ * "query is too old" counts as well (answering again cannot succeed); one refused for its text,
+ * or lost on the network, does not.
  */
 export const trackCallbackAnswer: MiddlewareFn<BotContext> = (ctx, next) => {
   const queryId = ctx.callbackQuery?.id;
   if (queryId !== undefined) {
     ctx.api.config.use(async (prev, method, payload, signal) => {
       const result = await prev(method, payload, signal);
-      if (method === 'answerCallbackQuery' && (payload as { callback_query_id?: string }).callback_query_id === queryId)
-        answered.add(ctx);
+      const ours =
+        method === 'answerCallbackQuery' && (payload as { callback_query_id?: string }).callback_query_id === queryId;
+      if (ours && (result.ok || result.description.includes('query is too old'))) answered.add(ctx);
       return result;
     });
   }
