@@ -157,6 +157,16 @@ const fields = {
   PROMPT_MODEL: z.string().min(1).default('gpt-4o-mini'),
   IMAGE_MODEL: z.string().min(1).default('gpt-image-1'),
   /**
+   * How images are rendered: `images`, OpenAI's images.edit (gpt-image models); `chat`, chat
+   * completions with image output (`modalities: ["image","text"]`), as OpenRouter serves
+   * google/gemini-2.5-flash-image. Both use OPENAI_BASE_URL and IMAGE_MODEL.
+   */
+  IMAGE_API: oneOf(['images', 'chat']).default('images'),
+  /** images.edit `quality`: the price and time of every image (gpt-image-1 1024x1024: $0.011 / $0.042 / $0.167). */
+  IMAGE_QUALITY: oneOf(['low', 'medium', 'high', 'auto']).default('medium'),
+  /** images.edit `input_fidelity`, sent only to models that take it (not gpt-image-1-mini). */
+  IMAGE_INPUT_FIDELITY: oneOf(['high', 'low']).default('high'),
+  /**
    * The price table behind ai_usage.cost_usd and the AI spend in /stats, USD per 1M
    * input/output tokens of each model as its answers report them. The defaults are OpenAI's
    * list prices for the default models: gpt-4o-mini 0.15/0.60; gpt-image-1 bills images as

@@ -294,3 +294,7 @@ progress-style-declined = 🚫 { $count ->
     [1] The image service declined the style { $styles } under its content rules; it was not charged.
    *[other] The image service declined { $count } styles ({ $styles }) under its content rules; they were not charged.
 }
+
+# A style the image service refused, and what the free retry does with it
+style-declined = The image service declined this style under its content rules.
+retry-declined-neutral = Styles the image service declined are retried in a neutral studio scene.

@@ -26,16 +26,33 @@ export class AiTimeoutError extends Error {
   }
 }
 
-/** The provider refused the content (moderation, safety system). Retrying will not help. */
+/**
+ * How the provider refused: `moderation`, its safety system blocked the request (images
+ * `moderation_blocked`, `content_policy_violation`, `content_filter`); `refusal`, the model itself
+ * declined (a chat `message.refusal`, or an image model that answered with text only).
+ */
+export type RejectionKind = 'moderation' | 'refusal';
+
+/** The provider refused the content. Retrying the same request will not help. */
 export class ContentRejectedError extends Error {
   override name = 'ContentRejectedError';
+  readonly kind: RejectionKind;
   constructor(
     readonly upstream: Upstream,
     readonly reason: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { kind?: RejectionKind },
   ) {
     super(`The ${upstream} service rejected the content: ${reason}`, options);
+    this.kind = options?.kind ?? 'moderation';
   }
+}
+
+/**
+ * Whether a failure recorded as `${err.name}: ${err.message}` (processed_images.error) was a
+ * content rejection, so the free retry does not send the same prompt again.
+ */
+export function wasDeclined(recordedError: string | null | undefined): boolean {
+  return recordedError?.startsWith('ContentRejectedError') ?? false;
 }
 
 /** Any other failure of the upstream: an error status, a malformed answer, a network error. */

@@ -2,12 +2,22 @@ import { availableParallelism } from 'node:os';
 import { BulkheadRejectedError, bulkhead } from 'cockatiel';
 import sharp, { type Metadata } from 'sharp';
 import type { Config } from '../config.js';
+import { type AspectRatio, paddedSize } from './aspect-ratio.js';
 import type { Metrics } from './metrics.js';
 
 /** Formats a seller may send; anything else is refused before it is decoded. */
 export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp'] as const;
 
-export type ImageRejection = 'not_an_image' | 'unsupported_format' | 'too_many_pixels' | 'corrupt';
+export type ImageRejection = 'not_an_image' | 'unsupported_format' | 'too_many_pixels' | 'corrupt' | 'unexpected_size';
+
+/**
+ * Sides a generated image may have: every model we serve renders 768 to 1536 px a side (gpt-image
+ * 1024/1536, Gemini 768-1344), so anything far outside is a broken answer, not a photoshoot.
+ */
+export const RENDERED_SIDE = { min: 256, max: 4096 } as const;
+
+/** Blur of the padding around a render: the edge colours smoothed into a plain backdrop. */
+const PADDING_BLUR_SIGMA = 30;
 
 /** An image we will not process, and why, in words a seller can be told. */
 export class ImageRejectedError extends Error {
@@ -135,6 +145,50 @@ export function createImageConverter(config: ConverterConfig, metrics?: Metrics)
           let pipeline = sharp(input, { limitInputPixels, failOn: 'truncated' });
           if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'cover', position: 'centre' });
           return await pipeline.png({ compressionLevel: config.PNG_COMPRESSION_LEVEL }).toBuffer();
+        } catch (err) {
+          throw decodeFailure(err);
+        }
+      });
+    },
+
+    /**
+     * A generated image, checked and made exactly `ratio` as a PNG: its header is read first (a
+     * wrong format or a size no model renders is refused before decoding), then the canvas is
+     * extended to the ratio with the render's own edges, blurred, so the backdrop simply goes on
+     * and nothing of the render (the product above all) is cropped away.
+     */
+    renderedToPng(input: Buffer, ratio: AspectRatio): Promise<Buffer> {
+      return run('rendered_to_png', async () => {
+        const meta = await inspect(input);
+        const width = meta.width ?? 0;
+        const height = meta.pageHeight ?? meta.height ?? 0;
+        if (Math.min(width, height) < RENDERED_SIDE.min || Math.max(width, height) > RENDERED_SIDE.max) {
+          throw new ImageRejectedError(
+            'unexpected_size',
+            `The image is ${width}x${height} pixels; a render has sides of ${RENDERED_SIDE.min} to ${RENDERED_SIDE.max}`,
+          );
+        }
+        const target = paddedSize(width, height, ratio);
+        const left = Math.floor((target.width - width) / 2);
+        const top = Math.floor((target.height - height) / 2);
+        const pad = { left, top, right: target.width - width - left, bottom: target.height - height - top };
+        const png = { compressionLevel: config.PNG_COMPRESSION_LEVEL };
+        try {
+          const source = sharp(input, { limitInputPixels, failOn: 'truncated', animated: false });
+          if (target.width === width && target.height === height) return await source.png(png).toBuffer();
+          const backdrop = await source
+            .clone()
+            .extend({ ...pad, extendWith: 'copy' })
+            .blur(PADDING_BLUR_SIGMA)
+            .raw()
+            .toBuffer({ resolveWithObject: true });
+          const composed = await sharp(backdrop.data, { raw: backdrop.info })
+            .composite([{ input, left, top, limitInputPixels, failOn: 'truncated', animated: false }])
+            .raw()
+            .toBuffer({ resolveWithObject: true });
+          // Compositing adds an alpha channel; an opaque render stays opaque.
+          const result = sharp(composed.data, { raw: composed.info });
+          return await (meta.hasAlpha ? result : result.removeAlpha()).png(png).toBuffer();
         } catch (err) {
           throw decodeFailure(err);
         }

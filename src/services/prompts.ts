@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { AspectRatio } from './aspect-ratio.js';
 import type { CachedLoader } from './cache.js';
 import type { AiPolicy } from './resilience.js';
-import { jsonSchemaFormat, parseStructured } from './structured-output.js';
+import { chatUsage, jsonSchemaFormat, parseStructured } from './structured-output.js';
+import type { UsageSink } from './usage.js';
 import type { ProductAnalysis } from './vision.js';
 
 /** A style as the seller sees and saves it: a short name and a scene description. */
@@ -16,9 +17,31 @@ export interface StyleChoice {
 
 export const STYLES_PER_PHOTOSHOOT = 4;
 
-const stylesSchema = z.strictObject({
+/** Longest style name: it fits a button and a caption. */
+export const STYLE_NAME_MAX = 40;
+
+/**
+ * A style name the model wrote, shortened to STYLE_NAME_MAX at a word boundary: a long name is
+ * a cosmetic flaw, never a reason to fail the seller's photoshoot.
+ */
+export function clipStyleName(name: string): string {
+  const tidy = name.trim().replace(/\s+/g, ' ');
+  if (tidy.length <= STYLE_NAME_MAX) return tidy;
+  const head = tidy.slice(0, STYLE_NAME_MAX + 1);
+  const space = head.lastIndexOf(' ');
+  const cut = space > STYLE_NAME_MAX / 2 ? head.slice(0, space) : tidy.slice(0, STYLE_NAME_MAX);
+  return cut.replace(/[\s,;:.\-–—]+$/u, '');
+}
+
+/** The limits hold after parsing (zod); the model is sent only the strict subset (structured-output.ts). */
+export const stylesSchema = z.strictObject({
   styles: z
-    .array(z.strictObject({ name: z.string().min(1).max(40), scene: z.string().min(10) }))
+    .array(
+      z.strictObject({
+        name: z.string().overwrite(clipStyleName).min(1).max(STYLE_NAME_MAX),
+        scene: z.string().trim().min(10),
+      }),
+    )
     .length(STYLES_PER_PHOTOSHOOT),
 });
 
@@ -101,6 +124,18 @@ export function withProductPreserved(scenePrompt: string, analysis: ProductAnaly
   ].join(' ');
 }
 
+const STUDIO = STYLE_CATALOGUE[0] ?? { name: 'Studio', scene: 'on a plain light-grey studio backdrop with soft light' };
+
+/**
+ * The style the free retry renders in place of one the image service declined. Sending the
+ * same prompt again would be declined again, and which words of a scene tripped a safety system
+ * cannot be known, so the scene is replaced whole by the plain studio one (nothing in it to
+ * object to); the product and the keep-it-unchanged rules stay as they were.
+ */
+export function saferStyle(): { name: string; prompt: string } {
+  return { name: STUDIO.name, prompt: `The product ${STUDIO.scene}` };
+}
+
 const describeProduct = (a: ProductAnalysis) => [a.colors.join(' and '), a.product_type].filter(Boolean).join(' ');
 
 /** The prompt the image model gets for one style: the product named, the scene, and the keep-it-unchanged rules. */
@@ -125,8 +160,10 @@ export function createPromptService(deps: {
   load: CachedLoader;
   ttlSeconds: number;
   random?: () => number;
+  /** Told what every answer consumed (cached styles cost nothing and report nothing). */
+  onUsage?: UsageSink;
 }) {
-  const { openai, policy, model, load, ttlSeconds } = deps;
+  const { openai, policy, model, load, ttlSeconds, onUsage } = deps;
   const random = deps.random ?? Math.random;
   const responseFormat = jsonSchemaFormat('style_prompts', stylesSchema);
 
@@ -149,6 +186,7 @@ export function createPromptService(deps: {
             },
             { signal },
           );
+          onUsage?.(chatUsage('prompts', model, completion));
           return parseStructured('prompts', completion, stylesSchema);
         });
         return styles.map((s) => ({ name: s.name, scene: s.scene }));

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { CachedLoader } from './cache.js';
 import type { NormalisedPhoto } from './image-converter.js';
 import type { AiPolicy } from './resilience.js';
-import { jsonSchemaFormat, parseStructured } from './structured-output.js';
+import { chatUsage, jsonSchemaFormat, parseStructured } from './structured-output.js';
+import type { UsageSink } from './usage.js';
 
 export const productAnalysisSchema = z.strictObject({
   product_type: z.string().min(1),
@@ -32,8 +33,10 @@ export function createVisionService(deps: {
   model: string;
   load: CachedLoader;
   ttlSeconds: number;
+  /** Told what every answer consumed (a cached analysis costs nothing and reports nothing). */
+  onUsage?: UsageSink;
 }) {
-  const { openai, policy, model, load, ttlSeconds } = deps;
+  const { openai, policy, model, load, ttlSeconds, onUsage } = deps;
   const responseFormat = jsonSchemaFormat('product_analysis', productAnalysisSchema);
 
   return {
@@ -61,6 +64,8 @@ export function createVisionService(deps: {
             },
             { signal },
           );
+          // Reported before validation: an answer that fails it was billed all the same.
+          onUsage?.(chatUsage('vision', model, completion));
           return parseStructured('vision', completion, productAnalysisSchema);
         }),
       );

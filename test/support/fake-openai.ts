@@ -7,6 +7,14 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createOpenAiClient } from '../../src/services/openai-client.js';
 import { handleRequests, readBody } from './http.js';
 import { type FilePart, parseMultipart } from './multipart.js';
+import {
+  type ApiFailure,
+  checkImageRequest,
+  checkResponseFormat,
+  duration,
+  FAILURES,
+  imageOutputTokens,
+} from './openai-rules.js';
 
 export type Endpoint = 'chat' | 'edits' | 'generations';
 
@@ -18,12 +26,30 @@ const ROUTES: Record<string, Endpoint> = {
 
 /** What the fake does with one request instead of answering normally. */
 export type Behaviour =
-  | { status: number; body?: unknown }
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  /** An API error as the real service answers it (openai-rules.ts FAILURES), at once. */
+  | { failure: ApiFailure }
   | { hang: true }
   | { reset: true }
   | { delayMs: number }
   /** Answers normally once `until` settles (the test decides the instant an answer lands). */
-  | { until: Promise<unknown> };
+  | { until: Promise<unknown> }
+  /** A chat answer with this text (and no image, even when one was asked for: the model declined). */
+  | { content: string }
+  /** A chat answer refused by the model: `message.refusal` set, `content` null. */
+  | { refusal: string }
+  /** An image answer carrying these bytes (a Buffer) or this base64 text as its image. */
+  | { image: Buffer | string };
+
+/** An account problem answered to every request until cleared (the key, billing, verification). */
+export type AccountProblem = 'invalid_api_key' | 'insufficient_quota' | 'unverified';
+
+/** One answer sent: which endpoint, which status, when. */
+export interface AnswerRecord {
+  endpoint: Endpoint;
+  status: number;
+  at: number;
+}
 
 export interface RecordedRequest {
   endpoint: Endpoint;
@@ -47,11 +73,23 @@ export const FAKE_ANALYSIS = {
 
 /**
  * A local stand-in for an OpenAI-compatible API over real HTTP, so the real openai SDK runs
- * against it: chat completions (text and structured output) and image edits/generations that
- * return real WebP images. Per-endpoint failure injection and a record of every request.
+ * against it, as strict as the real service (openai-rules.ts): chat completions (text,
+ * structured output checked against the strict-mode subset, image output OpenRouter style) and
+ * image edits/generations (gpt-image parameters checked) that return real images with `usage`.
+ *
+ * For other tests:
+ * - `imageLimit = { perMinute: 12 }`: a token bucket over image requests (edits, generations,
+ *   chat with image output), full at the start; past it, 429 rate_limit_exceeded with
+ *   `retry-after` and `x-ratelimit-*` headers. Off (undefined) by default.
+ * - `rateLimited(retryAfter, endpoint?)`: the next request to the endpoint answers that 429 with
+ *   `retry-after` as given (seconds, any string for a malformed value, null for none).
+ * - `accountProblem = 'invalid_api_key' | 'insufficient_quota' | 'unverified'`: every request fails so.
+ * - `queue(endpoint, ...behaviours)`: one-off answers (errors, refusals, garbage images, delays).
+ * - `answered` counts answers by status (`answered[429]`); `answers` lists them.
  */
 export class FakeOpenAi {
   readonly requests: RecordedRequest[] = [];
+  readonly answers: AnswerRecord[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly behaviours: Record<Endpoint, Behaviour[]> = { chat: [], edits: [], generations: [] };
@@ -61,6 +99,34 @@ export class FakeOpenAi {
   keepRequests = true;
   /** The assistant's message content for a chat request; the default knows our two schemas. */
   chatContent: (body: Record<string, unknown>) => string = defaultChatContent;
+  /** Images per minute the organisation may request (a token bucket); undefined: no limit. */
+  imageLimit: { perMinute: number; burst?: number } | undefined;
+  /** Fails every request the way the real API does for this account problem. */
+  accountProblem: AccountProblem | undefined;
+  private bucket = { tokens: Number.NaN, at: 0 };
+
+  /** Answers so far, by HTTP status. */
+  get answered(): Record<number, number> {
+    const counts: Record<number, number> = {};
+    for (const a of this.answers) counts[a.status] = (counts[a.status] ?? 0) + 1;
+    return counts;
+  }
+
+  /** The next request to `endpoint` answers 429 rate_limit_exceeded with this retry-after. */
+  rateLimited(retryAfter: number | string | null, endpoint: Endpoint = 'edits'): void {
+    this.queue(endpoint, { failure: FAILURES.rateLimited({ retryAfter, limit: this.imageLimit?.perMinute }) });
+  }
+
+  /** Forgets recorded requests and answers, queued behaviours, limits and account problems. */
+  reset(): void {
+    this.requests.length = 0;
+    this.answers.length = 0;
+    for (const list of Object.values(this.behaviours)) list.length = 0;
+    this.chatContent = defaultChatContent;
+    this.imageLimit = undefined;
+    this.accountProblem = undefined;
+    this.bucket = { tokens: Number.NaN, at: 0 };
+  }
 
   get baseUrl(): string {
     const address = this.server?.address() as AddressInfo | undefined;
@@ -110,6 +176,12 @@ export class FakeOpenAi {
     res.on('close', () => {
       if (!res.writableFinished) record.closedByClient = true;
     });
+    const answer = (status: number, payload: unknown, headers?: Record<string, string>) => {
+      if (res.destroyed) return;
+      this.answers.push({ endpoint, status, at: Date.now() });
+      send(res, status, payload, headers);
+    };
+    const fail = (f: ApiFailure) => answer(f.status, { error: f.error }, f.headers);
 
     const behaviour = this.behaviours[endpoint].shift();
     if (behaviour && 'hang' in behaviour) return; // never answers; the client must give up
@@ -117,15 +189,78 @@ export class FakeOpenAi {
       req.socket.destroy();
       return;
     }
+    if (behaviour && 'failure' in behaviour) return fail(behaviour.failure);
     if (behaviour && 'until' in behaviour) await behaviour.until.catch(() => undefined);
     const delay = this.latencyMs[endpoint] + (behaviour && 'delayMs' in behaviour ? behaviour.delayMs : 0);
-    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (behaviour && 'status' in behaviour) {
-      return send(res, behaviour.status, behaviour.body ?? { error: { message: `injected ${behaviour.status}` } });
+      if (delay > 0) await sleep(delay);
+      return answer(
+        behaviour.status,
+        behaviour.body ?? { error: { message: `injected ${behaviour.status}` } },
+        behaviour.headers,
+      );
     }
-    if (endpoint === 'chat') return send(res, 200, chatCompletion(body, this.chatContent(body)));
-    return send(res, 200, await imageResult(body));
+
+    // The real API's own checks answer at once: the key, the account, the rate, the request.
+    const refused = this.refusal(endpoint, body, files);
+    if (refused) return fail(refused);
+    const limit = isImageRequest(endpoint, body) ? this.takeImageToken(String(body.model ?? '')) : { headers: {} };
+    if ('failure' in limit) return fail(limit.failure);
+    const limitHeaders = limit.headers;
+    if (delay > 0) await sleep(delay);
+
+    const image = behaviour && 'image' in behaviour ? behaviour.image : undefined;
+    if (endpoint !== 'chat') return answer(200, await imageResult(endpoint, body, image), limitHeaders);
+    if (behaviour && 'refusal' in behaviour) return answer(200, chatCompletion(body, null, behaviour.refusal));
+    if (behaviour && 'content' in behaviour) return answer(200, chatCompletion(body, behaviour.content));
+    if (isImageRequest(endpoint, body)) return answer(200, await chatImageCompletion(body, image), limitHeaders);
+    return answer(200, chatCompletion(body, this.chatContent(body)));
   }
+
+  /** What the real API refuses before any work: an account problem, then an invalid request. */
+  private refusal(endpoint: Endpoint, body: Record<string, unknown>, files: FilePart[]): ApiFailure | undefined {
+    if (this.accountProblem === 'invalid_api_key') return FAILURES.invalidApiKey();
+    if (this.accountProblem === 'insufficient_quota') return FAILURES.insufficientQuota();
+    if (this.accountProblem === 'unverified' && endpoint !== 'chat') return FAILURES.unverified(String(body.model));
+    if (endpoint === 'chat') return checkResponseFormat(body.response_format);
+    const images = files.filter((f) => f.name === 'image' || f.name === 'image[]');
+    return checkImageRequest(endpoint, body, images);
+  }
+
+  /**
+   * One image from the bucket (refilled at perMinute/60 a second, holding at most `burst`), and
+   * the x-ratelimit-* headers the answer carries (rate-limits guide, "Rate limits in headers");
+   * or the 429 when it is empty.
+   */
+  private takeImageToken(model: string): { headers: Record<string, string> } | { failure: ApiFailure } {
+    const limit = this.imageLimit;
+    if (!limit) return { headers: {} };
+    const capacity = limit.burst ?? limit.perMinute;
+    const perSecond = limit.perMinute / 60;
+    const now = Date.now();
+    if (Number.isNaN(this.bucket.tokens)) this.bucket = { tokens: capacity, at: now };
+    this.bucket.tokens = Math.min(capacity, this.bucket.tokens + ((now - this.bucket.at) / 1000) * perSecond);
+    this.bucket.at = now;
+    if (this.bucket.tokens < 1) {
+      const wait = (1 - this.bucket.tokens) / perSecond;
+      return { failure: FAILURES.rateLimited({ model, limit: limit.perMinute, retryAfter: Math.ceil(wait) }) };
+    }
+    this.bucket.tokens -= 1;
+    const headers = {
+      'x-ratelimit-limit-requests': String(limit.perMinute),
+      'x-ratelimit-remaining-requests': String(Math.floor(this.bucket.tokens)),
+      'x-ratelimit-reset-requests': duration((capacity - this.bucket.tokens) / perSecond),
+    };
+    return { headers };
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An image request: the images endpoints, or a chat request asking for image output. */
+function isImageRequest(endpoint: Endpoint, body: Record<string, unknown>): boolean {
+  if (endpoint !== 'chat') return true;
+  return Array.isArray(body.modalities) && body.modalities.includes('image');
 }
 
 export function defaultChatContent(body: Record<string, unknown>): string {
@@ -145,61 +280,132 @@ export function defaultChatContent(body: Record<string, unknown>): string {
   }
 }
 
-function chatCompletion(body: Record<string, unknown>, content: string) {
+function chatCompletion(body: Record<string, unknown>, content: string | null, refusal: string | null = null) {
   return {
     id: `chatcmpl-${Date.now()}`,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: body.model,
-    choices: [
-      { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null },
-    ],
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal }, finish_reason: 'stop', logprobs: null }],
     usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
   };
 }
 
-const images = new Map<string, Promise<Record<string, unknown>>>();
+/**
+ * Gemini 2.5 Flash Image's size per aspect_ratio (its model page), the size OpenRouter's
+ * `image_config.aspect_ratio` selects; 1:1 when none is given.
+ */
+const GEMINI_SIZES: Record<string, [number, number]> = {
+  '1:1': [1024, 1024],
+  '3:4': [864, 1184],
+  '4:3': [1184, 864],
+  '9:16': [768, 1344],
+  '16:9': [1344, 768],
+  '2:3': [832, 1248],
+  '3:2': [1248, 832],
+};
 
-/** A real WebP of the requested size, its colour derived from the prompt (made once per size and prompt). */
-function imageResult(body: Record<string, unknown>) {
-  const key = `${String(body.size)}:${String(body.prompt)}`;
+/** The text parts of a chat request's last message (the image prompt). */
+function promptOf(body: Record<string, unknown>): string {
+  const messages = (body.messages ?? []) as { content?: unknown }[];
+  const content = messages.at(-1)?.content;
+  if (typeof content === 'string') return content;
+  return ((content ?? []) as { type?: string; text?: string }[])
+    .filter((p) => p.type === 'text')
+    .map((p) => p.text ?? '')
+    .join(' ');
+}
+
+/**
+ * Image output through chat completions as OpenRouter answers it (its image-generation docs):
+ * `choices[0].message.images[0].image_url.url` a `data:image/png;base64,...` URL, beside text.
+ * Usage: Gemini bills 1290 output tokens per image.
+ */
+async function chatImageCompletion(body: Record<string, unknown>, image?: Buffer | string) {
+  const ratio = String((body.image_config as { aspect_ratio?: string } | undefined)?.aspect_ratio ?? '1:1');
+  const [width, height] = GEMINI_SIZES[ratio] ?? [1024, 1024];
+  const prompt = promptOf(body);
+  const b64 =
+    image === undefined ? (await solidImage(width, height, prompt, 'png')).toString('base64') : asBase64(image);
+  return {
+    id: `gen-${Date.now()}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: body.model,
+    choices: [
+      {
+        index: 0,
+        finish_reason: 'stop',
+        native_finish_reason: 'STOP',
+        logprobs: null,
+        message: {
+          role: 'assistant',
+          content: 'Here is the product in the requested scene.',
+          refusal: null,
+          images: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${b64}` }, index: 0 }],
+        },
+      },
+    ],
+    usage: { prompt_tokens: 1300 + Math.ceil(prompt.length / 4), completion_tokens: 1290, total_tokens: 2590 },
+  };
+}
+
+const asBase64 = (image: Buffer | string) => (typeof image === 'string' ? image : image.toString('base64'));
+
+const images = new Map<string, Promise<Buffer>>();
+
+/** A real image of one colour derived from the prompt (made once per size, format and prompt). */
+function solidImage(width: number, height: number, prompt: string, format: 'png' | 'jpeg' | 'webp') {
+  const key = `${width}x${height}:${format}:${prompt}`;
   let result = images.get(key);
   if (!result) {
-    result = renderImage(body);
+    const digest = createHash('sha256').update(prompt).digest();
+    const background = { r: digest[0] ?? 0, g: digest[1] ?? 0, b: digest[2] ?? 0 };
+    result = sharp({ create: { width, height, channels: 3, background } })
+      .toFormat(format, format === 'png' ? { compressionLevel: 1 } : { quality: 80 })
+      .toBuffer();
     images.set(key, result);
     if (images.size > 500) images.delete(images.keys().next().value ?? '');
   }
   return result;
 }
 
-async function renderImage(body: Record<string, unknown>) {
-  const [width, height] = String(body.size ?? '1024x1024')
-    .split('x')
-    .map(Number);
-  const digest = createHash('sha256')
-    .update(String(body.prompt ?? ''))
-    .digest();
-  const webp = await sharp({
-    create: {
-      width: width || 1024,
-      height: height || 1024,
-      channels: 3,
-      background: { r: digest[0] ?? 0, g: digest[1] ?? 0, b: digest[2] ?? 0 },
-    },
-  })
-    .webp({ quality: 80 })
-    .toBuffer();
+/**
+ * images.edit / images.generate as gpt-image models answer (openai-node resources/images.d.ts,
+ * ImagesResponse): `data[].b64_json` in `output_format` (png by default), the settings used, and
+ * `usage` with input/output tokens. Input token counts are approximations (the guide gives
+ * output tokens per size and quality only).
+ */
+async function imageResult(endpoint: 'edits' | 'generations', body: Record<string, unknown>, image?: Buffer | string) {
+  const size = String(body.size ?? 'auto');
+  const [width, height] = size === 'auto' ? [1024, 1024] : size.split('x').map(Number);
+  const format = String(body.output_format ?? 'png') as 'png' | 'jpeg' | 'webp';
+  const quality = String(body.quality ?? 'auto') === 'auto' ? 'medium' : String(body.quality);
+  const n = Number(body.n ?? 1);
+  const data = image ?? (await solidImage(width ?? 1024, height ?? 1024, String(body.prompt ?? ''), format));
+  const text = Math.ceil(String(body.prompt ?? '').length / 4);
+  const imageTokens = endpoint === 'generations' ? 0 : body.input_fidelity === 'high' ? 4160 : 323;
+  const input = text + imageTokens;
+  const output = imageOutputTokens(size, quality) * n;
   return {
     created: Math.floor(Date.now() / 1000),
-    data: [{ b64_json: webp.toString('base64') }],
-    output_format: 'webp',
+    background: 'opaque',
+    data: Array.from({ length: n }, () => ({ b64_json: asBase64(data) })),
+    output_format: format,
+    quality,
     size: `${width}x${height}`,
+    usage: {
+      input_tokens: input,
+      input_tokens_details: { image_tokens: input - text, text_tokens: text },
+      output_tokens: output,
+      total_tokens: input + output,
+    },
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
 
@@ -229,12 +435,7 @@ export function useFakeOpenAi(): () => FakeOpenAi {
     fake = await new FakeOpenAi().start();
   });
   afterAll(() => fake?.close());
-  beforeEach(() => {
-    if (fake) {
-      fake.requests.length = 0;
-      fake.chatContent = defaultChatContent;
-    }
-  });
+  beforeEach(() => fake?.reset());
   return () => {
     if (!fake) throw new Error('useFakeOpenAi: the fake is not started yet');
     return fake;

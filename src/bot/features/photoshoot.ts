@@ -30,12 +30,12 @@ import {
 } from '../../db/photoshoots.js';
 import { photoshoots } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
-import { AiUnavailableError } from '../../services/ai-errors.js';
+import { AiUnavailableError, wasDeclined } from '../../services/ai-errors.js';
 import { ASPECT_RATIOS, type AspectRatio } from '../../services/aspect-ratio.js';
 import { photoProblemKey, queueEstimateMinutes, type ResultMarkup, type Translator } from '../../services/jobs.js';
 import type { LockManager } from '../../services/lock-manager.js';
 import type { PhotoSource } from '../../services/photo-source.js';
-import type { PromptService, StyleChoice } from '../../services/prompts.js';
+import { type PromptService, type StyleChoice, saferStyle } from '../../services/prompts.js';
 import type { VisionService } from '../../services/vision.js';
 import { createCallbackData, rowId } from '../callback-data.js';
 import type { BotContext } from '../context.js';
@@ -422,10 +422,12 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
     const { parent, undelivered: failed } = found;
     if (failed.length === 0) return ctx.answerCallbackQuery({ text: ctx.t('retry-nothing-failed'), show_alert: true });
     if (await hasRetry(ctx.db, parent.id)) return ctx.answerCallbackQuery({ text: ctx.t('already-retried') });
+    // A style the image service declined is not sent unchanged again: it would be declined
+    // again (and a retry is given once); it is retried in the neutral studio scene instead.
     await repeat(ctx, parent, {
       styleSource: 'retry',
       free: true,
-      styles: failed.map((i) => ({ name: i.style, prompt: i.prompt })),
+      styles: failed.map((i) => (wasDeclined(i.error) ? saferStyle() : { name: i.style, prompt: i.prompt })),
     });
   });
 
