@@ -187,10 +187,36 @@ const fields = {
   /** Time allowed for one attempt, per upstream. */
   VISION_TIMEOUT_S: int(1, 600).default(15),
   PROMPT_TIMEOUT_S: int(1, 600).default(15),
-  IMAGE_TIMEOUT_S: int(1, 900).default(60),
-  /** Consecutive failures that open an upstream's circuit breaker, and seconds until a trial call. */
+  /**
+   * An image edit takes 20-120 s on the real service ("complex prompts may take up to 2
+   * minutes"); a timed-out one is not sent again (it may still be rendered and billed).
+   */
+  IMAGE_TIMEOUT_S: int(1, 900).default(300),
+  /**
+   * An upstream's circuit breaker opens when more than BREAKER_FAILURE_RATE of its calls over
+   * the last BREAKER_WINDOW_S failed, once the window holds BREAKER_THRESHOLD calls (more than
+   * one photoshoot's 4 images, so one photoshoot alone cannot open it; timed-out images and
+   * rate-limit 429s do not count). BREAKER_HALF_OPEN_AFTER_S: seconds until a trial call, and
+   * how often an upstream out for an account problem is tried again.
+   */
   BREAKER_THRESHOLD: int(1, 1000).default(5),
+  BREAKER_FAILURE_RATE: z.coerce
+    .number({ error: 'must be a number between 0 and 1' })
+    .gt(0, 'must be above 0')
+    .lt(1, 'must be below 1')
+    .default(0.5),
+  BREAKER_WINDOW_S: int(5, 3600).default(60),
   BREAKER_HALF_OPEN_AFTER_S: int(1, 3600).default(60),
+  /**
+   * Images per minute the provider allows this account, for the whole fleet: OpenAI's
+   * gpt-image-1 allows 5 / 20 / 50 / 150 / 250 at usage tiers 1-5. The default is tier 1,
+   * every new account's: too low only wastes capacity, too high gets 429s. Every process
+   * sharing the database paces its image calls to IMAGE_RATE_HEADROOM_PERCENT of it, in bursts
+   * of at most IMAGE_RATE_BURST (the provider enforces its limit over shorter periods too).
+   */
+  IMAGE_RATE_PER_MINUTE: int(1, 1_000_000).default(5),
+  IMAGE_RATE_HEADROOM_PERCENT: int(10, 100).default(90),
+  IMAGE_RATE_BURST: int(1, 1000).default(1),
   /** WebP->PNG conversions at once (0: one per CPU core) and how many may wait. */
   CONVERTER_CONCURRENCY: int(0, 64).default(0),
   CONVERTER_QUEUE_LIMIT: int(0, 100_000).default(200),

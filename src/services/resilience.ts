@@ -1,15 +1,15 @@
 import {
   BrokenCircuitError,
   CircuitState,
-  ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
   handleWhen,
+  type IBreaker,
   retry,
+  SamplingBreaker,
   TaskCancelledError,
   TimeoutStrategy,
   timeout,
-  wrap,
 } from 'cockatiel';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import type { Config } from '../config.js';
@@ -32,8 +32,51 @@ export interface PolicySettings {
   backoffMaxMs: number;
   /** Time allowed for one attempt; its AbortSignal cancels the HTTP request. */
   timeoutMs: number;
+  /**
+   * Calls (failed or not) the window must hold before its failure rate can open the breaker:
+   * above a photoshoot's four images, so one photoshoot alone never opens it.
+   */
   breakerThreshold: number;
   halfOpenAfterMs: number;
+  /** Share of the window's calls that must fail to open the breaker, 0-1 exclusive (default 0.5). */
+  breakerFailureRate?: number;
+  /** The window the failure rate is measured over (default 60 s). */
+  breakerWindowMs?: number;
+  /**
+   * False: a timed-out attempt is final, not retried (an image edit that ran out of time may
+   * still be rendered and billed). Default true.
+   */
+  retryTimeouts?: boolean;
+  /** False: timed-out attempts are not counted against the breaker (a slow answer is not an outage). Default true. */
+  timeoutsCountAsFailures?: boolean;
+  /** Waited on before every attempt, retries included (the fleet-wide rate budget); told of 429s. */
+  gate?: AttemptGate;
+  /** Told of account failures and of successes: the upstream's incidents across processes. */
+  health?: UpstreamHealth;
+}
+
+/** What an attempt waits for before it is sent: a shared rate budget. */
+export interface AttemptGate {
+  /** Resolves when the attempt may go; rejects (with any error) once `signal` aborts. */
+  beforeAttempt(signal: AbortSignal): Promise<void>;
+  /** The upstream answered 429 rate_limit_exceeded with these headers: pause every sender. */
+  rateLimited(headers: Headers | undefined): Promise<void>;
+}
+
+/** Whether an upstream is out for an account problem, and who hears of one (see upstream-health.ts). */
+export interface UpstreamHealth {
+  /** The reason the upstream is out, while an account incident lasts; undefined otherwise. */
+  outage(upstream: Upstream): string | undefined;
+  /** The provider refused the account (invalid key, verification, quota, credits). */
+  accountFailed(upstream: Upstream, reason: string): void;
+  /** A call went through: the account works. */
+  succeeded(upstream: Upstream): void;
+}
+
+/** Options of one call. */
+export interface ExecuteOptions {
+  /** A trial of an upstream that is out (an incident probe): goes through even though it is out. */
+  trial?: boolean;
 }
 
 /** Breaker state as a number, for metrics: 0 closed, 1 half-open, 2 open. */
@@ -58,6 +101,32 @@ function isContentRejection(err: unknown): boolean {
   return /content_policy|moderation|safety|content_filter/i.test(code);
 }
 
+/** A 429 that asks for a pause: the provider's rate limit, not a spent quota. */
+export function isRateLimited(err: unknown): err is APIError {
+  return err instanceof APIError && err.status === 429 && !isAccountFailure(err);
+}
+
+/**
+ * The provider refused the account itself, not the request: an invalid or revoked key (401),
+ * credits or billing (402, as OpenRouter answers), an organisation not verified or a model not
+ * allowed (403), a spent quota (429 insufficient_quota; OpenAI's error-codes guide). Retrying
+ * does not help and every other call will fail the same way, so the upstream is out until an
+ * operator acts. Returns the reason to tell the admins, or undefined.
+ */
+export function accountFailure(err: unknown): string | undefined {
+  if (!(err instanceof APIError)) return undefined;
+  const status = err.status ?? 0;
+  const quota = status === 429 && err.code === 'insufficient_quota';
+  if (status !== 401 && status !== 402 && status !== 403 && !quota) return undefined;
+  const code = err.code ? ` ${err.code}` : '';
+  const message = (err.error as { message?: string } | undefined)?.message ?? err.message;
+  return `${status}${code}: ${String(message).slice(0, 200)}`;
+}
+
+const isAccountFailure = (err: unknown) => accountFailure(err) !== undefined;
+
+const isTimeout = (err: unknown) => err instanceof TaskCancelledError || err instanceof APIUserAbortError;
+
 /**
  * Worth another attempt: network errors, timeouts, 408, 409, 429 (unless the quota is spent)
  * and 5xx. Never a client error (400/401/403/404/422), a refusal, or an open circuit.
@@ -77,22 +146,33 @@ export function isTransient(err: unknown): boolean {
 }
 
 /**
- * One upstream's policy: retry( breaker( timeout( call ) ) ). Each attempt has its own timeout
- * and counts toward the breaker; an open breaker fails the call at once and is not retried.
- * Failures come out as the typed errors of ai-errors.ts.
+ * One upstream's policy: retry( breaker( gate -> timeout( call ) ) ). Each attempt takes its
+ * turn in the rate budget (the gate, when given), then has its own timeout and counts toward
+ * the breaker, a failure-rate breaker over a window; an open breaker fails the call at once
+ * and is not retried. An account failure holds the upstream out (through `health`) until it
+ * recovers. Failures come out as the typed errors of ai-errors.ts.
  */
 export function createAiPolicy(upstream: Upstream, settings: PolicySettings, logger: Logger, metrics?: Metrics) {
   const log = logger.child({ upstream });
+  const { gate, health } = settings;
+  const retryTimeouts = settings.retryTimeouts ?? true;
+  const timeoutsCount = settings.timeoutsCountAsFailures ?? true;
   const attemptTimeout = timeout(settings.timeoutMs, TimeoutStrategy.Aggressive);
-  const breaker = circuitBreaker(handleWhen(isTransient), {
+  // A rate-limit 429 is the pace, not the service failing (the shared pause answers it); a
+  // timeout counts only where the settings say a slow answer is a failure.
+  const countsAgainstBreaker = (err: unknown) =>
+    isTransient(err) && !isRateLimited(err) && (timeoutsCount || !isTimeout(err));
+  const breaker = circuitBreaker(handleWhen(countsAgainstBreaker), {
     halfOpenAfter: settings.halfOpenAfterMs,
-    breaker: new ConsecutiveBreaker(settings.breakerThreshold),
+    breaker: createFailureRateBreaker(settings),
   });
-  const retries = retry(handleWhen(isTransient), {
-    maxAttempts: settings.retries,
-    backoff: new ExponentialBackoff({ initialDelay: settings.backoffInitialMs, maxDelay: settings.backoffMaxMs }),
-  });
-  const policy = wrap(retries, breaker, attemptTimeout);
+  const retries = retry(
+    handleWhen((err) => isTransient(err) && (retryTimeouts || !isTimeout(err))),
+    {
+      maxAttempts: settings.retries,
+      backoff: new ExponentialBackoff({ initialDelay: settings.backoffInitialMs, maxDelay: settings.backoffMaxMs }),
+    },
+  );
 
   let openedAt = 0;
   let previous = breaker.state;
@@ -111,6 +191,32 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
   });
 
   const retryInSeconds = () => Math.max(1, Math.ceil((openedAt + settings.halfOpenAfterMs - Date.now()) / 1000));
+  const never = new AbortController().signal;
+
+  /**
+   * One attempt: its turn in the rate budget (outside the timeout and the breaker's count: a
+   * wait for our own pace is neither slow nor failing), then the call under its timeout.
+   */
+  async function attempt<T>(call: (signal: AbortSignal) => Promise<T>, cancel: AbortSignal | undefined) {
+    if (gate) {
+      try {
+        await gate.beforeAttempt(cancel ?? never);
+      } catch (err) {
+        if (cancel?.aborted) throw new AiCanceledError(upstream, { cause: cancel.reason });
+        throw err;
+      }
+    }
+    try {
+      return await attemptTimeout.execute(({ signal }) =>
+        cancel ? cancellable(upstream, call, signal, cancel) : call(signal),
+      );
+    } catch (err) {
+      if (gate && isRateLimited(err)) await gate.rateLimited(err.headers);
+      const account = accountFailure(err);
+      if (account) health?.accountFailed(upstream, account);
+      throw err;
+    }
+  }
 
   return {
     upstream,
@@ -118,18 +224,35 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
     get state(): CircuitState {
       return breaker.state;
     },
+    /** True while calls fail at once: the breaker is open, or an account incident holds the upstream out. */
+    get out(): boolean {
+      return breaker.state === CircuitState.Open || health?.outage(upstream) !== undefined;
+    },
     /**
      * Runs `call` under the policy; the signal aborts its HTTP request at the attempt's timeout,
      * or as soon as `cancel` aborts (then the call fails with AiCanceledError at once).
      */
-    async execute<T>(call: (signal: AbortSignal) => Promise<T>, cancel?: AbortSignal): Promise<T> {
+    async execute<T>(
+      call: (signal: AbortSignal) => Promise<T>,
+      cancel?: AbortSignal,
+      options: ExecuteOptions = {},
+    ): Promise<T> {
       let attempts = 0;
       try {
-        const result = await policy.execute(({ signal }) => {
-          attempts += 1;
-          return cancel ? cancellable(upstream, call, signal, cancel) : call(signal);
-        });
+        const outage = options.trial ? undefined : health?.outage(upstream);
+        if (outage) {
+          throw new AiUnavailableError(upstream, Math.ceil(settings.halfOpenAfterMs / 1000), {
+            cause: new Error(outage),
+          });
+        }
+        const result = await retries.execute(() =>
+          breaker.execute(() => {
+            attempts += 1;
+            return attempt(call, cancel);
+          }),
+        );
         metrics?.upstream.outcome(upstream, 'success');
+        health?.succeeded(upstream);
         return result;
       } catch (err) {
         // The caller's own decision: no warning, no failure counted.
@@ -147,6 +270,41 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
         throw typed;
       }
     },
+  };
+}
+
+/**
+ * cockatiel's SamplingBreaker: opens when more than `breakerFailureRate` of the calls in the
+ * last `breakerWindowMs` failed, once the window holds at least `breakerThreshold` calls. It
+ * moves one slot of its window per call, so under sparse traffic old slots would linger;
+ * after a whole window without calls it starts over, as if the window had passed.
+ */
+function createFailureRateBreaker(settings: PolicySettings): IBreaker {
+  const windowMs = settings.breakerWindowMs ?? 60_000;
+  const make = () =>
+    new SamplingBreaker({
+      threshold: settings.breakerFailureRate ?? 0.5,
+      duration: windowMs,
+      // Its minimum is a rate; half a call below the count keeps float rounding from needing one more.
+      minimumRps: (Math.max(1, settings.breakerThreshold) - 0.5) / (windowMs / 1000),
+    });
+  let inner = make();
+  let last = 0;
+  const fresh = () => {
+    const now = Date.now();
+    if (now - last > windowMs) inner = make();
+    last = now;
+    return inner;
+  };
+  return {
+    get state() {
+      return inner.state;
+    },
+    set state(value) {
+      inner.state = value;
+    },
+    success: (state) => fresh().success(state),
+    failure: (state) => fresh().failure(state),
   };
 }
 
@@ -202,9 +360,12 @@ export function createAiPolicies(
     | 'IMAGE_TIMEOUT_S'
     | 'BREAKER_THRESHOLD'
     | 'BREAKER_HALF_OPEN_AFTER_S'
-  >,
+  > &
+    Partial<Pick<Config, 'BREAKER_FAILURE_RATE' | 'BREAKER_WINDOW_S'>>,
   logger: Logger,
   metrics?: Metrics,
+  /** The fleet-wide image budget (images only) and the incident tracker (every upstream). */
+  shared: { imageGate?: AttemptGate; health?: UpstreamHealth } = {},
 ) {
   const base = {
     retries: config.AI_RETRIES,
@@ -212,11 +373,27 @@ export function createAiPolicies(
     backoffMaxMs: config.AI_BACKOFF_MAX_MS,
     breakerThreshold: config.BREAKER_THRESHOLD,
     halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_S * 1000,
+    ...(config.BREAKER_FAILURE_RATE !== undefined && { breakerFailureRate: config.BREAKER_FAILURE_RATE }),
+    ...(config.BREAKER_WINDOW_S !== undefined && { breakerWindowMs: config.BREAKER_WINDOW_S * 1000 }),
+    ...(shared.health && { health: shared.health }),
   };
   return {
     vision: createAiPolicy('vision', { ...base, timeoutMs: config.VISION_TIMEOUT_S * 1000 }, logger, metrics),
     prompts: createAiPolicy('prompts', { ...base, timeoutMs: config.PROMPT_TIMEOUT_S * 1000 }, logger, metrics),
-    images: createAiPolicy('images', { ...base, timeoutMs: config.IMAGE_TIMEOUT_S * 1000 }, logger, metrics),
+    // An image that ran out of time may still be rendering, and be billed: it is not sent again,
+    // and a slow one is not the service failing (the real service takes 20-120 s).
+    images: createAiPolicy(
+      'images',
+      {
+        ...base,
+        timeoutMs: config.IMAGE_TIMEOUT_S * 1000,
+        retryTimeouts: false,
+        timeoutsCountAsFailures: false,
+        ...(shared.imageGate && { gate: shared.imageGate }),
+      },
+      logger,
+      metrics,
+    ),
   };
 }
 
