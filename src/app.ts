@@ -22,6 +22,7 @@ import { createMetrics, type Metrics } from './services/metrics.js';
 import { startOpsServer } from './services/ops-server.js';
 import { createPhotoSource } from './services/photo-source.js';
 import { createRedisCache } from './services/redis-cache.js';
+import { createUsageRecorder, usagePrices } from './services/usage-recorder.js';
 import { settlesWithin } from './with-timeout.js';
 
 /** A reason the bot cannot start that an operator can act on; printed as one line. */
@@ -48,7 +49,9 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
     ? createRedisCache({ url: config.REDIS_URL, logger, timeoutMs: config.REDIS_TIMEOUT_MS })
     : undefined;
   const cache = createObservedCache(redis ?? createMemoryCache({ maxEntries: config.CACHE_MAX_ENTRIES }), metrics);
-  const ai = createAiServices({ config, logger, cache, metrics });
+  // What every AI answer consumed, recorded under its photoshoot in the background.
+  const usage = createUsageRecorder({ db: db.db, prices: usagePrices(config), logger, metrics });
+  const ai = createAiServices({ config, logger, cache, metrics, onUsage: usage.record });
   if (!config.OPENAI_API_KEY) logger.warn('OPENAI_API_KEY is not set: photoshoots cannot be generated');
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const tracker = createUpdateTracker();
@@ -148,6 +151,8 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       const jobsDone = await jobs.stop(Math.max(0, deadline - Date.now() - 1000));
       const clean = updatesDone && jobsDone;
       locks.stop();
+      // The finished answers' usage, before the database closes.
+      await usage.flush(Math.max(0, deadline - Date.now() - 500));
       const closed = await settlesWithin(
         Promise.all([ops?.close(), redis?.close(), db.close()]).catch((err: unknown) => {
           logger.warn({ reason: describeError(err) }, 'closing connections failed');

@@ -2,11 +2,12 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { photoshootUsage } from '../../src/db/ai-usage.js';
-import { createDb, type Database, queryRows } from '../../src/db/client.js';
+import { createDb, type Database } from '../../src/db/client.js';
 import { registerUser } from '../../src/db/users.js';
 import { createMetrics } from '../../src/services/metrics.js';
 import { type AiUsageReport, usageScope } from '../../src/services/usage.js';
 import { createUsageRecorder, usageCost, usagePrices } from '../../src/services/usage-recorder.js';
+import { usageRows } from '../support/ai-usage.js';
 import { chargePhotoshoot } from '../support/credits.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { captureLogger, silentLogger } from '../support/logger.js';
@@ -40,20 +41,7 @@ const image: AiUsageReport = {
   outputTokens: 1056,
 };
 
-interface Row {
-  photoshoot_id: number | null;
-  upstream: string;
-  model: string;
-  images: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-}
-const rows = (on: Database = db()) =>
-  queryRows<Row>(
-    on,
-    sql`select photoshoot_id, upstream, model, images, input_tokens, output_tokens, cost_usd from ai_usage order by id`,
-  );
+const rows = (on: Database = db()) => usageRows(on);
 
 describe('the price table', () => {
   it('prices tokens per 1M at each upstream rate; an image answer without tokens per image', () => {
