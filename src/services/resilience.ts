@@ -337,6 +337,7 @@ function describe(err: unknown): string {
 
 function toAiError(upstream: Upstream, err: unknown, timeoutMs: number, retryIn: () => number): Error {
   if (err instanceof BrokenCircuitError) return new AiUnavailableError(upstream, retryIn(), { cause: err });
+  if (err instanceof AiUnavailableError) return err;
   if (err instanceof TaskCancelledError || err instanceof APIUserAbortError) {
     return new AiTimeoutError(upstream, timeoutMs, { cause: err });
   }

@@ -1,5 +1,5 @@
 import { CircuitState } from 'cockatiel';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AiCanceledError,
   AiTimeoutError,
@@ -9,10 +9,12 @@ import {
 } from '../../src/services/ai-errors.js';
 import { createCachedLoader, createMemoryCache } from '../../src/services/cache.js';
 import type { NormalisedPhoto } from '../../src/services/image-converter.js';
-import { createAiPolicy, type PolicySettings } from '../../src/services/resilience.js';
+import { type AttemptGate, createAiPolicy, type PolicySettings } from '../../src/services/resilience.js';
+import { createUpstreamHealth, type IncidentAlert } from '../../src/services/upstream-health.js';
 import { createVisionService } from '../../src/services/vision.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { FAKE_ANALYSIS, openAiClientFor, useFakeOpenAi } from '../support/fake-openai.js';
-import { captureLogger } from '../support/logger.js';
+import { captureLogger, silentLogger } from '../support/logger.js';
 
 const fake = useFakeOpenAi();
 
@@ -159,5 +161,154 @@ describe('AI policy over the real SDK', () => {
     expect(await failure(policy.execute(() => Promise.resolve('never'), cancel.signal))).toBeInstanceOf(
       AiCanceledError,
     );
+  });
+});
+
+/** The images policy as createAiPolicies builds it: a timed-out attempt is final and not a failure. */
+const IMAGES: PolicySettings = { ...FAST, retryTimeouts: false, timeoutsCountAsFailures: false };
+
+/** One image through the real SDK under `policy` (images.generate: the same checks as images.edit). */
+function imageCall(policy: ReturnType<typeof createAiPolicy>, options: { trial?: boolean } = {}) {
+  const openai = openAiClientFor(fake());
+  return policy.execute(
+    (signal) => openai.images.generate({ model: 'gpt-image-1', prompt: 'a mug', size: '1024x1024', n: 1 }, { signal }),
+    undefined,
+    options,
+  );
+}
+
+/** A gate that records each attempt's turn and each 429's headers. */
+function recordingGate() {
+  const turns: number[] = [];
+  const pauses: (string | null)[] = [];
+  const gate: AttemptGate = {
+    async beforeAttempt() {
+      turns.push(Date.now());
+    },
+    async rateLimited(headers) {
+      pauses.push(headers?.get('retry-after') ?? null);
+    },
+  };
+  return { gate, turns, pauses };
+}
+
+describe('the images policy', () => {
+  it('does not send a timed-out image again, but still retries a 500', async () => {
+    const policy = createAiPolicy('images', { ...IMAGES, timeoutMs: 300 }, silentLogger);
+    fake().queue('generations', { hang: true });
+    expect(await failure(imageCall(policy))).toBeInstanceOf(AiTimeoutError);
+    expect(fake().requestsTo('generations')).toHaveLength(1);
+
+    fake().queue('generations', { status: 500 });
+    await expect(imageCall(policy)).resolves.toBeDefined();
+    expect(fake().requestsTo('generations')).toHaveLength(3);
+  });
+
+  it('stays closed through one slow photoshoot (4 timeouts after a success), and a 5xx outage still opens it', async () => {
+    const policy = createAiPolicy('images', { ...IMAGES, timeoutMs: 200, retries: 0 }, silentLogger);
+    await imageCall(policy);
+    fake().queue('generations', { hang: true }, { hang: true }, { hang: true }, { hang: true });
+    const slow = await Promise.all([0, 1, 2, 3].map(() => failure(imageCall(policy))));
+    expect(slow.every((e) => e instanceof AiTimeoutError)).toBe(true);
+    expect(policy.state).toBe(CircuitState.Closed);
+    await expect(imageCall(policy)).resolves.toBeDefined();
+
+    // Failing answers are the service failing: more than half of the window's calls, 5 or more.
+    fake().queue('generations', ...Array.from({ length: 6 }, () => ({ status: 503 })));
+    for (let i = 0; i < 6 && policy.state === CircuitState.Closed; i++) await failure(imageCall(policy));
+    expect(policy.state).toBe(CircuitState.Open);
+    expect(await failure(imageCall(policy))).toBeInstanceOf(AiUnavailableError);
+  });
+
+  it('waits at the gate before every attempt, retries included; a 429 is shared, retried and not counted', async () => {
+    const { gate, turns, pauses } = recordingGate();
+    const policy = createAiPolicy('images', { ...IMAGES, gate, breakerThreshold: 1 }, silentLogger);
+    fake().rateLimited(7, 'generations');
+    fake().rateLimited(null, 'generations');
+    await expect(imageCall(policy)).resolves.toBeDefined();
+    expect(fake().requestsTo('generations')).toHaveLength(3);
+    expect(turns).toHaveLength(3);
+    expect(pauses).toEqual(['7', null]);
+    // A breaker that opens on any one failure (threshold 1) did not count the 429s.
+    expect(policy.state).toBe(CircuitState.Closed);
+
+    turns.length = 0;
+    fake().queue('generations', { status: 500 });
+    await expect(imageCall(createAiPolicy('images', { ...IMAGES, gate }, silentLogger))).resolves.toBeDefined();
+    expect(turns).toHaveLength(2);
+  });
+
+  it('a spent quota is not retried and not a rate-limit pause', async () => {
+    const { gate, turns, pauses } = recordingGate();
+    const policy = createAiPolicy('images', { ...IMAGES, gate }, silentLogger);
+    fake().accountProblem = 'insufficient_quota';
+    expect(await failure(imageCall(policy))).toBeInstanceOf(UpstreamError);
+    expect(fake().requestsTo('generations')).toHaveLength(1);
+    expect(turns).toHaveLength(1);
+    expect(pauses).toEqual([]);
+  });
+});
+
+describe('account failures as one incident', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database.close());
+
+  it('two processes: one incident, one alert with the reason, the upstream out everywhere; the first success: one recovered alert', async () => {
+    const alerts: IncidentAlert[] = [];
+    const processes = [0, 1].map(() => {
+      const health = createUpstreamHealth({
+        db: database.handle.db,
+        logger: silentLogger,
+        alert: async (a) => alerts.push(a),
+        checkEveryMs: 150,
+      });
+      const policy = createAiPolicy('images', { ...IMAGES, health }, silentLogger);
+      health.probeWith('images', () => imageCall(policy, { trial: true }));
+      return { health, policy };
+    });
+    const [a, b] = processes;
+    if (!a || !b) return;
+    fake().accountProblem = 'invalid_api_key';
+    // Both processes hit the bad key at once.
+    const failures = await Promise.all([failure(imageCall(a.policy)), failure(imageCall(b.policy))]);
+    expect(failures.every((e) => e instanceof UpstreamError && e.status === 401)).toBe(true);
+    await expect.poll(() => alerts.length).toBe(1);
+    expect(alerts[0]).toMatchObject({ kind: 'opened', upstream: 'images' });
+    expect(alerts[0]?.reason).toMatch(/^401 invalid_api_key: Incorrect API key/);
+    // Out: no more requests, a typed "unavailable" at once; Generate is refused.
+    const before = fake().requestsTo('generations').length;
+    expect(await failure(imageCall(a.policy))).toBeInstanceOf(AiUnavailableError);
+    expect(fake().requestsTo('generations')).toHaveLength(before);
+    expect(await a.health.unavailable()).toMatch(/images 401/);
+
+    // A third process that never called learns it from the database.
+    const c = createUpstreamHealth({
+      db: database.handle.db,
+      logger: silentLogger,
+      alert: async (x) => alerts.push(x),
+      checkEveryMs: 150,
+    });
+    c.start();
+    await c.ready();
+    expect(c.outage('images')).toMatch(/401/);
+
+    for (const p of processes) p.health.start();
+    // Still broken: the trials fail, nothing more is said.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(alerts).toHaveLength(1);
+    fake().accountProblem = undefined;
+    await expect.poll(() => alerts.length, { timeout: 3000 }).toBe(2);
+    expect(alerts[1]).toMatchObject({ kind: 'recovered', upstream: 'images' });
+    await expect
+      .poll(() => [a.health, b.health, c].map((h) => h.outage('images') ?? 'ok'), { timeout: 3000 })
+      .toEqual(['ok', 'ok', 'ok']);
+    await expect(imageCall(b.policy)).resolves.toBeDefined();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(alerts).toHaveLength(2);
+    expect(await a.health.unavailable()).toBeUndefined();
+    for (const p of [a.health, b.health, c]) p.stop();
   });
 });
