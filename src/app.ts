@@ -1,4 +1,5 @@
 import type { Api } from 'grammy';
+import { notifyAdmins } from './bot/admins.js';
 import { createResultMarkup } from './bot/features/photoshoot.js';
 import { createI18n } from './bot/i18n.js';
 import { createBot } from './bot/index.js';
@@ -15,13 +16,16 @@ import type { Logger } from './logger.js';
 import { describeError } from './process-env.js';
 import { createAiServices } from './services/ai.js';
 import { createMemoryCache, createObservedCache } from './services/cache.js';
+import { createImageBudget } from './services/image-budget.js';
 import type { ImageConverter } from './services/image-converter.js';
 import { createPhotoshootWorker } from './services/jobs.js';
 import { createLockManager, type LockManager } from './services/lock-manager.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { startOpsServer } from './services/ops-server.js';
 import { createPhotoSource } from './services/photo-source.js';
+import { createQueueEstimator } from './services/queue-estimate.js';
 import { createRedisCache } from './services/redis-cache.js';
+import { createUpstreamHealth, incidentAlertText } from './services/upstream-health.js';
 import { createUsageRecorder, usagePrices } from './services/usage-recorder.js';
 import { settlesWithin } from './with-timeout.js';
 
@@ -51,7 +55,29 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
   const cache = createObservedCache(redis ?? createMemoryCache({ maxEntries: config.CACHE_MAX_ENTRIES }), metrics);
   // What every AI answer consumed, recorded under its photoshoot in the background.
   const usage = createUsageRecorder({ db: db.db, prices: usagePrices(config), logger, metrics });
-  const ai = createAiServices({ config, logger, cache, metrics, onUsage: usage.record });
+  // Every process on this database paces its image calls together and shares account incidents.
+  const imageBudget = createImageBudget({ db: db.db, config, logger, observer: metrics.imageBudget });
+  const health = createUpstreamHealth({
+    db: db.db,
+    logger,
+    checkEveryMs: config.BREAKER_HALF_OPEN_AFTER_S * 1000,
+    // Through the bot built below; an alert only follows an AI call, once updates flow.
+    alert: (alert) =>
+      notifyAdmins(
+        bot.api,
+        config.ADMIN_IDS,
+        incidentAlertText(i18n, config.DEFAULT_LOCALE, alert, config.BREAKER_HALF_OPEN_AFTER_S),
+        logger,
+      ),
+  });
+  const ai = createAiServices({ config, logger, cache, metrics, onUsage: usage.record, imageBudget, health });
+  const queueEstimate = createQueueEstimator({
+    imagesPerMinute: imageBudget.perMinute,
+    concurrency: config.PHOTOSHOOT_CONCURRENCY,
+  });
+  /** Why Generate is refused now: an open incident anywhere, or a breaker open here. */
+  const generationOutage = async (tx: Database) =>
+    (await health.unavailable(tx)) ?? (['vision', 'images'] as const).find((upstream) => ai.policies[upstream].out);
   if (!config.OPENAI_API_KEY) logger.warn('OPENAI_API_KEY is not set: photoshoots cannot be generated');
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const tracker = createUpdateTracker();
@@ -86,6 +112,8 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       concurrency: config.PHOTOSHOOT_CONCURRENCY,
       locks,
       generationConfigured: Boolean(config.OPENAI_API_KEY),
+      generationOutage,
+      estimateMinutes: (tx, position) => queueEstimate.minutes(tx, position),
     }),
   });
   const jobs = createPhotoshootWorker({
@@ -98,6 +126,8 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
     config,
     resultMarkup: createResultMarkup(i18n),
     metrics,
+    imageBudget,
+    queueEstimate,
   });
   let poller: Poller | undefined;
   const orderSweep = createOrderSweep(db.db, logger);
@@ -140,6 +170,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       void announceMissingGeneration({ api: bot.api, i18n, config, logger }).catch((err: unknown) =>
         logger.warn({ reason: describeError(err) }, 'could not tell the admins that photoshoots are not configured'),
       );
+      health.start();
       await jobs.start();
       orderSweep.start();
     },
@@ -147,6 +178,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       const deadline = Date.now() + timeoutMs;
       stopping.abort();
       orderSweep.stop();
+      health.stop();
       const updatesDone = poller ? await poller.stop(Math.max(0, timeoutMs / 2 - 500)) : true;
       const jobsDone = await jobs.stop(Math.max(0, deadline - Date.now() - 1000));
       const clean = updatesDone && jobsDone;

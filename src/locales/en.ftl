@@ -298,3 +298,9 @@ progress-style-declined = 🚫 { $count ->
 # A style the image service refused, and what the free retry does with it
 style-declined = The image service declined this style under its content rules.
 retry-declined-neutral = Styles the image service declined are retried in a neutral studio scene.
+
+# The image provider's pace and account incidents
+progress-waiting-budget = ⏳ Waiting for the image service, about { $minutes } min.
+generation-outage = ⚙️ The image service is unavailable right now. Nothing was charged and your choices are kept: press the button again later.
+admin-upstream-incident = 🚨 The { $upstream } service refuses the bot's account: { $reason }. Photoshoots are refused before any charge until it works again; the bot retries every { $seconds } s and says when it recovers.
+admin-upstream-recovered = ✅ The { $upstream } service works again (out for about { $minutes } min). Photoshoots are accepted.

@@ -300,3 +300,9 @@ progress-style-declined = 🚫 { $count ->
 # A style the image service refused, and what the free retry does with it
 style-declined = Сервис изображений отклонил этот стиль по своим правилам о содержании.
 retry-declined-neutral = Стили, отклонённые сервисом изображений, повторяются в нейтральной студийной сцене.
+
+# The image provider's pace and account incidents
+progress-waiting-budget = ⏳ Ждём сервис изображений, примерно { $minutes } мин.
+generation-outage = ⚙️ Сервис изображений сейчас недоступен. Ничего не списано, ваш выбор сохранён: нажмите кнопку ещё раз позже.
+admin-upstream-incident = 🚨 Сервис { $upstream } отклоняет аккаунт бота: { $reason }. Фотосессии не принимаются (без списаний), пока он не заработает; бот проверяет каждые { $seconds } с и сообщит о восстановлении.
+admin-upstream-recovered = ✅ Сервис { $upstream } снова работает (был недоступен примерно { $minutes } мин). Фотосессии принимаются.

@@ -35,10 +35,12 @@ import { abortable } from './abortable.js';
 import type { AiServices } from './ai.js';
 import { AiUnavailableError, ContentRejectedError } from './ai-errors.js';
 import type { AspectRatio } from './aspect-ratio.js';
+import type { ImageBudget } from './image-budget.js';
 import { ImageRejectedError } from './image-converter.js';
 import type { Metrics } from './metrics.js';
 import { type PhotoSource, PhotoTooBigError } from './photo-source.js';
 import { imagePrompt } from './prompts.js';
+import { type QueueEstimator, toMinutes } from './queue-estimate.js';
 import { usageScope } from './usage.js';
 
 export type WorkerConfig = Pick<
@@ -88,6 +90,10 @@ export interface WorkerDeps {
   config: WorkerConfig;
   resultMarkup?: ResultMarkup;
   metrics?: Metrics;
+  /** The fleet-wide image budget: a running job whose images wait for it shows that wait. */
+  imageBudget?: Pick<ImageBudget, 'watch'>;
+  /** The queue estimate from the image budget's pace and measured photoshoot times. */
+  queueEstimate?: QueueEstimator;
 }
 
 /**
@@ -130,8 +136,8 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
 
   let lastRecovery = 0;
   let lastQueueRefresh = Date.now();
-  /** The position last shown for each queued job, so unchanged messages are not edited again. */
-  const shownPositions = new Map<number, number>();
+  /** The text last shown for each queued job, so unchanged messages are not edited again. */
+  const shownPositions = new Map<number, string>();
 
   /** Moves the queue position and estimate shown to waiting sellers (at most 30 edits a pass). */
   async function refreshQueue(): Promise<void> {
@@ -141,17 +147,14 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
       const still = new Set(waiting.map((j) => j.id));
       for (const id of shownPositions.keys()) if (!still.has(id)) shownPositions.delete(id);
       for (const job of waiting) {
-        if (shownPositions.get(job.id) === job.position) continue;
-        shownPositions.set(job.id, job.position);
         const locale = resolveLocale(job.locale, config.DEFAULT_LOCALE);
-        const minutes = queueEstimateMinutes(job.position, config.PHOTOSHOOT_CONCURRENCY);
-        await api
-          .editMessageText(
-            job.chatId,
-            job.progressMessageId,
-            t(locale, 'progress-queued', { position: job.position, minutes }),
-          )
-          .catch(() => undefined);
+        const minutes = deps.queueEstimate
+          ? await deps.queueEstimate.minutes(db, job.position)
+          : queueEstimateMinutes(job.position, config.PHOTOSHOOT_CONCURRENCY);
+        const text = t(locale, 'progress-queued', { position: job.position, minutes });
+        if (shownPositions.get(job.id) === text) continue;
+        shownPositions.set(job.id, text);
+        await api.editMessageText(job.chatId, job.progressMessageId, text).catch(() => undefined);
       }
     } catch (err) {
       logger.warn({ err }, 'could not refresh queue positions');
@@ -245,6 +248,12 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
         return current() !== 'running';
       },
       blocked: () => stop('blocked'),
+    });
+    // Its images waiting for the image budget (the provider's pace): the seller sees how long.
+    const unwatchBudget = deps.imageBudget?.watch(controller.signal, (waitMs) => {
+      if (waitMs >= BUDGET_WAIT_SHOWN_MS) {
+        void progress.show(t(locale, 'progress-waiting-budget', { minutes: toMinutes(waitMs / 1000) }));
+      }
     });
     /** Learns a cancel made in another process, or a takeover; a failed read is not a reason to stop. */
     const refresh = async () => {
@@ -382,6 +391,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
       await endEarly(err);
     } finally {
       clearInterval(beat);
+      unwatchBudget?.();
     }
 
     /** The run stopped before its normal end: settle, tell, or leave the job to whoever holds it now. */
@@ -646,7 +656,10 @@ export function photoProblemKey(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Rough minutes one photoshoot takes, for the queue estimate. */
+/** A wait for the image budget shorter than this is the normal pace, not worth a message. */
+const BUDGET_WAIT_SHOWN_MS = 20_000;
+
+/** Rough minutes one photoshoot takes, for the queue estimate without a measured pace. */
 const MINUTES_PER_PHOTOSHOOT = 1;
 
 /** The rough wait, in minutes, shown with a queue position. */

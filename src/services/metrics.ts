@@ -104,6 +104,22 @@ export function createMetrics() {
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers,
   });
+  const imageBudgetWait = new Histogram({
+    name: 'image_budget_wait_seconds',
+    help: 'Time an image attempt waited for the fleet-wide image budget (the provider limit)',
+    buckets: [0.01, 0.1, 1, 5, 15, 30, 60, 120, 300, 600],
+    registers,
+  });
+  const imageRateLimits = new Counter({
+    name: 'image_rate_limited_total',
+    help: 'Image answers 429 rate_limit_exceeded, each pausing every worker',
+    registers,
+  });
+  const imageRatePause = new Counter({
+    name: 'image_rate_pause_seconds_total',
+    help: 'Seconds of pause the image provider asked for in its 429s',
+    registers,
+  });
 
   return {
     registry,
@@ -174,6 +190,16 @@ export function createMetrics() {
     },
     dbAcquired(seconds: number) {
       dbAcquireSeconds.observe(seconds);
+    },
+    /** The image budget's waits and the provider's rate-limit pauses (an image-budget.ts observer). */
+    imageBudget: {
+      waited(seconds: number) {
+        imageBudgetWait.observe(seconds);
+      },
+      paused(seconds: number) {
+        imageRateLimits.inc();
+        imageRatePause.inc(seconds);
+      },
     },
     /** What one AI answer consumed and what it cost. */
     aiUsage(usage: { upstream: string; images: number; inputTokens: number; outputTokens: number; costUsd: number }) {

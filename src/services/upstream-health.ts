@@ -173,3 +173,19 @@ export function createUpstreamHealth(deps: {
 }
 
 export type UpstreamHealthTracker = ReturnType<typeof createUpstreamHealth>;
+
+/** The admins' text of an incident alert, in `locale`. */
+export function incidentAlertText(
+  i18n: { t(locale: string, key: string, variables?: Record<string, string | number>): string },
+  locale: string,
+  alert: IncidentAlert,
+  retrySeconds: number,
+): string {
+  return alert.kind === 'opened'
+    ? i18n.t(locale, 'admin-upstream-incident', {
+        upstream: alert.upstream,
+        reason: alert.reason,
+        seconds: retrySeconds,
+      })
+    : i18n.t(locale, 'admin-upstream-recovered', { upstream: alert.upstream, minutes: alert.minutes });
+}

@@ -38,6 +38,8 @@ export function startProcess(
       LOG_FORMAT: 'json',
       // Tests run bots side by side; one that wants the endpoint picks a free port.
       METRICS_PORT: '0',
+      // The image budget paces at tier 1 (5 a minute) by default; a test about the pace sets its own.
+      IMAGE_RATE_PER_MINUTE: '100000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

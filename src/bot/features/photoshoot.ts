@@ -66,6 +66,13 @@ export interface PhotoshootFeatureDeps {
    * charge or call a model answers that instead, charging nothing and keeping the draft.
    */
   generationConfigured: boolean;
+  /**
+   * Why photoshoots cannot run now (an AI upstream out for an account problem, or its breaker
+   * open), read before any charge; undefined when they can.
+   */
+  generationOutage?(db: Database): Promise<string | undefined>;
+  /** Minutes shown with a queue position, from the image budget's pace and measured times. */
+  estimateMinutes?(db: Database, position: number): Promise<number>;
 }
 
 const ACCEPTED_DOCUMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
@@ -330,13 +337,21 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
       await answerUnavailable(ctx);
       return 'unavailable';
     }
+    const outage = await deps.generationOutage?.(ctx.db);
+    if (outage) {
+      deps.logger.info({ reason: outage }, 'Generate refused: an AI upstream is out');
+      await ctx.answerCallbackQuery({ text: ctx.t('generation-outage'), show_alert: true });
+      return 'unavailable';
+    }
     try {
       // One user's charges never interleave here; the unique index covers other processes.
       const job = await deps.locks.withLock(`user:${ctx.user?.id ?? ctx.from?.id}`, () => ctx.db.transaction(makeJob));
       if (!job) return 'expired';
       await ctx.answerCallbackQuery();
       const position = (await queuePositions(ctx.db, [job.id])).get(job.id) ?? 1;
-      const minutes = queueEstimateMinutes(position, deps.concurrency);
+      const minutes = deps.estimateMinutes
+        ? await deps.estimateMinutes(ctx.db, position)
+        : queueEstimateMinutes(position, deps.concurrency);
       const text = ctx.t('progress-queued', { position, minutes });
       let progressId: number;
       if (message) {

@@ -1,0 +1,56 @@
+import type { Database } from '../db/client.js';
+import { type QueueLoad, queueLoad } from '../db/queue-pace.js';
+
+/** Images one photoshoot renders. */
+export const IMAGES_PER_PHOTOSHOOT = 4;
+
+/**
+ * Seconds until the photoshoot at `position` in the queue is done, the longer of two bounds:
+ * the image budget (every image of the running jobs and of the jobs up to this one, at the
+ * fleet's pace) and the workers (the jobs ahead through `concurrency` slots, each taking the
+ * measured median time; unknown before the first photoshoot, so the budget alone counts then).
+ */
+export function estimateWaitSeconds(
+  position: number,
+  load: QueueLoad,
+  pace: { imagesPerMinute: number; concurrency: number },
+): number {
+  const images = load.runningImages + position * IMAGES_PER_PHOTOSHOOT;
+  const byBudget = (images / pace.imagesPerMinute) * 60;
+  const byWorkers =
+    load.medianPhotoshootS === undefined
+      ? 0
+      : Math.ceil((load.running + position) / pace.concurrency) * load.medianPhotoshootS;
+  return Math.max(byBudget, byWorkers);
+}
+
+/** Whole minutes to show a seller: at least 1. */
+export const toMinutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
+
+const LOAD_REUSE_MS = 1000;
+
+/** The queue estimate from the database's current load; a database error falls back to the budget alone. */
+export function createQueueEstimator(pace: { imagesPerMinute: number; concurrency: number }) {
+  // One read serves a pass over the queue (a refresh estimates up to 30 positions at once).
+  let last: { at: number; load: Promise<QueueLoad> } | undefined;
+  const load = (db: Database) => {
+    if (!last || Date.now() - last.at > LOAD_REUSE_MS) {
+      last = {
+        at: Date.now(),
+        load: queueLoad(db).catch(() => ({ running: 0, runningImages: 0, medianPhotoshootS: undefined })),
+      };
+    }
+    return last.load;
+  };
+  return {
+    pace,
+    async seconds(db: Database, position: number): Promise<number> {
+      return estimateWaitSeconds(position, await load(db), pace);
+    },
+    async minutes(db: Database, position: number): Promise<number> {
+      return toMinutes(await this.seconds(db, position));
+    },
+  };
+}
+
+export type QueueEstimator = ReturnType<typeof createQueueEstimator>;
