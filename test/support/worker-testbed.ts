@@ -3,10 +3,13 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { treatUnchangedEditAsDone } from '../../src/bot/api-policy.js';
 import { createI18n } from '../../src/bot/i18n.js';
 import { parseConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/client.js';
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
+import { createImageBudget } from '../../src/services/image-budget.js';
 import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/services/jobs.js';
 import { createPhotoSource } from '../../src/services/photo-source.js';
+import { createQueueEstimator } from '../../src/services/queue-estimate.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { FakeBotApi } from './fake-bot-api.js';
 import type { FakeOpenAi } from './fake-openai.js';
@@ -18,6 +21,11 @@ export interface TestWorkerOptions {
   env?: Record<string, string>;
   /** Wraps the real image service (a test can act the instant an image is rendered). */
   images?: (generate: Generate) => Generate;
+  /**
+   * Paces image calls with the fleet-wide image budget as app.ts does, on `db` (another
+   * pool on the same database, as a second worker process has) or the testbed's pool.
+   */
+  paced?: { db?: Database };
 }
 
 /**
@@ -29,6 +37,8 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
   let database: TestDatabase | undefined;
   let telegram: FakeBotApi | undefined;
   let worker: PhotoshootWorker | undefined;
+  /** Every worker a test built, stopped after it. */
+  const built: PhotoshootWorker[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
     telegram = await new FakeBotApi({ token }).start();
@@ -38,7 +48,7 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
     await database?.close();
   });
   afterEach(async () => {
-    await worker?.stop(5000);
+    await Promise.all(built.splice(0).map((w) => w.stop(5000)));
     worker = undefined;
   });
   const bed = {
@@ -66,7 +76,17 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
         JOB_HEARTBEAT_S: '1',
         ...options.env,
       });
-      const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryCache({ maxEntries: 100 }) });
+      const db = options.paced?.db ?? bed.database.handle.db;
+      const imageBudget = options.paced ? createImageBudget({ db, config, logger: silentLogger }) : undefined;
+      const queueEstimate = imageBudget
+        ? createQueueEstimator({ imagesPerMinute: imageBudget.perMinute, concurrency: config.PHOTOSHOOT_CONCURRENCY })
+        : undefined;
+      const ai = createAiServices({
+        config,
+        logger: silentLogger,
+        cache: createMemoryCache({ maxEntries: 100 }),
+        ...(imageBudget && { imageBudget }),
+      });
       const api = new Api(token, { apiRoot: bed.telegram.apiRoot });
       // As bot.api does for the worker in app.ts: an edit to what the message already shows is done.
       api.config.use(treatUnchangedEditAsDone);
@@ -78,15 +98,18 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
       });
       const generate: Generate = (...args) => ai.images.generate(...args);
       worker = createPhotoshootWorker({
-        db: bed.database.handle.db,
+        db,
         api,
         photos,
         ai: { vision: ai.vision, images: { generate: options.images?.(generate) ?? generate } },
         i18n: createI18n('en'),
         logger: silentLogger,
         config,
+        ...(imageBudget && { imageBudget }),
+        ...(queueEstimate && { queueEstimate }),
       });
-      return { worker, ai, photos, config };
+      built.push(worker);
+      return { worker, ai, photos, config, imageBudget, queueEstimate };
     },
   };
   return bed;
