@@ -3,7 +3,8 @@
  * sequential dashboard queries vs the single statement vs the cached path; /user detail; a
  * seller's history page and the orders-by-status page with their indexes present and dropped
  * (inside a transaction that is rolled back), with the plans EXPLAIN chose. Measured side by
- * side, interleaved in rounds. Size: 100k users / 1M images / 200k orders; `--quick` 10x less.
+ * side, interleaved in rounds; the plan of the AI spend over 30 days (5 ai_usage rows per
+ * photoshoot). Size: 100k users / 1M images / 200k orders; `--quick` 10x less.
  */
 import { sql } from 'drizzle-orm';
 import { businessStats, naiveBusinessStats, ordersPage, userDetail } from '../src/db/admin.js';
@@ -55,6 +56,15 @@ export async function benchStats(): Promise<void> {
     );
     const seeded = await seedDatabase(db, SIZE);
     process.stdout.write(`seeded in ${round1(seeded.ms / 1000)} s\n`);
+    // What each photoshoot's AI answers consumed, as the usage recorder writes it: one vision
+    // answer and four images, at the photoshoot's time (so about 1/12 of them fall in 30 days).
+    await db.execute(sql`
+      insert into ai_usage (photoshoot_id, upstream, model, images, input_tokens, output_tokens, cost_usd, created_at)
+      select p.id, case when k = 0 then 'vision' else 'images' end, case when k = 0 then 'gpt-4o-mini' else 'gpt-image-1' end,
+             least(k, 1), case when k = 0 then 1200 else 4200 end, case when k = 0 then 300 else 1056 end,
+             case when k = 0 then 0.00036 else 0.08424 end, p.created_at + k * interval '8 seconds'
+        from photoshoots p cross join generate_series(0, 4) k`);
+    await db.execute(sql`analyze ai_usage`);
     if (usingPostgres) await db.execute(sql`vacuum analyze`);
 
     const [heavy] = await queryRows<{ user_id: number; telegram_id: number; images: number }>(
@@ -85,6 +95,8 @@ export async function benchStats(): Promise<void> {
     const historySql = sql`select photoshoot_id, max(created_at), count(*) from processed_images
       where user_id = ${heavyUser} and status = 'done' and photoshoot_id is not null
       group by photoshoot_id order by max(created_at) desc, photoshoot_id desc limit 6`;
+    const aiSpendSql = sql`select coalesce(sum(cost_usd), 0), count(distinct photoshoot_id) from ai_usage
+      where created_at >= (select now() - interval '30 days')`;
     const ordersSql = sql`select o.id from orders o join users u on u.id = o.user_id where o.status = 'refunded'
       order by o.created_at desc, o.id desc limit 11 offset 200`;
     const history = () => historyPage(db, heavyUser, 0, 5);
@@ -94,6 +106,7 @@ export async function benchStats(): Promise<void> {
       naive: [],
       single: [],
       cached: [],
+      aiSpend: [],
       user: [],
       typicalUser: [],
       historyWith: [],
@@ -104,10 +117,12 @@ export async function benchStats(): Promise<void> {
     const plans: Record<string, string> = {};
     plans.historyWith = await plan(db, historySql);
     plans.ordersWith = await plan(db, ordersSql);
+    plans.aiSpend = await plan(db, aiSpendSql);
     for (let round = 0; round < ROUNDS; round++) {
       await time(() => naiveBusinessStats(db, TZ), PER_ROUND.stats, samples.naive as number[]);
       await time(() => businessStats(db, TZ), PER_ROUND.stats, samples.single as number[]);
       await time(cachedStats, PER_ROUND.fast, samples.cached as number[]);
+      await time(() => queryRows(db, aiSpendSql), PER_ROUND.fast, samples.aiSpend as number[]);
       await time(() => userDetail(db, { telegramId: heavyTelegram }), PER_ROUND.fast, samples.user as number[]);
       await time(
         () => userDetail(db, { telegramId: Number(typical?.telegram_id) }),
@@ -155,6 +170,7 @@ export async function benchStats(): Promise<void> {
       row('/stats: 8 sequential queries (seed)', 'naive'),
       row('/stats: one statement', 'single', 'naive'),
       row('/stats: cached', 'cached', 'naive'),
+      row('/stats: its AI spend part alone (30 days)', 'aiSpend'),
       row(`/user detail, heaviest seller (${heavyImages} images)`, 'user'),
       row(`/user detail, median seller (${Number(typical?.images)} images)`, 'typicalUser'),
       row('history page, indexes dropped', 'historyWithout'),

@@ -160,7 +160,7 @@ export interface UserDetail {
   photoshoots: { total: number; done: number; failed: number; lastAt: Date | null };
   images: { done: number; failed: number };
   orders: { total: number; paid: number; spent: number };
-  /** AI spend in USD on this user's photoshoots, and how many photoshoots it covers. */
+  /** AI spend in USD on this user's last USER_COST_PHOTOSHOOTS photoshoots, and how many of them spent. */
   ai: { costUsd: number; photoshoots: number };
   topStyles: { style: string; images: number }[];
   ratios: { ratio: string; images: number }[];
@@ -183,6 +183,9 @@ function ranked(groups: ImageGroup[], key: (g: ImageGroup) => string): [string, 
   for (const g of groups) totals.set(key(g), (totals.get(key(g)) ?? 0) + g.n);
   return [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
+
+/** /user's AI cost covers this many of the seller's last photoshoots. */
+export const USER_COST_PHOTOSHOOTS = 20;
 
 /** How an admin names a user: a Telegram id or an @username. */
 export type UserLookup = { telegramId: number } | { username: string };
@@ -224,10 +227,13 @@ export async function userDetail(db: Database, lookup: UserLookup): Promise<User
                  coalesce(sum(amount) filter (where status = 'paid'), 0) as spent,
                  coalesce(sum(remaining) filter (where status = 'paid'), 0) as bought
             from orders where user_id = u.id) o
-        -- The user's photoshoots by index, each one's usage by the photoshoot_id index.
+        -- The user's last photoshoots by index, each one's usage by the photoshoot_id index: bounded,
+        -- where all of a heavy seller's (thousands) would be a scan of ai_usage.
         cross join lateral (
           select coalesce(sum(a.cost_usd), 0) as cost, count(distinct a.photoshoot_id) as photoshoots
-            from photoshoots p join ai_usage a on a.photoshoot_id = p.id where p.user_id = u.id) ai
+            from (select id from photoshoots where user_id = u.id
+                   order by created_at desc limit ${USER_COST_PHOTOSHOOTS}) p
+            join ai_usage a on a.photoshoot_id = p.id) ai
         cross join lateral (
           select coalesce(json_agg(name order by slot), '[]') as names from saved_styles where user_id = u.id) saved
         cross join lateral (

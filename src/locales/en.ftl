@@ -240,7 +240,7 @@ admin-user =
     Aspect ratios: { $ratios }
     Saved styles: { $saved }
     Orders: { $orders } (paid { $paid }) · spent { $spent } ⭐
-    AI cost: ${ NUMBER($aiCost, minimumFractionDigits: 2, maximumFractionDigits: 2) } (photoshoots: { $aiPhotoshoots }) · per photoshoot: { $aiPerPhotoshoot ->
+    AI cost: ${ NUMBER($aiCost, minimumFractionDigits: 2, maximumFractionDigits: 2) } over their last { $aiPhotoshoots } photoshoots · per photoshoot: { $aiPerPhotoshoot ->
         [none] —
        *[other] ${ NUMBER($aiPerPhotoshoot, minimumFractionDigits: 2, maximumFractionDigits: 2) }
     }

@@ -242,7 +242,7 @@ admin-user =
     Соотношения сторон: { $ratios }
     Сохранённые стили: { $saved }
     Заказы: { $orders } (оплачено { $paid }) · потрачено { $spent } ⭐
-    Расходы на ИИ: { NUMBER($aiCost, minimumFractionDigits: 2, maximumFractionDigits: 2) } $ (фотосессий: { $aiPhotoshoots }) · на фотосессию: { $aiPerPhotoshoot ->
+    Расходы на ИИ: { NUMBER($aiCost, minimumFractionDigits: 2, maximumFractionDigits: 2) } $ за последние фотосессии ({ $aiPhotoshoots }) · на фотосессию: { $aiPerPhotoshoot ->
         [none] —
        *[other] { NUMBER($aiPerPhotoshoot, minimumFractionDigits: 2, maximumFractionDigits: 2) } $
     }

@@ -201,8 +201,27 @@ describe('AI spend in /stats', () => {
     }
   });
 
+  it("/user sums the seller's last 20 photoshoots only (bounded for a seller with thousands)", async () => {
+    const db = database.handle.db;
+    const { user } = await registerUser(db, { id: 8300, first_name: 'Heavy' }, { freePhotoshoots: 0 });
+    // 21 photoshoots a day apart; the oldest cost $100, each later one $1.
+    await db.execute(sql`
+      with made as (
+        insert into photoshoots (user_id, status, aspect_ratio, source_file_id, credit_state, created_at)
+        select ${user.id}, 'done', '1:1', 'f', 'committed', now() - g * interval '1 day' from generate_series(0, 20) g
+        returning id, created_at)
+      insert into ai_usage (photoshoot_id, upstream, model, images, cost_usd, created_at)
+      select id, 'images', 'gpt-image-1', 4, case when created_at < now() - interval '19 days 12 hours' then 100 else 1 end,
+             created_at from made`);
+    expect((await ask(admin(), '/user 8300')).text).toContain(
+      'AI cost: $20.00 over their last 20 photoshoots · per photoshoot: $1.00',
+    );
+  });
+
   it('/user of a seller without photoshoots shows no AI cost and a dash', async () => {
-    expect((await ask(admin(), '/user 8003')).text).toContain('AI cost: $0.00 (photoshoots: 0) · per photoshoot: —');
+    expect((await ask(admin(), '/user 8003')).text).toContain(
+      'AI cost: $0.00 over their last 0 photoshoots · per photoshoot: —',
+    );
   });
 });
 
@@ -220,8 +239,8 @@ describe('/user, /grant, /orders', () => {
       expect(text).toContain('Aspect ratios: 1:1: 3, 9:16: 1');
       expect(text).toContain('Saved styles: Marble');
       expect(text).toContain('Orders: 4 (paid 2) · spent 600 ⭐');
-      // Every photoshoot of theirs, whenever: 0.26 + 0.50 + 9.99 over 2.
-      expect(text).toContain('AI cost: $10.75 (photoshoots: 2) · per photoshoot: $5.38');
+      // Their last photoshoots, whenever made: 0.26 + 0.50 + 9.99 over 2.
+      expect(text).toContain('AI cost: $10.75 over their last 2 photoshoots · per photoshoot: $5.38');
     }
   });
 
