@@ -75,9 +75,13 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
     imagesPerMinute: imageBudget.perMinute,
     concurrency: config.PHOTOSHOOT_CONCURRENCY,
   });
-  /** Why Generate is refused now: an open incident anywhere, or a breaker open here. */
+  /**
+   * Why Generate is refused now: an account incident of any upstream (all processes), or the
+   * images breaker open here. An open vision breaker still queues: the job fails fast with the
+   * busy message and its credit released.
+   */
   const generationOutage = async (tx: Database) =>
-    (await health.unavailable(tx)) ?? (['vision', 'images'] as const).find((upstream) => ai.policies[upstream].out);
+    (await health.unavailable(tx)) ?? (ai.policies.images.out ? 'images breaker open' : undefined);
   if (!config.OPENAI_API_KEY) logger.warn('OPENAI_API_KEY is not set: photoshoots cannot be generated');
   const i18n = createI18n(config.DEFAULT_LOCALE);
   const tracker = createUpdateTracker();
