@@ -517,7 +517,7 @@ describe('operations, end to end', () => {
     expect(after.value('photoshoot_jobs_finished_total', { state: 'done' })).toBe(1);
     expect(after.value('ai_upstream_requests_total', { upstream: 'images', outcome: 'success' })).toBe(4);
     expect(after.value('ai_circuit_breaker_state', { upstream: 'vision' })).toBe(0);
-    expect(after.value('images_converted_total', { operation: 'webp_to_png', outcome: 'ok' })).toBe(4);
+    expect(after.value('images_converted_total', { operation: 'rendered_to_png', outcome: 'ok' })).toBe(4);
     expect(after.value('cache_requests_total', { cache: 'analysis', result: 'miss' })).toBe(1);
     expect(after.has('bot_update_duration_seconds')).toBe(true);
     expect(after.value('bot_transactions', { kind: 'total' })).toBeGreaterThanOrEqual(4);
