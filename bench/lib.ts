@@ -49,3 +49,23 @@ export const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /** a / b with two decimals, for "x times" columns. */
 export const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+
+/** The environment of a bot process run against the local fakes (warn-level logs, short polls). */
+export function fakeServicesEnv(fakes: {
+  token: string;
+  telegramApiRoot: string;
+  openaiBaseUrl: string;
+  databaseUrl: string | undefined;
+  metricsPort: number;
+}): Record<string, string> {
+  return {
+    BOT_TOKEN: fakes.token,
+    TELEGRAM_API_ROOT: fakes.telegramApiRoot,
+    OPENAI_API_KEY: 'sk-benchmark',
+    OPENAI_BASE_URL: fakes.openaiBaseUrl,
+    DATABASE_URL: fakes.databaseUrl ?? '',
+    METRICS_PORT: String(fakes.metricsPort),
+    TELEGRAM_POLL_TIMEOUT_S: '1',
+    LOG_LEVEL: 'warn',
+  };
+}

@@ -34,6 +34,7 @@ const { benchConversion } = await import('./conversion.js');
 const { benchStats } = await import('./stats.js');
 const { benchPool } = await import('./pool.js');
 const { benchLoad } = await import('./load.js');
+const { benchProvider } = await import('./provider.js');
 
 const benchmarks: Record<string, () => Promise<void>> = {
   pool: benchPool,
@@ -41,6 +42,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   conversion: benchConversion,
   stats: benchStats,
   load: benchLoad,
+  provider: benchProvider,
 };
 
 // --users N: sellers in the load benchmark's full-flow run.

@@ -95,6 +95,8 @@ export class FakeOpenAi {
   private readonly behaviours: Record<Endpoint, Behaviour[]> = { chat: [], edits: [], generations: [] };
   /** Added to every answer of an endpoint (simulated model time). */
   readonly latencyMs: Record<Endpoint, number> = { chat: 0, edits: 0, generations: 0 };
+  /** Model time drawn for each request (a spread like the real service's); replaces `latencyMs` when set. */
+  latencyFor: ((endpoint: Endpoint) => number) | undefined;
   /** Whether requests are kept in `requests` (a long benchmark turns it off). */
   keepRequests = true;
   /** The assistant's message content for a chat request; the default knows our two schemas. */
@@ -191,7 +193,9 @@ export class FakeOpenAi {
     }
     if (behaviour && 'failure' in behaviour) return fail(behaviour.failure);
     if (behaviour && 'until' in behaviour) await behaviour.until.catch(() => undefined);
-    const delay = this.latencyMs[endpoint] + (behaviour && 'delayMs' in behaviour ? behaviour.delayMs : 0);
+    const delay =
+      (this.latencyFor?.(endpoint) ?? this.latencyMs[endpoint]) +
+      (behaviour && 'delayMs' in behaviour ? behaviour.delayMs : 0);
     if (behaviour && 'status' in behaviour) {
       if (delay > 0) await sleep(delay);
       return answer(
