@@ -88,7 +88,10 @@ describe.skipIf(!usingPostgres)('the bot while PostgreSQL loses its connections'
       `database loss: ${killer.killed} backends killed, ${retried} updates handled again, ${welcomed}/${SELLERS} sellers welcomed`,
     );
     const others = [...replies.entries()].filter(([, text]) => !text.startsWith('Welcome'));
-    expect(welcomed, `sellers not welcomed: ${JSON.stringify(others)}; the bot's log ends:\n${proc.output().slice(-4000)}`).toBe(SELLERS);
+    expect(
+      welcomed,
+      `sellers not welcomed: ${JSON.stringify(others)}; the bot's log ends:\n${proc.output().slice(-4000)}`,
+    ).toBe(SELLERS);
 
     proc.child.kill('SIGTERM');
     expect(await exitWithin(proc, 15_000)).toBe(0);
