@@ -502,7 +502,9 @@ describe('operations, end to end', () => {
     const port = await freePort();
     await startBot({
       METRICS_PORT: String(port),
+      // The window then holds one good and one failed vision call: above 40% failed opens it.
       BREAKER_THRESHOLD: '1',
+      BREAKER_FAILURE_RATE: '0.4',
       BREAKER_HALF_OPEN_AFTER_S: '120',
       AI_RETRIES: '0',
     });
