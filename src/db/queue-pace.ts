@@ -9,11 +9,21 @@ export interface QueueLoad {
   runningImages: number;
   /** Median seconds from start to finish of the last 20 delivered photoshoots; undefined before any. */
   medianPhotoshootS: number | undefined;
+  /** Median seconds the last 20 image answers took, request to answer (any process); undefined before any. */
+  medianImageS: number | undefined;
 }
 
-/** One statement: running jobs, their images left, and the recent photoshoots' median duration. */
+const seconds = (value: number | null | undefined) =>
+  value === null || value === undefined ? undefined : Number(value);
+
+/** One statement: running jobs, their images left, and the recent photoshoots' and images' median durations. */
 export async function queueLoad(db: Database): Promise<QueueLoad> {
-  const [row] = await queryRows<{ running: number; running_images: number; median_s: number | null }>(
+  const [row] = await queryRows<{
+    running: number;
+    running_images: number;
+    median_s: number | null;
+    image_median_s: number | null;
+  }>(
     db,
     sql`select
           (select count(*) from photoshoots where status = 'running')::int as running,
@@ -24,11 +34,18 @@ export async function queueLoad(db: Database): Promise<QueueLoad> {
                from photoshoots
               where status = 'done' and started_at is not null and finished_at is not null
               order by created_at desc
-              limit 20) recent) as median_s`,
+              limit 20) recent) as median_s,
+          (select percentile_cont(0.5) within group (order by duration_ms) / 1000.0 from (
+             select duration_ms
+               from ai_usage
+              where upstream = 'images' and duration_ms is not null
+              order by id desc
+              limit 20) recent) as image_median_s`,
   );
   return {
     running: Number(row?.running ?? 0),
     runningImages: Number(row?.running_images ?? 0),
-    medianPhotoshootS: row?.median_s === null || row?.median_s === undefined ? undefined : Number(row.median_s),
+    medianPhotoshootS: seconds(row?.median_s),
+    medianImageS: seconds(row?.image_median_s),
   };
 }

@@ -302,6 +302,8 @@ export const aiUsage = pgTable(
     inputTokens: integer('input_tokens').notNull().default(0),
     outputTokens: integer('output_tokens').notNull().default(0),
     costUsd: doublePrecision('cost_usd').notNull().default(0),
+    /** How long the answer took, request to response (the queue estimate's image latency). */
+    durationMs: integer('duration_ms'),
     createdAt: createdAt(),
   },
   (t) => [

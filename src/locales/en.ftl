@@ -295,8 +295,7 @@ progress-style-declined = 🚫 { $count ->
    *[other] The image service declined { $count } styles ({ $styles }) under its content rules; they were not charged.
 }
 
-# A style the image service refused, and what the free retry does with it
-style-declined = The image service declined this style under its content rules.
+# What the free retry does with a declined style
 retry-declined-neutral = Styles the image service declined are retried in a neutral studio scene.
 
 # The image provider's pace and account incidents

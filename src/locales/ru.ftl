@@ -297,8 +297,7 @@ progress-style-declined = 🚫 { $count ->
    *[other] Сервис изображений отклонил стили ({ $styles }) по своим правилам о содержании; они не списаны.
 }
 
-# A style the image service refused, and what the free retry does with it
-style-declined = Сервис изображений отклонил этот стиль по своим правилам о содержании.
+# What the free retry does with a declined style
 retry-declined-neutral = Стили, отклонённые сервисом изображений, повторяются в нейтральной студийной сцене.
 
 # The image provider's pace and account incidents

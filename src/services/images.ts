@@ -5,7 +5,7 @@ import { type AspectRatio, renderSize } from './aspect-ratio.js';
 import { type ImageConverter, ImageRejectedError, type NormalisedPhoto } from './image-converter.js';
 import type { AiPolicy } from './resilience.js';
 import { chatUsage } from './structured-output.js';
-import type { AiUsageReport, UsageSink } from './usage.js';
+import { type AiUsageReport, secondsSince, type UsageSink } from './usage.js';
 
 /** Which API renders images: OpenAI's images.edit, or chat completions with image output (OpenRouter). */
 export type ImageApi = 'images' | 'chat';
@@ -149,8 +149,9 @@ export function createImageService(deps: {
     /** `cancel` aborts the request (the seller cancelled): it then fails with AiCanceledError. */
     async generate(photo: NormalisedPhoto, prompt: string, ratio: AspectRatio, cancel?: AbortSignal): Promise<Buffer> {
       const data = await policy.execute(async (signal) => {
+        const started = performance.now();
         const answer = await render(photo, prompt, ratio, signal);
-        onUsage?.(answer.usage);
+        onUsage?.({ ...answer.usage, seconds: secondsSince(started) });
         if (answer.failure) throw answer.failure;
         if (!answer.data?.length) throw notAnImage('the image was empty');
         return answer.data;

@@ -385,7 +385,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
               delivered: deliveredStyles(images, ready),
             })
           : undefined;
-      await progress.show(withDeclined(text, locale, failures), markup, true);
+      await progress.show(withDeclined(text, locale, failures, delivered > 0), markup, true);
       log.info({ delivered, failed: failures.length, settlement, ms: Date.now() - started }, 'photoshoot finished');
     } catch (err) {
       await endEarly(err);
@@ -443,11 +443,20 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
     return t(locale, 'progress-failed');
   }
 
-  /** The final text, with a line naming the styles the image service declined under its content rules. */
-  function withDeclined(text: string, locale: string, failures: { image: ProcessedImage; err: unknown }[]): string {
+  /**
+   * The final text, with a line naming the styles the image service declined under its content
+   * rules, and (when the free retry is offered) what the retry does with them.
+   */
+  function withDeclined(
+    text: string,
+    locale: string,
+    failures: { image: ProcessedImage; err: unknown }[],
+    retryOffered: boolean,
+  ): string {
     const declined = failures.filter((f) => f.err instanceof ContentRejectedError).map((f) => f.image.style);
     if (declined.length === 0) return text;
-    return `${text}\n\n${t(locale, 'progress-style-declined', { count: declined.length, styles: declined.join(', ') })}`;
+    const line = t(locale, 'progress-style-declined', { count: declined.length, styles: declined.join(', ') });
+    return `${text}\n\n${retryOffered ? `${line} ${t(locale, 'retry-declined-neutral')}` : line}`;
   }
 
   /**

@@ -5,7 +5,7 @@ import type { AspectRatio } from './aspect-ratio.js';
 import type { CachedLoader } from './cache.js';
 import type { AiPolicy } from './resilience.js';
 import { chatUsage, jsonSchemaFormat, parseStructured } from './structured-output.js';
-import type { UsageSink } from './usage.js';
+import { secondsSince, type UsageSink } from './usage.js';
 import type { ProductAnalysis } from './vision.js';
 
 /** A style as the seller sees and saves it: a short name and a scene description. */
@@ -172,6 +172,7 @@ export function createPromptService(deps: {
       const key = createHash('sha256').update(JSON.stringify(analysis)).digest('hex');
       return load(`prompts:v1:analysis:${key}:${ratio}`, ttlSeconds, async () => {
         const { styles } = await policy.execute(async (signal) => {
+          const started = performance.now();
           const completion = await openai.chat.completions.create(
             {
               model,
@@ -186,7 +187,7 @@ export function createPromptService(deps: {
             },
             { signal },
           );
-          onUsage?.(chatUsage('prompts', model, completion));
+          onUsage?.(chatUsage('prompts', model, completion, 0, secondsSince(started)));
           return parseStructured('prompts', completion, stylesSchema);
         });
         return styles.map((s) => ({ name: s.name, scene: s.scene }));

@@ -5,10 +5,14 @@ import { type QueueLoad, queueLoad } from '../db/queue-pace.js';
 export const IMAGES_PER_PHOTOSHOOT = 4;
 
 /**
- * Seconds until the photoshoot at `position` in the queue is done, the longer of two bounds:
- * the image budget (every image of the running jobs and of the jobs up to this one, at the
- * fleet's pace) and the workers (the jobs ahead through `concurrency` slots, each taking the
- * measured median time; unknown before the first photoshoot, so the budget alone counts then).
+ * Seconds until the photoshoot at `position` (1 = next to be claimed) is done, the longer of two
+ * bounds:
+ * - the image budget: every image of the running jobs and of the jobs up to this one gets its
+ *   share of the fleet's pace, and then this one's last image still takes the measured median
+ *   time of an image answer;
+ * - the workers: the rounds of jobs ahead through `concurrency` slots, each taking the measured
+ *   median photoshoot, and then this one.
+ * Before anything is measured, the part that is unknown counts as nothing.
  */
 export function estimateWaitSeconds(
   position: number,
@@ -16,7 +20,7 @@ export function estimateWaitSeconds(
   pace: { imagesPerMinute: number; concurrency: number },
 ): number {
   const images = load.runningImages + position * IMAGES_PER_PHOTOSHOOT;
-  const byBudget = (images / pace.imagesPerMinute) * 60;
+  const byBudget = (images / pace.imagesPerMinute) * 60 + (load.medianImageS ?? 0);
   const byWorkers =
     load.medianPhotoshootS === undefined
       ? 0
@@ -24,8 +28,8 @@ export function estimateWaitSeconds(
   return Math.max(byBudget, byWorkers);
 }
 
-/** Whole minutes to show a seller: at least 1. */
-export const toMinutes = (seconds: number) => Math.max(1, Math.ceil(seconds / 60));
+/** Minutes to show a seller, to the nearest one: at least 1. */
+export const toMinutes = (seconds: number) => Math.max(1, Math.round(seconds / 60));
 
 const LOAD_REUSE_MS = 1000;
 
@@ -37,7 +41,12 @@ export function createQueueEstimator(pace: { imagesPerMinute: number; concurrenc
     if (!last || Date.now() - last.at > LOAD_REUSE_MS) {
       last = {
         at: Date.now(),
-        load: queueLoad(db).catch(() => ({ running: 0, runningImages: 0, medianPhotoshootS: undefined })),
+        load: queueLoad(db).catch(() => ({
+          running: 0,
+          runningImages: 0,
+          medianPhotoshootS: undefined,
+          medianImageS: undefined,
+        })),
       };
     }
     return last.load;

@@ -65,6 +65,7 @@ export function chatUsage(
   model: string,
   completion: Pick<OpenAI.Chat.Completions.ChatCompletion, 'usage'>,
   images = 0,
+  seconds?: number,
 ): AiUsageReport {
   return {
     upstream,
@@ -72,6 +73,7 @@ export function chatUsage(
     images,
     inputTokens: completion.usage?.prompt_tokens ?? 0,
     outputTokens: completion.usage?.completion_tokens ?? 0,
+    ...(seconds !== undefined && { seconds }),
   };
 }
 

@@ -67,6 +67,7 @@ export function usageRow(report: AiUsageReport, photoshootId: number | null, pri
     inputTokens,
     outputTokens,
     costUsd: usageCost({ upstream, images, inputTokens, outputTokens }, prices),
+    durationMs: report.seconds !== undefined && Number.isFinite(report.seconds) ? count(report.seconds * 1000) : null,
   };
 }
 

@@ -9,7 +9,12 @@ export interface AiUsageReport {
   images: number;
   inputTokens: number;
   outputTokens: number;
+  /** Seconds from the request to its answer (the wait for the image budget not included). */
+  seconds?: number;
 }
+
+/** Seconds since `started` (a performance.now() reading). */
+export const secondsSince = (started: number) => (performance.now() - started) / 1000;
 
 /** Receives every report; it must not throw nor wait (recording happens in the background). */
 export type UsageSink = (report: AiUsageReport) => void;

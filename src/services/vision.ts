@@ -5,7 +5,7 @@ import type { CachedLoader } from './cache.js';
 import type { NormalisedPhoto } from './image-converter.js';
 import type { AiPolicy } from './resilience.js';
 import { chatUsage, jsonSchemaFormat, parseStructured } from './structured-output.js';
-import type { UsageSink } from './usage.js';
+import { secondsSince, type UsageSink } from './usage.js';
 
 export const productAnalysisSchema = z.strictObject({
   product_type: z.string().min(1),
@@ -44,6 +44,7 @@ export function createVisionService(deps: {
       const id = photoId ?? createHash('sha256').update(photo.data).digest('hex');
       return load(`analysis:v1:${id}`, ttlSeconds, () =>
         policy.execute(async (signal) => {
+          const started = performance.now();
           const completion = await openai.chat.completions.create(
             {
               model,
@@ -65,7 +66,7 @@ export function createVisionService(deps: {
             { signal },
           );
           // Reported before validation: an answer that fails it was billed all the same.
-          onUsage?.(chatUsage('vision', model, completion));
+          onUsage?.(chatUsage('vision', model, completion, 0, secondsSince(started)));
           return parseStructured('vision', completion, productAnalysisSchema);
         }),
       );

@@ -2,9 +2,11 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { photoshootUsage } from '../../src/db/ai-usage.js';
-import { createDb, type Database } from '../../src/db/client.js';
+import { createDb, type Database, queryRows } from '../../src/db/client.js';
+import { queueLoad } from '../../src/db/queue-pace.js';
 import { registerUser } from '../../src/db/users.js';
 import { createMetrics } from '../../src/services/metrics.js';
+import { estimateWaitSeconds, toMinutes } from '../../src/services/queue-estimate.js';
 import { type AiUsageReport, usageScope } from '../../src/services/usage.js';
 import { createUsageRecorder, usageCost, usagePrices } from '../../src/services/usage-recorder.js';
 import { usageRows } from '../support/ai-usage.js';
@@ -101,6 +103,52 @@ describe('the usage recorder', () => {
     expect(text).toContain('ai_tokens_total{upstream="vision",direction="input"} 2400');
     const spend = Number(/ai_spend_usd_total\{upstream="images"\} (\S+)/.exec(text)?.[1]);
     expect(spend).toBeCloseTo(4 * usageCost(image, defaults), 9);
+  });
+
+  it('keeps how long each answer took; the queue estimate reads the median of the last 20 images from any process', async () => {
+    const recorder = createUsageRecorder({ db: db(), prices: defaults, logger: silentLogger });
+    expect((await queueLoad(db())).medianImageS).toBeUndefined();
+    // Older images answered in 200 s, the last 20 in 30-68 s; vision answers and unmeasured ones do not count.
+    for (let i = 0; i < 5; i++) recorder.record({ ...image, seconds: 200 });
+    for (let i = 0; i < 20; i++) {
+      recorder.record({ ...image, seconds: 30 + 2 * i });
+      recorder.record({ ...vision, seconds: 900 });
+      recorder.record(image);
+    }
+    recorder.record({ ...image, seconds: Number.NaN });
+    expect(await recorder.flush(5000)).toBe(true);
+    const durations = await queryRows<{ duration_ms: number | null }>(
+      db(),
+      sql`select duration_ms from ai_usage where upstream = 'images' order by id limit 6`,
+    );
+    expect(durations.map((r) => r.duration_ms)).toEqual([200_000, 200_000, 200_000, 200_000, 200_000, 30_000]);
+    const load = await queueLoad(db());
+    // The median of 30, 32, ..., 68.
+    expect(load.medianImageS).toBeCloseTo(49, 6);
+
+    // Position 3 behind 2 running images at 12 a minute: 14 images take 70 s, then the last one's 49 s.
+    const estimate = estimateWaitSeconds(
+      3,
+      { ...load, running: 1, runningImages: 2, medianPhotoshootS: undefined },
+      {
+        imagesPerMinute: 12,
+        concurrency: 4,
+      },
+    );
+    expect(estimate).toBeCloseTo(70 + 49, 6);
+    expect(toMinutes(estimate)).toBe(2);
+    expect(toMinutes(20)).toBe(1);
+    // Slots, not the budget, bound it when the photoshoots ahead fill them: 2 rounds of 100 s.
+    expect(
+      estimateWaitSeconds(
+        3,
+        { ...load, running: 5, runningImages: 2, medianPhotoshootS: 100 },
+        {
+          imagesPerMinute: 600,
+          concurrency: 4,
+        },
+      ),
+    ).toBe(200);
   });
 
   it('records what a provider reported, clamped to what a column holds', async () => {

@@ -390,5 +390,6 @@ describe('paid work is never paid for twice', () => {
     expect((await settled(job.id))?.status).toBe('done');
     await expect.poll(() => lastText(telegramId), { timeout: 5000 }).toContain('3 of 4 images are ready');
     expect(lastText(telegramId)).toMatch(/The image service declined the style \w+ under its content rules/);
+    expect(lastText(telegramId)).toContain('retried in a neutral studio scene');
   });
 });
