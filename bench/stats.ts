@@ -95,8 +95,9 @@ export async function benchStats(): Promise<void> {
     const historySql = sql`select photoshoot_id, max(created_at), count(*) from processed_images
       where user_id = ${heavyUser} and status = 'done' and photoshoot_id is not null
       group by photoshoot_id order by max(created_at) desc, photoshoot_id desc limit 6`;
+    // As the statement reads it: the bound as an expression, so the planner estimates the range.
     const aiSpendSql = sql`select coalesce(sum(cost_usd), 0), count(distinct photoshoot_id) from ai_usage
-      where created_at >= (select now() - interval '30 days')`;
+      where created_at >= now() - interval '30 days'`;
     const ordersSql = sql`select o.id from orders o join users u on u.id = o.user_id where o.status = 'refunded'
       order by o.created_at desc, o.id desc limit 11 offset 200`;
     const history = () => historyPage(db, heavyUser, 0, 5);
