@@ -215,7 +215,7 @@ const fields = {
    * of at most IMAGE_RATE_BURST (the provider enforces its limit over shorter periods too).
    */
   IMAGE_RATE_PER_MINUTE: int(1, 1_000_000).default(5),
-  IMAGE_RATE_HEADROOM_PERCENT: int(10, 100).default(90),
+  IMAGE_RATE_HEADROOM_PERCENT: int(10, 100).default(95),
   IMAGE_RATE_BURST: int(1, 1000).default(1),
   /** WebP->PNG conversions at once (0: one per CPU core) and how many may wait. */
   CONVERTER_CONCURRENCY: int(0, 64).default(0),

@@ -230,7 +230,10 @@ function createPostgres(url: string, config: DbConfig, logger: Logger, options: 
     // restart sellers would sit for 20 s. Reconnect quickly instead, at most 2 s apart.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, RECONNECT_BACKOFF_MAX_S),
     onnotice: (notice) => logger.debug({ notice: notice.message }, 'postgres notice'),
-    connection: { application_name: 'photoshoot-bot' },
+    // JIT compiles a plan once its estimated cost passes jit_above_cost (100,000): /stats over a
+    // large ai_usage crossed it and spent 145-185 ms compiling for a one-row answer. The bot's
+    // statements are short or aggregate a bounded range, so none gains from it.
+    connection: { application_name: 'photoshoot-bot', jit: 'off' },
   });
   const db = drizzlePostgres(client, drizzleOptions(options)) as unknown as Database;
   let answered = false;

@@ -5,14 +5,22 @@ import { type QueueLoad, queueLoad } from '../db/queue-pace.js';
 export const IMAGES_PER_PHOTOSHOOT = 4;
 
 /**
+ * Seconds the slowest image of a photoshoot is taken to last before any answer has been
+ * measured on this database: about the slowest of 4 draws from the 20-120 s that OpenAI's
+ * gpt-image edits take. The first measured answers replace it.
+ */
+export const UNMEASURED_SLOW_IMAGE_S = 90;
+
+/**
  * Seconds until the photoshoot at `position` (1 = next to be claimed) is done, the longer of two
  * bounds:
  * - the image budget: every image of the running jobs and of the jobs up to this one gets its
- *   share of the fleet's pace, and then this one's last image still takes the measured median
- *   time of an image answer;
+ *   share of the fleet's pace, and then this one's slowest image still takes its time (the
+ *   recent image answers' 80th percentile);
  * - the workers: the rounds of jobs ahead through `concurrency` slots, each taking the measured
  *   median photoshoot, and then this one.
- * Before anything is measured, the part that is unknown counts as nothing.
+ * Before any photoshoot is done the workers' bound is unknown and counts as nothing; before any
+ * image answer, the slowest image is taken to last UNMEASURED_SLOW_IMAGE_S.
  */
 export function estimateWaitSeconds(
   position: number,
@@ -20,7 +28,7 @@ export function estimateWaitSeconds(
   pace: { imagesPerMinute: number; concurrency: number },
 ): number {
   const images = load.runningImages + position * IMAGES_PER_PHOTOSHOOT;
-  const byBudget = (images / pace.imagesPerMinute) * 60 + (load.medianImageS ?? 0);
+  const byBudget = (images / pace.imagesPerMinute) * 60 + (load.slowImageS ?? UNMEASURED_SLOW_IMAGE_S);
   const byWorkers =
     load.medianPhotoshootS === undefined
       ? 0
@@ -45,7 +53,7 @@ export function createQueueEstimator(pace: { imagesPerMinute: number; concurrenc
           running: 0,
           runningImages: 0,
           medianPhotoshootS: undefined,
-          medianImageS: undefined,
+          slowImageS: undefined,
         })),
       };
     }

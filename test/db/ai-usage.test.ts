@@ -105,9 +105,9 @@ describe('the usage recorder', () => {
     expect(spend).toBeCloseTo(4 * usageCost(image, defaults), 9);
   });
 
-  it('keeps how long each answer took; the queue estimate reads the median of the last 20 images from any process', async () => {
+  it('keeps how long each answer took; the queue estimate reads the 80th percentile of the last 20 images from any process', async () => {
     const recorder = createUsageRecorder({ db: db(), prices: defaults, logger: silentLogger });
-    expect((await queueLoad(db())).medianImageS).toBeUndefined();
+    expect((await queueLoad(db())).slowImageS).toBeUndefined();
     // Older images answered in 200 s, the last 20 in 30-68 s; vision answers and unmeasured ones do not count.
     for (let i = 0; i < 5; i++) recorder.record({ ...image, seconds: 200 });
     for (let i = 0; i < 20; i++) {
@@ -123,10 +123,10 @@ describe('the usage recorder', () => {
     );
     expect(durations.map((r) => r.duration_ms)).toEqual([200_000, 200_000, 200_000, 200_000, 200_000, 30_000]);
     const load = await queueLoad(db());
-    // The median of 30, 32, ..., 68.
-    expect(load.medianImageS).toBeCloseTo(49, 6);
+    // The 80th percentile of 30, 32, ..., 68 (continuous: 30 + 2 * 15.2).
+    expect(load.slowImageS).toBeCloseTo(60.4, 6);
 
-    // Position 3 behind 2 running images at 12 a minute: 14 images take 70 s, then the last one's 49 s.
+    // Position 3 behind 2 running images at 12 a minute: 14 images take 70 s, then the slowest one's 60.4 s.
     const estimate = estimateWaitSeconds(
       3,
       { ...load, running: 1, runningImages: 2, medianPhotoshootS: undefined },
@@ -135,7 +135,7 @@ describe('the usage recorder', () => {
         concurrency: 4,
       },
     );
-    expect(estimate).toBeCloseTo(70 + 49, 6);
+    expect(estimate).toBeCloseTo(70 + 60.4, 6);
     expect(toMinutes(estimate)).toBe(2);
     expect(toMinutes(20)).toBe(1);
     // Slots, not the budget, bound it when the photoshoots ahead fill them: 2 rounds of 100 s.

@@ -69,7 +69,11 @@ const editTimes = () =>
     .map((r) => r.at)
     .sort((a, b) => a - b);
 
-/** The most requests in any `windowMs` of the run. */
+/**
+ * The most requests in any `windowMs` of the run. A token bucket of capacity 1 at `r` a second
+ * hands out at most 1 + r * w tokens in any w seconds; a request sent a little after its token
+ * (a busy event loop) can share a window with the next one, so the tests allow one more.
+ */
 const busiestWindow = (times: number[], windowMs: number) =>
   Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + windowMs).length));
 
@@ -123,8 +127,8 @@ describe('the fleet-wide image rate', () => {
     expect(outcomes.map((o) => o?.status)).toEqual(Array(6).fill('done'));
     expect(openai().answered[429] ?? 0).toBeLessThanOrEqual(2);
     expect([...states]).toEqual([CircuitState.Closed]);
-    // Paced at 10.8 a minute with no burst: no 10 s hold more than 2 image requests (the provider's 12 a minute).
-    expect(busiestWindow(editTimes(), 10_000)).toBeLessThanOrEqual(2);
+    // Paced at 10.8 a minute with no burst: at most 1 + 5.4 tokens in any 30 s (unpaced: all 24 at once).
+    expect(busiestWindow(editTimes(), 30_000)).toBeLessThanOrEqual(7);
     const actualS = lastDone / 1000;
     if (process.env.REPORT_FIGURES) {
       const figures = { shownS, actualS, allDoneS: allDone / 1000, answered: openai().answered };
@@ -179,10 +183,10 @@ describe('the fleet-wide image rate', () => {
     expect(outcomes.map((o) => o?.status)).toEqual(Array(4).fill('done'));
     // Both workers rendered: the pace below is the two of them together.
     expect(calls.every((n) => n >= 4)).toBe(true);
-    // Together paced to 108 a minute: 16 images take 8 s or more and never 3 in one second.
+    // Together paced to 108 a minute: 16 images take 8 s or more, at most 1 + 5.4 tokens in any 3 s.
     const times = editTimes();
     expect(times).toHaveLength(16);
-    expect(busiestWindow(times, 1000)).toBeLessThanOrEqual(2);
+    expect(busiestWindow(times, 3000)).toBeLessThanOrEqual(7);
     expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(7500);
     expect(openai().answered[429] ?? 0).toBe(0);
   }, 60_000);
