@@ -50,7 +50,7 @@ interface SellerResult {
   budgetWaitMin: number;
 }
 
-const minutesIn = (text: unknown) => Number(/about (\d+) min/.exec(String(text))?.[1] ?? Number.NaN);
+const minutesIn = (text: unknown) => Number(/about (\d+(?:\.\d+)?) min/.exec(String(text))?.[1] ?? Number.NaN);
 
 function button(call: RecordedCall, text: RegExp): string {
   const markup = call.payload.reply_markup as

@@ -36,8 +36,14 @@ export function estimateWaitSeconds(
   return Math.max(byBudget, byWorkers);
 }
 
-/** Minutes to show a seller, to the nearest one: at least 1. */
-export const toMinutes = (seconds: number) => Math.max(1, Math.round(seconds / 60));
+/**
+ * Minutes to show a seller: to the nearest half minute below 5 (a whole minute either way is a
+ * third off a 90 s wait), to the nearest one above; at least 1.
+ */
+export function toMinutes(seconds: number): number {
+  const minutes = seconds / 60;
+  return Math.max(1, minutes < 5 ? Math.round(minutes * 2) / 2 : Math.round(minutes));
+}
 
 const LOAD_REUSE_MS = 1000;
 

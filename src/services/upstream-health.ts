@@ -40,6 +40,13 @@ export function createUpstreamHealth(deps: {
   const suspect = new Set<Upstream>();
   const probes = new Map<Upstream, Probe>();
   const probing = new Set<Upstream>();
+  /**
+   * When this process last marked each upstream out or back (a counter): a read of the
+   * incidents begun before that mark says nothing about it, in either direction.
+   */
+  let marks = 0;
+  const markedAt = new Map<Upstream, number>();
+  const mark = (upstream: Upstream) => markedAt.set(upstream, ++marks);
   let timer: NodeJS.Timeout | undefined;
   let checked: Promise<void> | undefined;
 
@@ -60,6 +67,7 @@ export function createUpstreamHealth(deps: {
   async function close(upstream: Upstream): Promise<void> {
     suspect.delete(upstream);
     out.delete(upstream);
+    mark(upstream);
     try {
       const closed = await closeIncident(db, upstream);
       if (closed) {
@@ -75,6 +83,8 @@ export function createUpstreamHealth(deps: {
 
   /** Reads the open incidents: upstreams out elsewhere are out here too; closed ones are back. */
   async function check(): Promise<void> {
+    const began = marks;
+    const stale = (upstream: Upstream) => (markedAt.get(upstream) ?? 0) > began;
     let open: Awaited<ReturnType<typeof openIncidents>>;
     try {
       open = await openIncidents(db);
@@ -84,14 +94,14 @@ export function createUpstreamHealth(deps: {
     }
     const names = new Set(open.map((i) => i.upstream));
     for (const upstream of [...out.keys()]) {
-      if (!names.has(upstream)) {
+      if (!names.has(upstream) && !stale(upstream)) {
         out.delete(upstream);
         suspect.delete(upstream);
       }
     }
     for (const incident of open) {
       const upstream = incident.upstream as Upstream;
-      if (!UPSTREAMS.includes(upstream)) continue;
+      if (!UPSTREAMS.includes(upstream) || stale(upstream)) continue;
       out.set(upstream, incident.reason);
       suspect.add(upstream);
     }
@@ -129,6 +139,7 @@ export function createUpstreamHealth(deps: {
       const wasOut = out.has(upstream);
       out.set(upstream, reason);
       suspect.add(upstream);
+      mark(upstream);
       if (!wasOut) void open(upstream, reason);
     },
     succeeded(upstream) {

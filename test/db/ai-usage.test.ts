@@ -137,7 +137,7 @@ describe('the usage recorder', () => {
     );
     expect(estimate).toBeCloseTo(70 + 60.4, 6);
     expect(toMinutes(estimate)).toBe(2);
-    expect(toMinutes(20)).toBe(1);
+    expect([20, 100, 160, 280, 310, 400].map(toMinutes)).toEqual([1, 1.5, 2.5, 4.5, 5, 7]);
     // Slots, not the budget, bound it when the photoshoots ahead fill them: 2 rounds of 100 s.
     expect(
       estimateWaitSeconds(

@@ -1,5 +1,7 @@
 import { CircuitState } from 'cockatiel';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeIncident } from '../../src/db/incidents.js';
 import {
   AiCanceledError,
   AiTimeoutError,
@@ -310,5 +312,29 @@ describe('account failures as one incident', () => {
     expect(alerts).toHaveLength(2);
     expect(await a.health.unavailable()).toBeUndefined();
     for (const p of [a.health, b.health, c]) p.stop();
+  });
+
+  it('a read of the incidents that began before this process marked the upstream out does not put it back', async () => {
+    const alerts: IncidentAlert[] = [];
+    const health = createUpstreamHealth({
+      db: database.handle.db,
+      logger: silentLogger,
+      alert: async (a) => alerts.push(a),
+      checkEveryMs: 60_000,
+    });
+    // The table locked: the first read of the incidents and the incident's insert both wait.
+    await database.handle.db.transaction(async (tx) => {
+      await tx.execute(sql`lock table upstream_incidents in access exclusive mode`);
+      health.start();
+      await new Promise((r) => setTimeout(r, 100));
+      health.accountFailed('images', '401 invalid_api_key: Incorrect API key provided');
+    });
+    // The read saw no incident (it ran before the insert committed), yet the mark made after it began stands.
+    await health.ready();
+    expect(health.outage('images')).toMatch(/^401/);
+    await expect.poll(() => alerts.length).toBe(1);
+    expect(await health.unavailable()).toMatch(/images 401/);
+    health.stop();
+    await closeIncident(database.handle.db, 'images');
   });
 });
