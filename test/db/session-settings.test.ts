@@ -9,10 +9,13 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
-it.runIf(Boolean(process.env.TEST_DATABASE_URL))('opens PostgreSQL sessions named photoshoot-bot with JIT off', async () => {
-  const [row] = await queryRows<{ jit: string; name: string }>(
-    database.handle.db,
-    sql`select current_setting('jit') as jit, current_setting('application_name') as name`,
-  );
-  expect(row).toEqual({ jit: 'off', name: 'photoshoot-bot' });
-});
+it.runIf(Boolean(process.env.TEST_DATABASE_URL))(
+  'opens PostgreSQL sessions named photoshoot-bot with JIT off',
+  async () => {
+    const [row] = await queryRows<{ jit: string; name: string }>(
+      database.handle.db,
+      sql`select current_setting('jit') as jit, current_setting('application_name') as name`,
+    );
+    expect(row).toEqual({ jit: 'off', name: 'photoshoot-bot' });
+  },
+);
