@@ -127,6 +127,21 @@ export async function findUserById(db: Database, id: number): Promise<User | und
   return user;
 }
 
+/** How an admin names a user: a Telegram id or an @username. */
+export type UserLookup = { telegramId: number } | { username: string };
+
+/** The user an admin names, by Telegram id or @username (case-insensitive). */
+export async function findUserBy(db: Database, lookup: UserLookup): Promise<User | undefined> {
+  if ('telegramId' in lookup) return findUserByTelegramId(db, lookup.telegramId);
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.username}) = lower(${lookup.username})`)
+    .orderBy(users.id)
+    .limit(1);
+  return user;
+}
+
 /**
  * Records that the user blocked the bot (a 403 "bot was blocked by the user", or my_chat_member
  * "kicked"): later work that would only message them (queue updates, broadcasts) skips them.

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersPageData, parseUserLookup } from '../../src/bot/features/admin-reports.js';
-import { businessStats } from '../../src/db/admin.js';
 import { queryRows } from '../../src/db/client.js';
+import { businessStats } from '../../src/db/stats.js';
 import { registerUser } from '../../src/db/users.js';
 import { createMemoryCache } from '../../src/services/cache.js';
 import { createBotHarness } from '../support/bot-harness.js';

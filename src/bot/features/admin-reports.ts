@@ -1,16 +1,12 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { z } from 'zod';
-import {
-  type BusinessStats,
-  businessStats,
-  findUserBy,
-  ordersPage,
-  type UserLookup,
-  userDetail,
-} from '../../db/admin.js';
 import { changeBalance } from '../../db/ledger.js';
+import { ordersPage } from '../../db/order-pages.js';
 import type { OrderStatus } from '../../db/orders.js';
 import { orders } from '../../db/schema.js';
+import { type BusinessStats, businessStats } from '../../db/stats.js';
+import { userDetail } from '../../db/user-detail.js';
+import { findUserBy, type UserLookup } from '../../db/users.js';
 import type { Cache } from '../../services/cache.js';
 import { isAdmin } from '../admins.js';
 import { createCallbackData, parseWholeNumber, telegramId } from '../callback-data.js';
