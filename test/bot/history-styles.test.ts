@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyPageData, resendData } from '../../src/bot/features/history.js';
 import { deleteStyleData } from '../../src/bot/features/styles.js';
-import { savedStylesOf, saveStyle } from '../../src/db/drafts.js';
 import { finishPhotoshoot, imagesOf, queuePhotoshoot, recordImage } from '../../src/db/photoshoots.js';
+import { savedStylesOf, saveStyle } from '../../src/db/saved-styles.js';
 import { registerUser } from '../../src/db/users.js';
 import { createBotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';

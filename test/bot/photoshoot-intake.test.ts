@@ -10,7 +10,7 @@ import {
   saveData,
   sourceData,
 } from '../../src/bot/features/photoshoot.js';
-import { savedStylesOf } from '../../src/db/drafts.js';
+import { savedStylesOf } from '../../src/db/saved-styles.js';
 import { photoshootDrafts, photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { deliveredPhotoshoot } from '../support/credits.js';

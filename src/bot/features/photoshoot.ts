@@ -8,10 +8,7 @@ import {
   createDraft,
   type Draft,
   findDraft,
-  MAX_SAVED_STYLES,
   openDraft,
-  savedStylesOf,
-  saveStyle,
   submitDraft,
   updateDraft,
 } from '../../db/drafts.js';
@@ -28,6 +25,7 @@ import {
   queuePhotoshoot,
   queuePositions,
 } from '../../db/photoshoots.js';
+import { MAX_SAVED_STYLES, savedStylesOf, saveStyle } from '../../db/saved-styles.js';
 import { photoshoots } from '../../db/schema.js';
 import type { Logger } from '../../logger.js';
 import { AiUnavailableError, wasDeclined } from '../../services/ai-errors.js';

@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { z } from 'zod';
-import { deleteSavedStyle, savedStylesOf } from '../../db/drafts.js';
+import { deleteSavedStyle, savedStylesOf } from '../../db/saved-styles.js';
 import { createCallbackData } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 
