@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../src/db/client.js';
 import { queryRows } from '../src/db/client.js';
 import { ordersPage } from '../src/db/order-pages.js';
-import { historyPage } from '../src/db/photoshoots.js';
+import { historyPage } from '../src/db/processed-images.js';
 import { seedDatabase } from '../src/db/seed.js';
 import { businessStats } from '../src/db/stats.js';
 import { userDetail } from '../src/db/user-detail.js';

@@ -1,4 +1,5 @@
-import type { Photoshoot, ProcessedImage } from '../db/photoshoots.js';
+import type { Photoshoot } from '../db/photoshoots.js';
+import type { ProcessedImage } from '../db/processed-images.js';
 
 /**
  * What the buttons under a finished photoshoot offered, decided from the database alone, so a

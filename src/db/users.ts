@@ -1,7 +1,7 @@
 import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { type Database, retryIfConnectionLost } from './client.js';
-import { type CancelOutcome, cancelActivePhotoshoots } from './photoshoots.js';
 import { users } from './schema.js';
+import { type CancelOutcome, cancelActivePhotoshoots } from './settlement.js';
 import { storableOptional, storableText } from './storable-text.js';
 
 export type User = typeof users.$inferSelect;

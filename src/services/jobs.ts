@@ -7,27 +7,26 @@ import { isBlockedByUser, pause } from '../bot/api-policy.js';
 import { resolveLocale } from '../bot/i18n.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import { type Photoshoot, queuedJobs } from '../db/photoshoots.js';
 import {
-  claimNextPhotoshoot,
-  finishPhotoshoot,
-  handBackPhotoshoots,
-  heartbeat,
   imagesOf,
-  type JobState,
-  type Photoshoot,
   type ProcessedImage,
-  queuedJobs,
   type RenderedImage,
-  type RunToken,
   recordImage,
   recordPreview,
-  recoverStalePhotoshoots,
   renderedImages,
-  type Settlement,
-  startDelivery,
   storeRendered,
-} from '../db/photoshoots.js';
+} from '../db/processed-images.js';
+import {
+  claimNextPhotoshoot,
+  handBackPhotoshoots,
+  heartbeat,
+  type JobState,
+  type RunToken,
+  startDelivery,
+} from '../db/queue.js';
 import { photoshoots, users } from '../db/schema.js';
+import { finishPhotoshoot, recoverStalePhotoshoots, type Settlement } from '../db/settlement.js';
 import { sellerBlocked } from '../db/users.js';
 import type { Logger } from '../logger.js';
 import { settlesWithin, withTimeout } from '../with-timeout.js';

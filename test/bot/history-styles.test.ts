@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyPageData, resendData } from '../../src/bot/features/history.js';
 import { deleteStyleData } from '../../src/bot/features/styles.js';
-import { finishPhotoshoot, imagesOf, queuePhotoshoot, recordImage } from '../../src/db/photoshoots.js';
+import { imagesOf, recordImage } from '../../src/db/processed-images.js';
+import { queuePhotoshoot } from '../../src/db/queue.js';
 import { savedStylesOf, saveStyle } from '../../src/db/saved-styles.js';
+import { finishPhotoshoot } from '../../src/db/settlement.js';
 import { registerUser } from '../../src/db/users.js';
 import { createBotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrder } from '../../src/db/orders.js';
-import { finishPhotoshoot } from '../../src/db/photoshoots.js';
 import { orders, photoshoots } from '../../src/db/schema.js';
+import { finishPhotoshoot } from '../../src/db/settlement.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { createBotHarness } from '../support/bot-harness.js';
 import { chargePhotoshoot, usePhotoshoot } from '../support/credits.js';

@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { againData, otherData, retryData, saveData } from '../../src/bot/features/photoshoot.js';
-import { finishPhotoshoot, imagesOf, queuePhotoshoot, recordImage } from '../../src/db/photoshoots.js';
+import { imagesOf, recordImage } from '../../src/db/processed-images.js';
+import { queuePhotoshoot } from '../../src/db/queue.js';
 import { photoshoots } from '../../src/db/schema.js';
+import { finishPhotoshoot } from '../../src/db/settlement.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { balanceAndLedger } from '../support/ledger.js';

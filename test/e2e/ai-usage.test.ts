@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/db/migrate.js';
-import { queuePhotoshoot } from '../../src/db/photoshoots.js';
+import { queuePhotoshoot } from '../../src/db/queue.js';
 import { registerUser } from '../../src/db/users.js';
 import { usageRows } from '../support/ai-usage.js';
 import { createTestDatabase, openDatabaseAt, type TestDatabase, usingPostgres } from '../support/db.js';

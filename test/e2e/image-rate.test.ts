@@ -1,7 +1,8 @@
 import { CircuitState } from 'cockatiel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Database, type DbHandle } from '../../src/db/client.js';
-import { findPhotoshoot, queuePhotoshoot, queuePositions } from '../../src/db/photoshoots.js';
+import { findPhotoshoot, queuePositions } from '../../src/db/photoshoots.js';
+import { queuePhotoshoot } from '../../src/db/queue.js';
 import { registerUser } from '../../src/db/users.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';

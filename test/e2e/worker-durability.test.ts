@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { queryRows } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
-import { queuePhotoshoot } from '../../src/db/photoshoots.js';
+import { queuePhotoshoot } from '../../src/db/queue.js';
 import { registerUser } from '../../src/db/users.js';
 import { useBotProcesses } from '../support/bot-process.js';
 import { openDatabaseAt, usingPostgres } from '../support/db.js';

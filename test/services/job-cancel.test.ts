@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { findPhotoshoot, queuePhotoshoot } from '../../src/db/photoshoots.js';
+import { findPhotoshoot } from '../../src/db/photoshoots.js';
+import { queuePhotoshoot } from '../../src/db/queue.js';
 import { photoshoots } from '../../src/db/schema.js';
 import { registerUser } from '../../src/db/users.js';
 import { createLockManager } from '../../src/services/lock-manager.js';

@@ -2,16 +2,11 @@ import { eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import {
-  cancelActivePhotoshoots,
-  claimNextPhotoshoot,
-  findPhotoshoot,
-  imagesOf,
-  queuePhotoshoot,
-  recoverStalePhotoshoots,
-  renderedImages,
-} from '../../src/db/photoshoots.js';
+import { findPhotoshoot } from '../../src/db/photoshoots.js';
+import { imagesOf, renderedImages } from '../../src/db/processed-images.js';
+import { claimNextPhotoshoot, queuePhotoshoot } from '../../src/db/queue.js';
 import { photoshoots } from '../../src/db/schema.js';
+import { cancelActivePhotoshoots, recoverStalePhotoshoots } from '../../src/db/settlement.js';
 import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture, pngClaimingSize } from '../support/fixtures.js';

@@ -1,11 +1,7 @@
 import type { Database } from '../../src/db/client.js';
-import {
-  finishPhotoshoot,
-  imagesOf,
-  type NewPhotoshoot,
-  queuePhotoshoot,
-  recordImage,
-} from '../../src/db/photoshoots.js';
+import { imagesOf, recordImage } from '../../src/db/processed-images.js';
+import { type NewPhotoshoot, queuePhotoshoot } from '../../src/db/queue.js';
+import { finishPhotoshoot } from '../../src/db/settlement.js';
 
 /** A one-style photoshoot queued and charged as Generate charges it (in its own transaction). */
 export const chargePhotoshoot = (db: Database, userId: number, extra: Partial<NewPhotoshoot> = {}) =>

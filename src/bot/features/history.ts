@@ -1,7 +1,8 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import type { InputMediaDocument, InputMediaPhoto } from 'grammy/types';
 import { z } from 'zod';
-import { findPhotoshoot, historyPage, imagesOf } from '../../db/photoshoots.js';
+import { findPhotoshoot } from '../../db/photoshoots.js';
+import { historyPage, imagesOf } from '../../db/processed-images.js';
 import { createCallbackData, rowId } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 

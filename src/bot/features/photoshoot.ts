@@ -14,19 +14,12 @@ import {
 } from '../../db/drafts.js';
 import { balanceBreakdown, InsufficientBalanceError } from '../../db/ledger.js';
 import { awaitInput, clearInput } from '../../db/pending-inputs.js';
-import {
-  ActivePhotoshootError,
-  activePhotoshoots,
-  cancelActivePhotoshoots,
-  findPhotoshoot,
-  hasRetry,
-  imagesOf,
-  type Photoshoot,
-  queuePhotoshoot,
-  queuePositions,
-} from '../../db/photoshoots.js';
+import { activePhotoshoots, findPhotoshoot, hasRetry, type Photoshoot, queuePositions } from '../../db/photoshoots.js';
+import { imagesOf } from '../../db/processed-images.js';
+import { ActivePhotoshootError, queuePhotoshoot } from '../../db/queue.js';
 import { MAX_SAVED_STYLES, savedStylesOf, saveStyle } from '../../db/saved-styles.js';
 import { photoshoots } from '../../db/schema.js';
+import { cancelActivePhotoshoots } from '../../db/settlement.js';
 import type { Logger } from '../../logger.js';
 import { AiUnavailableError, wasDeclined } from '../../services/ai-errors.js';
 import { ASPECT_RATIOS, type AspectRatio } from '../../services/aspect-ratio.js';

@@ -2,21 +2,18 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { InsufficientBalanceError } from '../../src/db/ledger.js';
+import { queuePositions } from '../../src/db/photoshoots.js';
+import { imagesOf, recordImage } from '../../src/db/processed-images.js';
 import {
   ActivePhotoshootError,
-  cancelActivePhotoshoots,
   claimNextPhotoshoot,
-  finishPhotoshoot,
   heartbeat,
-  imagesOf,
   type NewPhotoshoot,
   queuePhotoshoot,
-  queuePositions,
-  recordImage,
-  recoverStalePhotoshoots,
   startDelivery,
-} from '../../src/db/photoshoots.js';
+} from '../../src/db/queue.js';
 import { photoshoots } from '../../src/db/schema.js';
+import { cancelActivePhotoshoots, finishPhotoshoot, recoverStalePhotoshoots } from '../../src/db/settlement.js';
 import { registerUser } from '../../src/db/users.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { balanceAndLedger } from '../support/ledger.js';
