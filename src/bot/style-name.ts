@@ -1,3 +1,6 @@
+/** Longest name of a saved style, in characters. */
+export const STYLE_NAME_MAX = 40;
+
 /**
  * Bidirectional controls: embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069)
  * and the marks (U+200E, U+200F, U+061C). A name holding one can show its neighbours in the

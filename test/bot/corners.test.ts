@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateData, ratioData, saveData, sourceData } from '../../src/bot/callback-data/photoshoot.js';
 import { historyPageData, resendData } from '../../src/bot/features/history.js';
-import { generateData, ratioData, STYLE_NAME_MAX, saveData, sourceData } from '../../src/bot/features/photoshoot.js';
+import { STYLE_NAME_MAX } from '../../src/bot/style-name.js';
 import { openDraft } from '../../src/db/drafts.js';
 import { savedStylesOf } from '../../src/db/saved-styles.js';
 import { photoshootDrafts, photoshoots, users } from '../../src/db/schema.js';

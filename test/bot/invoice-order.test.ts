@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packageData } from '../../src/bot/features/payments.js';
+import { packageData } from '../../src/bot/callback-data/buy.js';
 import { parseConfig } from '../../src/config.js';
 import { useBotOverHttp } from '../support/bot-over-http.js';
 import { callbackQuery, preCheckoutQuery, withId } from '../support/updates.js';

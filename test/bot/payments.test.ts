@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buyData, packageData } from '../../src/bot/features/payments.js';
+import { buyData, packageData } from '../../src/bot/callback-data/buy.js';
 import { parseConfig } from '../../src/config.js';
 import { reserveCredit } from '../../src/db/ledger.js';
 import { orders } from '../../src/db/schema.js';

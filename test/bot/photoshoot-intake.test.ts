@@ -1,15 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Update } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buyData } from '../../src/bot/features/payments.js';
-import {
-  generateData,
-  keepNameData,
-  ratioData,
-  STYLE_NAME_MAX,
-  saveData,
-  sourceData,
-} from '../../src/bot/features/photoshoot.js';
+import { buyData } from '../../src/bot/callback-data/buy.js';
+import { generateData, keepNameData, ratioData, saveData, sourceData } from '../../src/bot/callback-data/photoshoot.js';
+import { STYLE_NAME_MAX } from '../../src/bot/style-name.js';
 import { savedStylesOf } from '../../src/db/saved-styles.js';
 import { photoshootDrafts, photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';

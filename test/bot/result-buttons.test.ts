@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { againData, otherData, retryData, saveData } from '../../src/bot/features/photoshoot.js';
+import { againData, otherData, retryData, saveData } from '../../src/bot/callback-data/photoshoot.js';
 import { imagesOf, recordImage } from '../../src/db/processed-images.js';
 import { queuePhotoshoot } from '../../src/db/queue.js';
 import { photoshoots } from '../../src/db/schema.js';

@@ -1,6 +1,6 @@
 import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
-import type { PhotoshootFeatureDeps } from '../../src/bot/features/photoshoot.js';
+import type { PhotoshootFeatureDeps } from '../../src/bot/features/photoshoot/deps.js';
 import { createI18n } from '../../src/bot/i18n.js';
 import { createBot } from '../../src/bot/index.js';
 import { createUpdateTracker } from '../../src/bot/middlewares/update-tracker.js';

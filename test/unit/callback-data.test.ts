@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createCallbackData } from '../../src/bot/callback-data.js';
+import { createCallbackData } from '../../src/bot/callback-data/codec.js';
 
 describe('callback data codec', () => {
   const ratio = createCallbackData('test-ratio', {

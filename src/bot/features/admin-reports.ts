@@ -9,7 +9,7 @@ import { userDetail } from '../../db/user-detail.js';
 import { findUserBy, type UserLookup } from '../../db/users.js';
 import type { Cache } from '../../services/cache.js';
 import { isAdmin } from '../admins.js';
-import { createCallbackData, parseWholeNumber, telegramId } from '../callback-data.js';
+import { createCallbackData, parseWholeNumber, telegramId } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
 import { resolveLocale } from '../i18n.js';
 

@@ -2,10 +2,11 @@ import { Composer, GrammyError } from 'grammy';
 import { findOrderByReference, recordRefund } from '../../db/orders.js';
 import { findUserById, findUserByTelegramId } from '../../db/users.js';
 import { isAdmin } from '../admins.js';
-import { parseWholeNumber, telegramId as telegramIdSchema } from '../callback-data.js';
+import { parseWholeNumber, telegramId as telegramIdSchema } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
 import { resolveLocale } from '../i18n.js';
-import { refundFigures, tellRefund } from './payments.js';
+import { tellRefund } from '../refund-notice.js';
+import { refundFigures } from '../views/payments.js';
 
 const composer = new Composer<BotContext>();
 // Anyone else falls through to the catch-all: the same answer as an unknown command.

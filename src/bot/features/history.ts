@@ -3,7 +3,7 @@ import type { InputMediaDocument, InputMediaPhoto } from 'grammy/types';
 import { z } from 'zod';
 import { findPhotoshoot } from '../../db/photoshoots.js';
 import { historyPage, imagesOf } from '../../db/processed-images.js';
-import { createCallbackData, rowId } from '../callback-data.js';
+import { createCallbackData, rowId } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
 
 const PAGE_SIZE = 5;

@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { z } from 'zod';
 import { setUserLocale } from '../../db/users.js';
-import { createCallbackData } from '../callback-data.js';
+import { createCallbackData } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
 import { LOCALES } from '../i18n.js';
 

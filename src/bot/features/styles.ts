@@ -1,7 +1,7 @@
 import { Composer, InlineKeyboard } from 'grammy';
 import { z } from 'zod';
 import { deleteSavedStyle, savedStylesOf } from '../../db/saved-styles.js';
-import { createCallbackData } from '../callback-data.js';
+import { createCallbackData } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
 
 export const deleteStyleData = createCallbackData('style-del', { slot: z.coerce.number().int().min(1).max(4) });

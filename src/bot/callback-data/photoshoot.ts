@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ASPECT_RATIOS, type AspectRatio } from '../../services/aspect-ratio.js';
+import { createCallbackData, rowId } from './codec.js';
+
+const id = rowId;
+/** An aspect ratio in a payload: "3x4", since ':' separates the values. */
+const ratioCode = z.enum(ASPECT_RATIOS.map((r) => r.replace(':', 'x')) as [string, ...string[]]);
+
+/** The payload form of an aspect ratio. */
+export const toRatioCode = (ratio: AspectRatio) => ratio.replace(':', 'x');
+/** The aspect ratio a payload's ratio code stands for. */
+export const toRatio = (code: string) => code.replace('x', ':') as AspectRatio;
+
+// The set-up of a draft: ratio -> style source (-> a saved style) -> confirm -> Generate.
+export const ratioData = createCallbackData('ps-ratio', { draft: id, ratio: ratioCode });
+export const sourceData = createCallbackData('ps-src', { draft: id, source: z.enum(['analysis', 'random', 'saved']) });
+export const savedData = createCallbackData('ps-saved', { draft: id, slot: z.coerce.number().int().min(1).max(4) });
+export const backData = createCallbackData('ps-back', { draft: id, to: z.enum(['ratio', 'source']) });
+export const generateData = createCallbackData('ps-go', { draft: id });
+
+// The buttons under a finished photoshoot.
+export const againData = createCallbackData('ps-again', { job: id });
+export const otherData = createCallbackData('ps-other', { job: id });
+export const retryData = createCallbackData('ps-retry', { job: id });
+const position = z.coerce.number().int().min(0).max(9);
+export const saveData = createCallbackData('ps-save', { job: id, position });
+export const keepNameData = createCallbackData('ps-keep', { job: id, position });

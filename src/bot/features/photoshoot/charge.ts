@@ -1,0 +1,78 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../../db/client.js';
+import { InsufficientBalanceError } from '../../../db/ledger.js';
+import { type Photoshoot, queuePositions } from '../../../db/photoshoots.js';
+import { ActivePhotoshootError } from '../../../db/queue.js';
+import { photoshoots } from '../../../db/schema.js';
+import { queueEstimateMinutes } from '../../../photoshoot/queue-estimate.js';
+import type { BotContext } from '../../context.js';
+import { buyKeyboard } from '../../keyboards/buy.js';
+import type { PhotoshootFeatureDeps } from './deps.js';
+
+export type EnqueueOutcome = 'queued' | 'expired' | 'unavailable';
+
+/** A button that would charge or call a model, pressed while photoshoots are not configured. */
+export const answerUnavailable = (ctx: BotContext) =>
+  ctx.answerCallbackQuery({ text: ctx.t('generation-unavailable'), show_alert: true });
+
+/**
+ * Where a photoshoot is charged: Generate, "same again" and "retry" all queue through the
+ * function this returns.
+ */
+export function createEnqueue(deps: PhotoshootFeatureDeps) {
+  /**
+   * Charges and queues a job (inside the update's transaction), shows its queue position in
+   * `message` (or a new one), and wakes the worker once the update has committed.
+   */
+  return async function enqueue(
+    ctx: BotContext,
+    makeJob: (tx: Database) => Promise<Photoshoot | undefined>,
+    message: { chat: { id: number }; message_id: number } | undefined,
+  ): Promise<EnqueueOutcome> {
+    // Before any charge: nothing is queued that could only fail, and the draft stays open.
+    if (!deps.generationConfigured) {
+      await answerUnavailable(ctx);
+      return 'unavailable';
+    }
+    const outage = await deps.generationOutage?.(ctx.db);
+    if (outage) {
+      deps.logger.info({ reason: outage }, 'Generate refused: an AI upstream is out');
+      await ctx.answerCallbackQuery({ text: ctx.t('generation-outage'), show_alert: true });
+      return 'unavailable';
+    }
+    try {
+      // One user's charges never interleave here; the unique index covers other processes.
+      const job = await deps.locks.withLock(`user:${ctx.user?.id ?? ctx.from?.id}`, () => ctx.db.transaction(makeJob));
+      if (!job) return 'expired';
+      await ctx.answerCallbackQuery();
+      const position = (await queuePositions(ctx.db, [job.id])).get(job.id) ?? 1;
+      const minutes = deps.estimateMinutes
+        ? await deps.estimateMinutes(ctx.db, position)
+        : queueEstimateMinutes(position, deps.concurrency);
+      const text = ctx.t('progress-queued', { position, minutes });
+      let progressId: number;
+      if (message) {
+        await ctx.api.editMessageText(message.chat.id, message.message_id, text);
+        progressId = message.message_id;
+      } else {
+        progressId = (await ctx.reply(text)).message_id;
+      }
+      await ctx.db.update(photoshoots).set({ progressMessageId: progressId }).where(eq(photoshoots.id, job.id));
+      ctx.afterCommit(() => deps.kick());
+      return 'queued';
+    } catch (err) {
+      if (err instanceof InsufficientBalanceError) {
+        await ctx.answerCallbackQuery();
+        await ctx.reply(ctx.t('no-balance'), { reply_markup: buyKeyboard(ctx) });
+        return 'queued';
+      }
+      if (err instanceof ActivePhotoshootError) {
+        await ctx.answerCallbackQuery({ text: ctx.t('already-running'), show_alert: true });
+        return 'queued';
+      }
+      throw err;
+    }
+  };
+}
+
+export type Enqueue = ReturnType<typeof createEnqueue>;

@@ -1,0 +1,171 @@
+import { Composer } from 'grammy';
+import { createDraft, updateDraft } from '../../../db/drafts.js';
+import { awaitInput, clearInput } from '../../../db/pending-inputs.js';
+import { findPhotoshoot, hasRetry, type Photoshoot } from '../../../db/photoshoots.js';
+import { imagesOf } from '../../../db/processed-images.js';
+import { queuePhotoshoot } from '../../../db/queue.js';
+import { MAX_SAVED_STYLES, savedStylesOf, saveStyle } from '../../../db/saved-styles.js';
+import { wasDeclined } from '../../../services/ai-errors.js';
+import { saferStyle } from '../../../services/prompts.js';
+import { againData, keepNameData, otherData, retryData, saveData } from '../../callback-data/photoshoot.js';
+import type { BotContext } from '../../context.js';
+import { keepNameKeyboard } from '../../keyboards/photoshoot-results.js';
+import { sourceKeyboard } from '../../keyboards/photoshoot-setup.js';
+import { type ResultOffer, resultOffer } from '../../result-offer.js';
+import { readStyleName, STYLE_NAME_MAX } from '../../style-name.js';
+import type { Enqueue } from './charge.js';
+import type { PhotoshootFeatureDeps } from './deps.js';
+
+type Offered = { parent: Photoshoot } & Omit<Extract<ResultOffer, { kind: 'offered' }>, 'kind'>;
+
+/** The sender's finished photoshoot behind a results button; otherwise the button is answered. */
+async function parentJob(
+  ctx: BotContext,
+  data: { job: number } | undefined,
+  nothingDelivered = 'result-not-offered',
+): Promise<Offered | undefined> {
+  const job = data && (await findPhotoshoot(ctx.db, data.job));
+  if (!job || job.userId !== ctx.user?.id) {
+    await ctx.answerCallbackQuery({ text: job ? ctx.t('not-your-button') : ctx.t('button-expired') });
+    return undefined;
+  }
+  // Only what the result keyboard offered: a forged payload is checked, not trusted.
+  const offer = resultOffer(job, await imagesOf(ctx.db, job.id));
+  if (offer.kind === 'offered') return { ...offer, parent: job };
+  ctx.logger.info({ photoshoot_id: job.id, refused: offer.kind }, 'a result button this photoshoot never offered');
+  await ctx.answerCallbackQuery({
+    text: ctx.t(offer.kind === 'nothing-delivered' ? nothingDelivered : 'result-not-offered'),
+    show_alert: true,
+  });
+  return undefined;
+}
+
+/** The delivered image behind a save button, if the sender owns its photoshoot; otherwise the button is answered. */
+async function imageToSave(ctx: BotContext, data: { job: number; position: number } | undefined) {
+  const found = await parentJob(ctx, data);
+  if (!data || !found) return undefined;
+  const image = found.delivered.find((i) => i.position === data.position);
+  if (!image) await ctx.answerCallbackQuery({ text: ctx.t('result-not-offered'), show_alert: true });
+  return image;
+}
+
+/**
+ * The buttons under a finished photoshoot (drawn by keyboards/photoshoot-results.ts): the
+ * same styles again, a free retry of the styles not delivered, other styles for the same
+ * photo, and saving a style under a name the seller types (or the style's own).
+ */
+export function createResultsFeature(deps: Pick<PhotoshootFeatureDeps, 'locks'>, enqueue: Enqueue) {
+  const composer = new Composer<BotContext>();
+  const feature = composer.chatType('private');
+
+  /** A new job for the same photo and ratio as `parent`. */
+  const repeat = (
+    ctx: BotContext,
+    parent: Photoshoot,
+    job: { styleSource: 'same' | 'retry'; styles: { name: string; prompt: string | null }[]; free?: boolean },
+  ) =>
+    enqueue(
+      ctx,
+      (tx) =>
+        queuePhotoshoot(tx, {
+          userId: parent.userId,
+          chatId: parent.chatId,
+          sourceFileId: parent.sourceFileId,
+          sourceFileUniqueId: parent.sourceFileUniqueId,
+          aspectRatio: parent.aspectRatio,
+          parentId: parent.id,
+          ...job,
+        }),
+      undefined,
+    );
+
+  feature.callbackQuery(againData.filter, async (ctx) => {
+    const found = await parentJob(ctx, againData.unpack(ctx.callbackQuery.data));
+    if (!found) return;
+    const styles = found.images.map((i) => ({ name: i.style, prompt: i.prompt }));
+    await repeat(ctx, found.parent, { styleSource: 'same', styles });
+  });
+
+  feature.callbackQuery(retryData.filter, async (ctx) => {
+    // Free only for a photoshoot that delivered something and has styles it did not deliver, once.
+    const found = await parentJob(ctx, retryData.unpack(ctx.callbackQuery.data), 'retry-nothing-delivered');
+    if (!found) return;
+    const { parent, undelivered: failed } = found;
+    if (failed.length === 0) return ctx.answerCallbackQuery({ text: ctx.t('retry-nothing-failed'), show_alert: true });
+    if (await hasRetry(ctx.db, parent.id)) return ctx.answerCallbackQuery({ text: ctx.t('already-retried') });
+    // A style the image service declined is not sent unchanged again: it would be declined
+    // again (and a retry is given once); it is retried in the neutral studio scene instead.
+    await repeat(ctx, parent, {
+      styleSource: 'retry',
+      free: true,
+      styles: failed.map((i) => (wasDeclined(i.error) ? saferStyle() : { name: i.style, prompt: i.prompt })),
+    });
+  });
+
+  feature.callbackQuery(otherData.filter, async (ctx) => {
+    const parent = (await parentJob(ctx, otherData.unpack(ctx.callbackQuery.data)))?.parent;
+    if (!parent) return;
+    const draft = await createDraft(ctx.db, {
+      userId: parent.userId,
+      chatId: parent.chatId,
+      photos: [{ fileId: parent.sourceFileId, fileUniqueId: parent.sourceFileUniqueId ?? parent.sourceFileId }],
+    });
+    await updateDraft(ctx.db, draft.id, { aspectRatio: parent.aspectRatio });
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
+  });
+
+  /** Saves a style under `name` (one user's saves never interleave); false when 4 are saved. */
+  const keepStyle = (ctx: BotContext, image: { userId: number; style: string; prompt: string | null }, name: string) =>
+    deps.locks.withLock(`user:${image.userId}`, () =>
+      saveStyle(ctx.db, image.userId, { name, scene: image.prompt ?? image.style }),
+    );
+
+  // Saving asks for a name; the style's own name is one tap away.
+  feature.callbackQuery(saveData.filter, async (ctx) => {
+    const data = saveData.unpack(ctx.callbackQuery.data);
+    const image = await imageToSave(ctx, data);
+    if (!data || !image) return;
+    if ((await savedStylesOf(ctx.db, image.userId)).length >= MAX_SAVED_STYLES) {
+      return ctx.answerCallbackQuery({ text: ctx.t('styles-full'), show_alert: true });
+    }
+    await awaitInput(ctx.db, image.userId, { kind: 'style-name', data });
+    await ctx.answerCallbackQuery();
+    await ctx.reply(ctx.t('style-name-prompt', { name: image.style, max: STYLE_NAME_MAX }), {
+      reply_markup: keepNameKeyboard(ctx, { job: data.job, position: data.position, style: image.style }),
+    });
+  });
+
+  feature.callbackQuery(keepNameData.filter, async (ctx) => {
+    const data = keepNameData.unpack(ctx.callbackQuery.data);
+    const image = await imageToSave(ctx, data);
+    if (!data || !image) return;
+    await clearInput(ctx.db, image.userId);
+    const saved = await keepStyle(ctx, image, image.style);
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(saved ? ctx.t('style-saved', { name: image.style }) : ctx.t('styles-full'));
+  });
+
+  feature.on('message:text').filter(
+    (ctx) => ctx.pendingInput?.kind === 'style-name',
+    async (ctx) => {
+      const input = ctx.pendingInput;
+      const user = ctx.user;
+      if (input?.kind !== 'style-name' || !user) return;
+      const read = readStyleName(ctx.message.text, STYLE_NAME_MAX);
+      // An unsuitable name keeps the question open.
+      if (read.kind === 'invalid-length') return ctx.reply(ctx.t('style-name-invalid', { max: STYLE_NAME_MAX }));
+      if (read.kind === 'invisible') return ctx.reply(ctx.t('style-name-invisible'));
+      const { name } = read;
+      const image = (await imagesOf(ctx.db, input.data.job)).find(
+        (i) => i.position === input.data.position && i.userId === user.id,
+      );
+      await clearInput(ctx.db, user.id);
+      if (!image) return ctx.reply(ctx.t('button-expired'));
+      const saved = await keepStyle(ctx, image, name);
+      await ctx.reply(saved ? ctx.t('style-saved', { name }) : ctx.t('styles-full'));
+    },
+  );
+
+  return composer;
+}

@@ -1,0 +1,193 @@
+import { Composer } from 'grammy';
+import { type Draft, findDraft, openDraft, submitDraft, updateDraft } from '../../../db/drafts.js';
+import type { Photoshoot } from '../../../db/photoshoots.js';
+import { queuePhotoshoot } from '../../../db/queue.js';
+import { savedStylesOf } from '../../../db/saved-styles.js';
+import { AiUnavailableError } from '../../../services/ai-errors.js';
+import type { AspectRatio } from '../../../services/aspect-ratio.js';
+import type { StyleChoice } from '../../../services/prompts.js';
+import { backData, generateData, ratioData, savedData, sourceData, toRatio } from '../../callback-data/photoshoot.js';
+import type { BotContext } from '../../context.js';
+import {
+  confirmKeyboard,
+  ratioKeyboard,
+  savedStylesKeyboard,
+  sourceKeyboard,
+} from '../../keyboards/photoshoot-setup.js';
+import { photoProblemKey } from '../../views/photo-problems.js';
+import { answerUnavailable, type Enqueue } from './charge.js';
+import type { PhotoshootFeatureDeps } from './deps.js';
+
+const confirmText = (ctx: BotContext, styles: StyleChoice[], ratio: string, photos = 1) =>
+  photos > 1
+    ? ctx.t('confirm-batch', {
+        styles: styles.map((s) => s.name).join(', '),
+        ratio,
+        photos,
+        balance: ctx.user?.balance ?? 0,
+      })
+    : ctx.t('confirm', { styles: styles.map((s) => s.name).join(', '), ratio, balance: ctx.user?.balance ?? 0 });
+
+/** The draft behind a button, if the sender owns it and it is still open; otherwise the button is answered. */
+async function draftFor(ctx: BotContext, draftId: number | undefined): Promise<Draft | undefined> {
+  const user = ctx.user;
+  if (!user || draftId === undefined) {
+    await ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    return undefined;
+  }
+  const draft = await openDraft(ctx.db, draftId, user.id);
+  if (draft) return draft;
+  const existing = await findDraft(ctx.db, draftId);
+  await ctx.answerCallbackQuery({
+    text: existing && existing.userId !== user.id ? ctx.t('not-your-button') : ctx.t('button-expired'),
+  });
+  return undefined;
+}
+
+/**
+ * The draft's steps: aspect ratio -> style source (the analysis preview, random styles or a
+ * saved style) -> confirm -> Generate, which charges and queues the job in the update's
+ * transaction. Every step is a draft row, so buttons keep working after a restart and
+ * Generate is accepted once.
+ */
+export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue) {
+  const composer = new Composer<BotContext>();
+  const feature = composer.chatType('private');
+
+  feature.callbackQuery(ratioData.filter, async (ctx) => {
+    const data = ratioData.unpack(ctx.callbackQuery.data);
+    const draft = await draftFor(ctx, data?.draft);
+    if (!data || !draft) return;
+    await updateDraft(ctx.db, draft.id, { aspectRatio: toRatio(data.ratio) });
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
+  });
+
+  feature.callbackQuery(backData.filter, async (ctx) => {
+    const data = backData.unpack(ctx.callbackQuery.data);
+    const draft = await draftFor(ctx, data?.draft);
+    if (!data || !draft) return;
+    await ctx.answerCallbackQuery();
+    if (data.to === 'ratio') {
+      await ctx.editMessageText(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(draft.id) });
+    } else {
+      await ctx.editMessageText(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
+    }
+  });
+
+  feature.callbackQuery(sourceData.filter, async (ctx) => {
+    const data = sourceData.unpack(ctx.callbackQuery.data);
+    const draft = await draftFor(ctx, data?.draft);
+    if (!data || !draft) return;
+    const ratio = draft.aspectRatio ?? '1:1';
+    if (data.source === 'random') {
+      const styles = deps.prompts.randomCreative();
+      await updateDraft(ctx.db, draft.id, { styleSource: 'random', styles });
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(confirmText(ctx, styles, ratio, draft.photos.length), {
+        reply_markup: confirmKeyboard(ctx, draft.id),
+      });
+      return;
+    }
+    if (data.source === 'saved') {
+      const saved = await savedStylesOf(ctx.db, draft.userId);
+      if (saved.length === 0) return ctx.answerCallbackQuery({ text: ctx.t('no-saved-styles'), show_alert: true });
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText(ctx.t('choose-saved'), { reply_markup: savedStylesKeyboard(ctx, draft.id, saved) });
+      return;
+    }
+    if (!deps.generationConfigured) return answerUnavailable(ctx);
+    // Analysis: the models run after this update has committed, never inside its transaction.
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('analysing-preview'));
+    const message = ctx.callbackQuery.message;
+    const photo = draft.photos[0];
+    if (!message || !photo) return;
+    const locale = await ctx.i18n.getLocale();
+    const t = (key: string, vars?: Record<string, string | number>) => ctx.i18n.fluent.translate(locale, key, vars);
+    const balance = ctx.user?.balance ?? 0;
+    ctx.afterCommit(() => {
+      void previewAnalysis(photo, ratio as AspectRatio)
+        .then(async (styles) => {
+          await updateDraft(deps.db, draft.id, { styleSource: 'analysis', styles });
+          await ctx.api.editMessageText(
+            message.chat.id,
+            message.message_id,
+            t('confirm', { styles: styles.map((s) => s.name).join(', '), ratio, balance }),
+            { reply_markup: confirmKeyboard(ctx, draft.id) },
+          );
+        })
+        .catch(async (err: unknown) => {
+          const problem = photoProblemKey(err);
+          const text =
+            err instanceof AiUnavailableError
+              ? t('progress-busy', { seconds: err.retryInSeconds })
+              : t(problem ?? 'preview-failed');
+          deps.logger.warn({ err, draft_id: draft.id }, 'style preview failed');
+          await ctx.api
+            .editMessageText(message.chat.id, message.message_id, text, { reply_markup: sourceKeyboard(ctx, draft.id) })
+            .catch(() => undefined);
+        });
+    });
+  });
+
+  async function previewAnalysis(photo: { fileId: string; fileUniqueId: string }, ratio: AspectRatio) {
+    const normalised = await deps.photos.load(photo.fileId);
+    const analysis = await deps.vision.analyse(normalised, photo.fileUniqueId);
+    return deps.prompts.fromAnalysis(analysis, ratio);
+  }
+
+  feature.callbackQuery(savedData.filter, async (ctx) => {
+    const data = savedData.unpack(ctx.callbackQuery.data);
+    const draft = await draftFor(ctx, data?.draft);
+    if (!data || !draft) return;
+    const style = (await savedStylesOf(ctx.db, draft.userId)).find((s) => s.slot === data.slot);
+    if (!style) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    const styles = Array.from({ length: 4 }, () => ({ name: style.name, scene: style.scene }));
+    await updateDraft(ctx.db, draft.id, { styleSource: 'saved', styles });
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(confirmText(ctx, styles.slice(0, 1), draft.aspectRatio ?? '1:1', draft.photos.length), {
+      reply_markup: confirmKeyboard(ctx, draft.id),
+    });
+  });
+
+  feature.callbackQuery(generateData.filter, async (ctx) => {
+    const data = generateData.unpack(ctx.callbackQuery.data);
+    const user = ctx.user;
+    if (!data || !user) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    // Submission and charge share one savepoint: a refused charge leaves the draft open.
+    const outcome = await enqueue(
+      ctx,
+      async (tx) => {
+        const draft = await submitDraft(tx, data.draft, user.id);
+        if (!draft?.styles?.length || !draft.aspectRatio || draft.photos.length === 0) return undefined;
+        // A batch is one job per photo, all charged here or none (a refused charge undoes them all).
+        const batchId = draft.photos.length > 1 ? `draft-${draft.id}` : null;
+        let first: Photoshoot | undefined;
+        for (const photo of draft.photos) {
+          const job = await queuePhotoshoot(tx, {
+            userId: user.id,
+            chatId: draft.chatId,
+            sourceFileId: photo.fileId,
+            sourceFileUniqueId: photo.fileUniqueId,
+            aspectRatio: draft.aspectRatio,
+            styleSource: draft.styleSource ?? 'random',
+            batchId,
+            styles: draft.styles.map((s) => ({ name: s.name, prompt: s.scene })),
+          });
+          first ??= job;
+        }
+        return first;
+      },
+      ctx.callbackQuery.message,
+    );
+    if (outcome === 'expired') {
+      const draft = await findDraft(ctx.db, data.draft);
+      await ctx.answerCallbackQuery({
+        text: draft && draft.userId !== user.id ? ctx.t('not-your-button') : ctx.t('button-expired'),
+      });
+    }
+  });
+
+  return composer;
+}

@@ -1,0 +1,20 @@
+import { InlineKeyboard } from 'grammy';
+import { buyData, packageData } from '../callback-data/buy.js';
+import type { BotContext } from '../context.js';
+
+/** The "buy photoshoots" button shown wherever the balance matters. */
+export const buyKeyboard = (ctx: BotContext) => new InlineKeyboard().text(ctx.t('button-buy'), buyData.pack({}));
+
+/** One button per package on sale (from the config). */
+export function packagesKeyboard(ctx: BotContext) {
+  const keyboard = new InlineKeyboard();
+  for (const pkg of ctx.config.PACKAGES) {
+    keyboard
+      .text(
+        ctx.t('buy-package', { count: pkg.photoshoots, stars: pkg.stars }),
+        packageData.pack({ photoshoots: pkg.photoshoots, stars: pkg.stars }),
+      )
+      .row();
+  }
+  return keyboard;
+}

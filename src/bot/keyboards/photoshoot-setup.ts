@@ -1,0 +1,39 @@
+import { InlineKeyboard } from 'grammy';
+import { ASPECT_RATIOS } from '../../services/aspect-ratio.js';
+import { backData, generateData, ratioData, savedData, sourceData, toRatioCode } from '../callback-data/photoshoot.js';
+import type { BotContext } from '../context.js';
+
+/** The first step of a draft: one button per aspect ratio. */
+export const ratioKeyboard = (draftId: number) =>
+  InlineKeyboard.from([
+    ASPECT_RATIOS.map((r) => InlineKeyboard.text(r, ratioData.pack({ draft: draftId, ratio: toRatioCode(r) }))),
+  ]);
+
+/** Where the styles come from: the product's analysis, random creative styles, or a saved style. */
+export const sourceKeyboard = (ctx: BotContext, draftId: number) =>
+  new InlineKeyboard()
+    .text(ctx.t('source-analysis'), sourceData.pack({ draft: draftId, source: 'analysis' }))
+    .row()
+    .text(ctx.t('source-random'), sourceData.pack({ draft: draftId, source: 'random' }))
+    .row()
+    .text(ctx.t('source-saved'), sourceData.pack({ draft: draftId, source: 'saved' }))
+    .row()
+    .text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'ratio' }));
+
+/** The seller's saved styles, one a row, and the way back to the style source. */
+export function savedStylesKeyboard(
+  ctx: BotContext,
+  draftId: number,
+  saved: readonly { name: string; slot: number }[],
+) {
+  const keyboard = new InlineKeyboard();
+  for (const style of saved) keyboard.text(style.name, savedData.pack({ draft: draftId, slot: style.slot })).row();
+  return keyboard.text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
+}
+
+/** Generate (which charges) or back to the style source. */
+export const confirmKeyboard = (ctx: BotContext, draftId: number) =>
+  new InlineKeyboard()
+    .text(ctx.t('button-generate'), generateData.pack({ draft: draftId }))
+    .row()
+    .text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
