@@ -207,8 +207,22 @@ describe('strict structured outputs, answered badly', () => {
     await vision.analyse(await converter.normalise(fixture('320x240.jpg')), 'usage-1');
     await prompts.fromAnalysis(FAKE_ANALYSIS, '1:1');
     expect(usage).toEqual([
-      { upstream: 'vision', model: 'vision-model', images: 0, inputTokens: 10, outputTokens: 10 },
-      { upstream: 'prompts', model: 'prompt-model', images: 0, inputTokens: 10, outputTokens: 10 },
+      {
+        upstream: 'vision',
+        model: 'vision-model',
+        images: 0,
+        inputTokens: 10,
+        outputTokens: 10,
+        seconds: expect.any(Number),
+      },
+      {
+        upstream: 'prompts',
+        model: 'prompt-model',
+        images: 0,
+        inputTokens: 10,
+        outputTokens: 10,
+        seconds: expect.any(Number),
+      },
     ]);
   });
 
@@ -260,7 +274,14 @@ describe('image answers', () => {
     await images.generate(await photo(), 'A mug on marble', '1:1');
     expect(fake().requestsTo('edits')[0]?.body).toMatchObject({ quality: 'medium', input_fidelity: 'high' });
     expect(usage).toEqual([
-      { upstream: 'images', model: 'gpt-image-1', images: 1, inputTokens: expect.any(Number), outputTokens: 1056 },
+      {
+        upstream: 'images',
+        model: 'gpt-image-1',
+        images: 1,
+        inputTokens: expect.any(Number),
+        outputTokens: 1056,
+        seconds: expect.any(Number),
+      },
     ]);
   });
 
@@ -362,6 +383,7 @@ describe('IMAGE_API=chat (OpenRouter / Gemini image output)', () => {
           images: 1,
           inputTokens: expect.any(Number),
           outputTokens: 1290,
+          seconds: expect.any(Number),
         },
       ]);
     },

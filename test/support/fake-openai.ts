@@ -119,9 +119,11 @@ export class FakeOpenAi {
     this.queue(endpoint, { failure: FAILURES.rateLimited({ retryAfter, limit: this.imageLimit?.perMinute }) });
   }
 
-  /** Forgets recorded requests and answers, queued behaviours, limits and account problems. */
+  /** Forgets recorded requests and answers, queued behaviours, latencies, limits and account problems. */
   reset(): void {
     this.requests.length = 0;
+    for (const endpoint of Object.keys(this.latencyMs) as Endpoint[]) this.latencyMs[endpoint] = 0;
+    this.latencyFor = undefined;
     this.answers.length = 0;
     for (const list of Object.values(this.behaviours)) list.length = 0;
     this.chatContent = defaultChatContent;
