@@ -1,11 +1,14 @@
 import type { Api } from 'grammy';
 import { notifyAdmins } from './bot/admins.js';
-import { createResultMarkup } from './bot/features/photoshoot.js';
 import { createI18n } from './bot/i18n.js';
 import { createBot } from './bot/index.js';
+import { createResultMarkup } from './bot/keyboards/photoshoot-results.js';
 import type { TransactionStats } from './bot/middlewares/transaction.js';
 import { createUpdateTracker } from './bot/middlewares/update-tracker.js';
+import { createPhotoSource } from './bot/photo-source.js';
+import { createTelegramPhotoshootReporter } from './bot/photoshoot-report.js';
 import { type Poller, startPolling } from './bot/polling.js';
+import { createQueuePositions } from './bot/queue-positions.js';
 import { announceMissingGeneration } from './bot/startup-notices.js';
 import type { Config } from './config.js';
 import { createDb, type Database, type DbHandle, type DbOptions } from './db/client.js';
@@ -13,17 +16,16 @@ import { pendingMigrations, runMigrations } from './db/migrate.js';
 import { expireStaleOrders } from './db/orders.js';
 import { activeJobCounts } from './db/photoshoots.js';
 import type { Logger } from './logger.js';
+import { createQueueEstimator } from './photoshoot/queue-estimate.js';
+import { createPhotoshootWorker } from './photoshoot/worker.js';
 import { describeError } from './process-env.js';
 import { createAiServices } from './services/ai.js';
 import { createMemoryCache, createObservedCache } from './services/cache.js';
 import { createImageBudget } from './services/image-budget.js';
 import type { ImageConverter } from './services/image-converter.js';
-import { createPhotoshootWorker } from './services/jobs.js';
 import { createLockManager, type LockManager } from './services/lock-manager.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { startOpsServer } from './services/ops-server.js';
-import { createPhotoSource } from './services/photo-source.js';
-import { createQueueEstimator } from './services/queue-estimate.js';
 import { createRedisCache } from './services/redis-cache.js';
 import { createUpstreamHealth, incidentAlertText } from './services/upstream-health.js';
 import { createUsageRecorder, usagePrices } from './services/usage-recorder.js';
@@ -122,16 +124,28 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
   });
   const jobs = createPhotoshootWorker({
     db: db.db,
-    api: bot.api,
     photos: photoSource(bot.api),
     ai,
+    reporter: createTelegramPhotoshootReporter({
+      db: db.db,
+      api: bot.api,
+      i18n,
+      logger,
+      config,
+      resultMarkup: createResultMarkup(i18n),
+    }),
+    logger,
+    config,
+    metrics,
+    imageBudget,
+  });
+  const queuePositions = createQueuePositions({
+    db: db.db,
+    api: bot.api,
     i18n,
     logger,
     config,
-    resultMarkup: createResultMarkup(i18n),
-    metrics,
-    imageBudget,
-    queueEstimate,
+    estimator: queueEstimate,
   });
   let poller: Poller | undefined;
   const orderSweep = createOrderSweep(db.db, logger);
@@ -175,7 +189,8 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
         logger.warn({ reason: describeError(err) }, 'could not tell the admins that photoshoots are not configured'),
       );
       health.start();
-      await jobs.start();
+      jobs.start();
+      queuePositions.start();
       orderSweep.start();
     },
     async stop(timeoutMs) {
@@ -183,8 +198,10 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       stopping.abort();
       orderSweep.stop();
       health.stop();
+      const positionsStopped = queuePositions.stop();
       const updatesDone = poller ? await poller.stop(Math.max(0, timeoutMs / 2 - 500)) : true;
       const jobsDone = await jobs.stop(Math.max(0, deadline - Date.now() - 1000));
+      await settlesWithin(positionsStopped, Math.max(0, deadline - Date.now() - 1000));
       const clean = updatesDone && jobsDone;
       locks.stop();
       // The finished answers' usage, before the database closes.

@@ -32,3 +32,23 @@ export const settlesWithin = (work: Promise<unknown>, ms: number): Promise<boole
     ms,
     () => false,
   );
+
+/** What grammY (its own AbortSignal type) and Node's AbortSignal have in common. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** Waits `ms`, or less if `signal` aborts. */
+export function pause(ms: number, signal?: AbortSignalLike): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+  });
+}

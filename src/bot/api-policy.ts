@@ -1,6 +1,7 @@
 import { GrammyError, HttpError, type Transformer } from 'grammy';
 import type { Logger } from '../logger.js';
 import { describeError } from '../process-env.js';
+import { pause } from '../with-timeout.js';
 
 /** A Bot API call that got no answer within its bound. */
 export class BotApiTimeoutError extends Error {
@@ -137,24 +138,4 @@ export const treatUnchangedEditAsDone: Transformer = async (prev, method, payloa
 /** True for a call ended by its caller's signal (not a failure of the Bot API). */
 export function isAbortedCall(err: unknown): boolean {
   return err instanceof HttpError && (err.error as Error | undefined)?.name === 'AbortError';
-}
-
-/** What grammY (its own AbortSignal type) and Node's AbortSignal have in common. */
-export interface AbortSignalLike {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
-
-/** Waits `ms`, or less if `signal` aborts. */
-export function pause(ms: number, signal?: AbortSignalLike): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done);
-  });
 }

@@ -2,7 +2,8 @@ import type { UpdateSupplier } from '@grammyjs/runner';
 import { GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../logger.js';
-import { describeBotApiError, pause } from './api-policy.js';
+import { pause } from '../with-timeout.js';
+import { describeBotApiError } from './api-policy.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
 
 /** getUpdates parameters this supplier sends (Bot API, getUpdates). */

@@ -184,3 +184,16 @@ export async function handBackPhotoshoots(
   );
   return handed.flat().map((r) => r.id);
 }
+
+/** Records the progress message a run sent, while the job is still that run's. */
+export async function recordProgressMessage(
+  db: Database,
+  id: number,
+  messageId: number,
+  token: RunToken,
+): Promise<void> {
+  await db
+    .update(photoshoots)
+    .set({ progressMessageId: messageId })
+    .where(and(eq(photoshoots.id, id), ownedBy(token)));
+}

@@ -177,3 +177,12 @@ export async function sellerBlocked(db: Database, telegramId: number): Promise<C
     return cancelActivePhotoshoots(tx, user.id);
   });
 }
+
+/** The language a user chose, else the one Telegram reported for them (undefined: neither, or no such user). */
+export async function sellerLocale(db: Database, userId: number): Promise<string | undefined> {
+  const [row] = await db
+    .select({ locale: users.locale, languageCode: users.languageCode })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row?.locale ?? row?.languageCode ?? undefined;
+}

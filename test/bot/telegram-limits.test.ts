@@ -1,11 +1,12 @@
 import { Api } from 'grammy';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ratioData, sourceData } from '../../src/bot/features/photoshoot.js';
+import { ratioData, sourceData } from '../../src/bot/callback-data/photoshoot.js';
 import { createI18n } from '../../src/bot/i18n.js';
+import { createPhotoSource } from '../../src/bot/photo-source.js';
 import { announceMissingGeneration } from '../../src/bot/startup-notices.js';
 import { clip, TELEGRAM_LIMITS } from '../../src/bot/telegram-text.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
-import { createPhotoSource, PhotoTooBigError } from '../../src/services/photo-source.js';
+import { PhotoTooBigError } from '../../src/photoshoot/photos.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { DOWNLOAD_MAX_BYTES, FakeBotApi } from '../support/fake-bot-api.js';
 import { captureLogger } from '../support/logger.js';

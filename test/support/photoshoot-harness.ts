@@ -1,9 +1,9 @@
+import { createPhotoSource } from '../../src/bot/photo-source.js';
 import { parseConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
 import { createLockManager } from '../../src/services/lock-manager.js';
-import { createPhotoSource } from '../../src/services/photo-source.js';
 import { createBotHarness, TEST_TOKEN } from './bot-harness.js';
 import { silentLogger } from './logger.js';
 

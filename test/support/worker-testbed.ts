@@ -2,14 +2,17 @@ import { Api } from 'grammy';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { treatUnchangedEditAsDone } from '../../src/bot/api-policy.js';
 import { createI18n } from '../../src/bot/i18n.js';
+import { createPhotoSource } from '../../src/bot/photo-source.js';
+import { createTelegramPhotoshootReporter } from '../../src/bot/photoshoot-report.js';
+import { createQueuePositions } from '../../src/bot/queue-positions.js';
 import { parseConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
+import { createQueueEstimator } from '../../src/photoshoot/queue-estimate.js';
+import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/photoshoot/worker.js';
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
 import { createImageBudget } from '../../src/services/image-budget.js';
-import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/services/jobs.js';
-import { createPhotoSource } from '../../src/services/photo-source.js';
-import { createQueueEstimator } from '../../src/services/queue-estimate.js';
+import { createUsageRecorder, usagePrices } from '../../src/services/usage-recorder.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { FakeBotApi } from './fake-bot-api.js';
 import type { FakeOpenAi } from './fake-openai.js';
@@ -39,6 +42,8 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
   let worker: PhotoshootWorker | undefined;
   /** Every worker a test built, stopped after it. */
   const built: PhotoshootWorker[] = [];
+  /** Their usage recorders, flushed after the test (as app.ts flushes at shutdown). */
+  const recorders: ReturnType<typeof createUsageRecorder>[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
     telegram = await new FakeBotApi({ token }).start();
@@ -49,6 +54,7 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
   });
   afterEach(async () => {
     await Promise.all(built.splice(0).map((w) => w.stop(5000)));
+    await Promise.all(recorders.splice(0).map((r) => r.flush(5000)));
     worker = undefined;
   });
   const bed = {
@@ -81,10 +87,14 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
       const queueEstimate = imageBudget
         ? createQueueEstimator({ imagesPerMinute: imageBudget.perMinute, concurrency: config.PHOTOSHOOT_CONCURRENCY })
         : undefined;
+      // As app.ts records them: every answer's usage and time, which the queue estimate reads.
+      const usage = createUsageRecorder({ db, prices: usagePrices(config), logger: silentLogger });
+      recorders.push(usage);
       const ai = createAiServices({
         config,
         logger: silentLogger,
         cache: createMemoryCache({ maxEntries: 100 }),
+        onUsage: usage.record,
         ...(imageBudget && { imageBudget }),
       });
       const api = new Api(token, { apiRoot: bed.telegram.apiRoot });
@@ -97,19 +107,38 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
         maxBytes: config.MAX_PHOTO_BYTES,
       });
       const generate: Generate = (...args) => ai.images.generate(...args);
-      worker = createPhotoshootWorker({
+      const i18n = createI18n('en');
+      const photoshoots = createPhotoshootWorker({
         db,
-        api,
         photos,
         ai: { vision: ai.vision, images: { generate: options.images?.(generate) ?? generate } },
-        i18n: createI18n('en'),
+        reporter: createTelegramPhotoshootReporter({ db, api, i18n, logger: silentLogger, config }),
         logger: silentLogger,
         config,
         ...(imageBudget && { imageBudget }),
-        ...(queueEstimate && { queueEstimate }),
       });
+      // As app.ts runs them: the worker, and the queue positions on their own timer.
+      const positions = createQueuePositions({
+        db,
+        api,
+        i18n,
+        logger: silentLogger,
+        config,
+        ...(queueEstimate && { estimator: queueEstimate }),
+      });
+      worker = {
+        ...photoshoots,
+        start() {
+          photoshoots.start();
+          positions.start();
+        },
+        async stop(timeoutMs: number) {
+          await positions.stop();
+          return photoshoots.stop(timeoutMs);
+        },
+      };
       built.push(worker);
-      return { worker, ai, photos, config, imageBudget, queueEstimate };
+      return { worker, ai, photos, config, imageBudget, queueEstimate, usage };
     },
   };
   return bed;

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareFn } from 'grammy';
-import type { AbortSignalLike } from '../api-policy.js';
+import type { AbortSignalLike } from '../../with-timeout.js';
 import { isUpdateDeferred } from '../update-deferred.js';
 import { isUpdateRetry } from '../update-retry.js';
 

@@ -1,5 +1,6 @@
 import { type Api, GrammyError } from 'grammy';
-import type { ImageConverter, NormalisedPhoto } from './image-converter.js';
+import { type PhotoLoader, PhotoTooBigError } from '../photoshoot/photos.js';
+import type { ImageConverter, NormalisedPhoto } from '../services/image-converter.js';
 
 /**
  * Telegram lets bots download files of at most 20 MB; getFile answers a bigger one with
@@ -7,11 +8,6 @@ import type { ImageConverter, NormalisedPhoto } from './image-converter.js';
  */
 const isFileTooBig = (err: unknown) =>
   err instanceof GrammyError && err.error_code === 400 && /file is too big/i.test(err.description);
-
-/** The photo is over the size limit (Telegram bots cannot download more than 20 MB). */
-export class PhotoTooBigError extends Error {
-  override name = 'PhotoTooBigError';
-}
 
 /**
  * A seller's photo, fetched from Telegram and normalised for the models: getFile, a bounded
@@ -24,7 +20,7 @@ export function createPhotoSource(deps: {
   converter: Pick<ImageConverter, 'normalise'>;
   maxBytes: number;
   downloadTimeoutMs?: number;
-}) {
+}): PhotoLoader {
   const { api, converter, maxBytes } = deps;
   return {
     /** Largest photo accepted, in bytes; intake refuses bigger files before queueing anything. */
@@ -49,4 +45,4 @@ export function createPhotoSource(deps: {
   };
 }
 
-export type PhotoSource = ReturnType<typeof createPhotoSource>;
+export type PhotoSource = PhotoLoader;

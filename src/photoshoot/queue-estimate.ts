@@ -77,3 +77,11 @@ export function createQueueEstimator(pace: { imagesPerMinute: number; concurrenc
 }
 
 export type QueueEstimator = ReturnType<typeof createQueueEstimator>;
+
+/** Rough minutes one photoshoot takes, for the queue estimate without a measured pace. */
+const MINUTES_PER_PHOTOSHOOT = 1;
+
+/** The rough wait, in minutes, shown with a queue position when no estimator is configured. */
+export function queueEstimateMinutes(position: number, concurrency: number): number {
+  return Math.max(1, Math.ceil((position * MINUTES_PER_PHOTOSHOOT) / concurrency));
+}

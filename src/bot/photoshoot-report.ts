@@ -1,0 +1,250 @@
+import { type Api, GrammyError, InputFile } from 'grammy';
+import type { InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto } from 'grammy/types';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Photoshoot } from '../db/photoshoots.js';
+import { type ProcessedImage, type RenderedImage, recordImage, recordPreview } from '../db/processed-images.js';
+import { recordProgressMessage } from '../db/queue.js';
+import { sellerLocale } from '../db/users.js';
+import type { Logger } from '../logger.js';
+import { toMinutes } from '../photoshoot/queue-estimate.js';
+import type {
+  DeliveryRun,
+  PhotoshootOutcome,
+  PhotoshootReport,
+  PhotoshootReporter,
+  StyleFailure,
+} from '../photoshoot/report.js';
+import { AiUnavailableError, ContentRejectedError } from '../services/ai-errors.js';
+import { pause } from '../with-timeout.js';
+import { isBlockedByUser } from './api-policy.js';
+import { resolveLocale } from './i18n.js';
+import { photoProblemKey } from './views/photo-problems.js';
+
+/** Texts by locale (the bot's I18n instance fits). */
+export interface Translator {
+  t(locale: string, key: string, variables?: Record<string, string | number>): string;
+}
+
+/** What the bot shows under a finished photoshoot (its buttons). */
+export type ResultMarkup = (result: {
+  jobId: number;
+  locale: string;
+  /** Styles that failed (retry for free when > 0). */
+  failed: number;
+  /** Names of the styles delivered, by position. */
+  delivered: { position: number; name: string }[];
+}) => InlineKeyboardMarkup | undefined;
+
+/** A wait for the image budget shorter than this is the normal pace, not worth a message. */
+const BUDGET_WAIT_SHOWN_MS = 20_000;
+
+/**
+ * A photoshoot's run as the seller sees it in Telegram: one progress message (sent once, then
+ * edited), the album of previews and the PNG files, and the final text with its buttons, in the
+ * seller's language. Deliveries go through Telegram's flood control: a 429 "retry after N" is
+ * waited out (at most TELEGRAM_FLOOD_WAIT_MAX_S a time and DELIVERY_FLOOD_WAIT_TOTAL_S in all,
+ * ended at once when the run stops) and the call is made again; a seller who blocked the bot
+ * stops the run.
+ */
+export function createTelegramPhotoshootReporter(deps: {
+  db: Database;
+  api: Api;
+  i18n: Translator;
+  logger: Logger;
+  config: Pick<Config, 'DEFAULT_LOCALE' | 'TELEGRAM_FLOOD_WAIT_MAX_S' | 'DELIVERY_FLOOD_WAIT_TOTAL_S'>;
+  resultMarkup?: ResultMarkup;
+}): PhotoshootReporter {
+  const { db, api, config, logger } = deps;
+
+  return {
+    async open(job, token, hooks): Promise<PhotoshootReport> {
+      const locale = resolveLocale(await sellerLocale(db, job.userId), config.DEFAULT_LOCALE);
+      const t = (key: string, variables?: Record<string, string | number>) => deps.i18n.t(locale, key, variables);
+      let messageId = job.progressMessageId ?? undefined;
+      let last = '';
+      let chain: Promise<void> = Promise.resolve();
+      /** Shows `text` (unchanged text is not sent again); once the run stopped, only a final text. */
+      const show = (text: string, markup?: InlineKeyboardMarkup, final = false): Promise<void> => {
+        chain = chain.then(async () => {
+          if (!final && (await hooks.stopped())) return;
+          if (text === last && !markup) return;
+          last = text;
+          const options = markup ? { reply_markup: markup } : {};
+          try {
+            if (messageId === undefined) {
+              const sent = await api.sendMessage(job.chatId, text, options);
+              messageId = sent.message_id;
+              await recordProgressMessage(db, job.id, messageId, token);
+            } else {
+              await api.editMessageText(job.chatId, messageId, text, options);
+            }
+          } catch (err) {
+            if (isBlockedByUser(err)) hooks.blocked();
+            else logger.warn({ err, photoshoot_id: job.id }, 'could not update the progress message');
+          }
+        });
+        return chain;
+      };
+
+      /** The final text, with a line naming the styles declined under the image service's content rules. */
+      const withDeclined = (text: string, failures: StyleFailure[], retryOffered: boolean) => {
+        const declined = failures.filter((f) => f.err instanceof ContentRejectedError).map((f) => f.image.style);
+        if (declined.length === 0) return text;
+        const line = t('progress-style-declined', { count: declined.length, styles: declined.join(', ') });
+        // The free retry renders a declined style in a neutral studio scene.
+        return `${text}\n\n${retryOffered ? `${line} ${t('retry-declined-neutral')}` : line}`;
+      };
+
+      return {
+        analysing: () => show(t('progress-analysing')),
+        generating: (done, total) => show(t('progress-generating', { done, total })),
+        waitingForBudget(waitMs) {
+          if (waitMs >= BUDGET_WAIT_SHOWN_MS) {
+            void show(t('progress-waiting-budget', { minutes: toMinutes(waitMs / 1000) }));
+          }
+        },
+        delivering: () => show(t('progress-delivering')),
+        deliver: (ready, run) => deliver(job, ready, run),
+        async finished({ images, ready, delivered, failures }: PhotoshootOutcome) {
+          const busy = failures.find((f) => f.err instanceof AiUnavailableError)?.err as AiUnavailableError | undefined;
+          const text =
+            delivered === images.length
+              ? t('progress-done', { count: delivered })
+              : delivered > 0
+                ? t('progress-partial', { delivered, total: images.length })
+                : busy
+                  ? t('progress-busy', { seconds: busy.retryInSeconds })
+                  : t('progress-failed');
+          const markup =
+            delivered > 0
+              ? deps.resultMarkup?.({
+                  jobId: job.id,
+                  locale,
+                  failed: images.length - delivered,
+                  delivered: deliveredStyles(images, ready),
+                })
+              : undefined;
+          await show(withDeclined(text, failures, delivered > 0), markup, true);
+        },
+        async ended({ err, canceled, settlement }) {
+          let text: string;
+          if (canceled) text = t('progress-canceled', { charged: settlement === 'committed' ? 'yes' : 'no' });
+          else if (err instanceof AiUnavailableError) text = t('progress-busy', { seconds: err.retryInSeconds });
+          else {
+            const problem = photoProblemKey(err);
+            text = problem ? t('progress-rejected', { reason: t(problem) }) : t('progress-failed');
+          }
+          await show(text, undefined, true);
+        },
+      };
+    },
+  };
+
+  /** One Bot API call of a delivery, through Telegram's flood control (see above). */
+  async function floodSafe<T>(call: () => Promise<T>, run: DeliveryRun, waited: { s: number }): Promise<T> {
+    for (;;) {
+      run.throwIfStopped();
+      try {
+        return await call();
+      } catch (err) {
+        if (isBlockedByUser(err)) {
+          run.stop('blocked');
+          throw err;
+        }
+        const retryAfterS = err instanceof GrammyError ? err.parameters.retry_after : undefined;
+        if (
+          retryAfterS === undefined ||
+          retryAfterS > config.TELEGRAM_FLOOD_WAIT_MAX_S ||
+          waited.s + retryAfterS > config.DELIVERY_FLOOD_WAIT_TOTAL_S
+        ) {
+          throw err;
+        }
+        run.log.warn({ retry_after_s: retryAfterS, waited_s: waited.s }, 'Telegram flood control; waiting to deliver');
+        waited.s += retryAfterS;
+        await pause(retryAfterS * 1000, run.signal);
+      }
+    }
+  }
+
+  /**
+   * Sends the previews as an album and the PNGs as files (the kept PNGs, read from the database),
+   * recording each step so /history can resend them and a resumed delivery sends only what is
+   * missing: preview ids once the album is out, then the file ids (which drops the kept PNG).
+   * Returns how many images were delivered.
+   */
+  async function deliver(job: Photoshoot, ready: RenderedImage[], run: DeliveryRun): Promise<number> {
+    const chatId = job.chatId;
+    const name = (image: RenderedImage) => `${image.position + 1}-${slug(image.style)}.png`;
+    const waited = { s: 0 };
+    const send = <T>(call: () => Promise<T>) => floodSafe(call, run, waited);
+    // grammY types its signal as the abort-controller package's; Node's is the same at run time.
+    const signal = run.signal as unknown as Parameters<Api['sendMessage']>[3];
+    const previews = new Map(ready.map((image) => [image.id, image.previewFileId]));
+    const unpreviewed = ready.filter((image) => image.previewFileId === null);
+    let sentPreviews: (string | null)[] = [];
+    if (unpreviewed.length === 1) {
+      const [only] = unpreviewed as [RenderedImage];
+      const photo = await send(() =>
+        api.sendPhoto(chatId, new InputFile(only.png, name(only)), { caption: only.style }, signal),
+      );
+      sentPreviews = [photo.photo.at(-1)?.file_id ?? null];
+    } else if (unpreviewed.length > 1) {
+      const album: InputMediaPhoto[] = unpreviewed.map((image) => ({
+        type: 'photo',
+        media: new InputFile(image.png, name(image)),
+        caption: image.style,
+      }));
+      const sent = await send(() => api.sendMediaGroup(chatId, album, {}, signal));
+      sentPreviews = sent.map((m) => ('photo' in m && m.photo ? (m.photo.at(-1)?.file_id ?? null) : null));
+    }
+    for (const [index, image] of unpreviewed.entries()) {
+      const previewFileId = sentPreviews[index];
+      if (!previewFileId) continue;
+      previews.set(image.id, previewFileId);
+      if (!(await recordPreview(db, image.id, previewFileId, run.token))) run.stop('lost');
+    }
+    run.throwIfStopped();
+    let documents: string[];
+    if (ready.length === 1) {
+      const [only] = ready as [RenderedImage];
+      const document = await send(() => api.sendDocument(chatId, new InputFile(only.png, name(only)), {}, signal));
+      documents = [document.document?.file_id ?? ''];
+    } else {
+      const files: InputMediaDocument[] = ready.map((image) => ({
+        type: 'document',
+        media: new InputFile(image.png, name(image)),
+      }));
+      const sent = await send(() => api.sendMediaGroup(chatId, files, {}, signal));
+      documents = sent.map((m) => ('document' in m && m.document ? m.document.file_id : ''));
+    }
+    let count = 0;
+    for (const [index, image] of ready.entries()) {
+      const resultFileId = documents[index];
+      if (!resultFileId) continue;
+      const previewFileId = previews.get(image.id) ?? null;
+      // Sent is sent: recorded even if the job was just taken over, so it is not sent twice.
+      await recordImage(db, image.id, { status: 'done', resultFileId, previewFileId });
+      count += 1;
+    }
+    return count;
+  }
+}
+
+/** Styles delivered now or by an earlier attempt, by position. */
+function deliveredStyles(images: ProcessedImage[], rendered: { id: number }[]) {
+  const now = new Set(rendered.map((r) => r.id));
+  return images
+    .filter((image) => image.status === 'done' || now.has(image.id))
+    .map((image) => ({ position: image.position, name: image.style }));
+}
+
+function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'style'
+  );
+}
