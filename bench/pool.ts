@@ -7,7 +7,7 @@
 import { createDb, type Database } from '../src/db/client.js';
 import { balanceBreakdown, recentLedgerEntries } from '../src/db/ledger.js';
 import { registerUser } from '../src/db/users.js';
-import { describeError } from '../src/process-env.js';
+import { describeError } from '../src/errors.js';
 import { createTestDatabase, usingPostgres } from '../test/support/db.js';
 import { silentLogger } from '../test/support/logger.js';
 import { median, percentile, printTable, ratio, round1, runPool, writeResult } from './lib.js';

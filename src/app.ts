@@ -15,10 +15,10 @@ import { createDb, type Database, type DbHandle, type DbOptions } from './db/cli
 import { pendingMigrations, runMigrations } from './db/migrate.js';
 import { expireStaleOrders } from './db/orders.js';
 import { activeJobCounts } from './db/photoshoots.js';
+import { describeError } from './errors.js';
 import type { Logger } from './logger.js';
 import { createQueueEstimator } from './photoshoot/queue-estimate.js';
 import { createPhotoshootWorker } from './photoshoot/worker.js';
-import { describeError } from './process-env.js';
 import { createAiServices } from './services/ai.js';
 import { createMemoryCache, createObservedCache } from './services/cache.js';
 import { createImageBudget } from './services/image-budget.js';

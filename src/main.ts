@@ -1,8 +1,9 @@
 import { createApp, StartupError } from './app.js';
 import { TelegramStartupError } from './bot/polling.js';
 import { type Config, ConfigError, parseConfig } from './config.js';
+import { describeError } from './errors.js';
 import { configSecrets, createLogger, createRedactor } from './logger.js';
-import { describeError, exitWithError, loadDotEnv } from './process-env.js';
+import { exitWithError, loadDotEnv } from './process-env.js';
 
 /** Composition root: configuration -> logger -> application -> polling; graceful shutdown. */
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
-import { type Api, GrammyError } from 'grammy';
+import type { Api } from 'grammy';
 import type { Logger } from '../logger.js';
-import { describeBotApiError } from './api-policy.js';
 import type { BotContext } from './context.js';
+import { describeBotApiError, telegramError } from './telegram-error.js';
 
 /** True when the sender is one of ADMIN_IDS. */
 export const isAdmin = (ctx: BotContext): boolean =>
@@ -20,8 +20,9 @@ export async function notifyAdmins(api: Api, adminIds: readonly number[], text: 
       delivered += 1;
     } catch (err) {
       // An admin who blocked the bot chose not to hear from it: noted, not a warning.
-      if (err instanceof GrammyError && err.error_code === 403) {
-        logger.info({ admin_id: adminId, reason: err.description }, 'an admin cannot be reached');
+      const refused = telegramError(err);
+      if (refused?.code === 403) {
+        logger.info({ admin_id: adminId, reason: refused.description }, 'an admin cannot be reached');
         continue;
       }
       logger.warn({ admin_id: adminId, reason: describeBotApiError(err) }, 'could not notify an admin');

@@ -1,32 +1,7 @@
-import { GrammyError, HttpError, type Transformer } from 'grammy';
+import { HttpError, type Transformer } from 'grammy';
 import type { Logger } from '../logger.js';
-import { describeError } from '../process-env.js';
 import { pause } from '../with-timeout.js';
-
-/** A Bot API call that got no answer within its bound. */
-export class BotApiTimeoutError extends Error {
-  override name = 'BotApiTimeoutError';
-}
-
-/**
- * Why a Bot API call failed, in one line without the request URL (it holds the token):
- * Telegram's error code and description, the network error's code, or the timeout.
- */
-export function describeBotApiError(err: unknown): string {
-  if (err instanceof GrammyError) return `${err.error_code} ${err.description}`;
-  if (err instanceof HttpError) {
-    const inner = err.error;
-    if (inner instanceof BotApiTimeoutError) return inner.message;
-    const code = (inner as { code?: unknown } | undefined)?.code;
-    if (typeof code === 'string') {
-      // node-fetch: "request to <url> failed, reason: connect ECONNREFUSED 127.0.0.1:1"
-      const reason = /reason: (.*)$/.exec(String((inner as Error).message))?.[1];
-      return reason?.includes(code) ? reason : code;
-    }
-    return inner instanceof Error && !/https?:\/\//.test(inner.message) ? inner.message : err.message;
-  }
-  return describeError(err);
-}
+import { BotApiTimeoutError, describeBotApiError, isUnanswered } from './telegram-error.js';
 
 /**
  * Gives every Bot API call a deadline: `timeoutS` until Telegram answers, on top of
@@ -80,7 +55,7 @@ export function createNetworkRetry(deps: {
       } catch (err) {
         // Aborted while retrying: the failure that made it retry is the reason worth telling.
         if (signal?.aborted) throw previous ?? err;
-        if (!(err instanceof HttpError) || method === 'getUpdates' || attempt > deps.attempts) throw err;
+        if (!isUnanswered(err) || method === 'getUpdates' || attempt > deps.attempts) throw err;
         previous = err;
         const delayS = Math.min(deps.maxDelayS, 2 ** (attempt - 1));
         deps.logger.warn(
@@ -98,18 +73,6 @@ export function createNetworkRetry(deps: {
       }
     }
   };
-}
-
-/** Telegram's answer to any call that reaches a user who has blocked the bot. */
-const BLOCKED_BY_USER = 'Forbidden: bot was blocked by the user';
-
-/**
- * True when Telegram refused a call because the user blocked the bot (403 "Forbidden: bot was
- * blocked by the user"). Other 403s (a deactivated user, a chat the bot never joined) are not
- * this: only this one is undone by the user unblocking.
- */
-export function isBlockedByUser(err: unknown): boolean {
-  return err instanceof GrammyError && err.error_code === 403 && err.description === BLOCKED_BY_USER;
 }
 
 /** The edits Telegram refuses with "message is not modified" when nothing would change. */
@@ -134,8 +97,3 @@ export const treatUnchangedEditAsDone: Transformer = async (prev, method, payloa
   }
   return result;
 };
-
-/** True for a call ended by its caller's signal (not a failure of the Bot API). */
-export function isAbortedCall(err: unknown): boolean {
-  return err instanceof HttpError && (err.error as Error | undefined)?.name === 'AbortError';
-}

@@ -1,13 +1,16 @@
-import { type Api, GrammyError } from 'grammy';
+import type { Api } from 'grammy';
 import { type PhotoLoader, PhotoTooBigError } from '../photoshoot/photos.js';
 import type { ImageConverter, NormalisedPhoto } from '../services/image-converter.js';
+import { telegramError } from './telegram-error.js';
 
 /**
  * Telegram lets bots download files of at most 20 MB; getFile answers a bigger one with
  * 400 "Bad Request: file is too big" (Bot API, getFile; tdlib/telegram-bot-api#51).
  */
-const isFileTooBig = (err: unknown) =>
-  err instanceof GrammyError && err.error_code === 400 && /file is too big/i.test(err.description);
+const isFileTooBig = (err: unknown) => {
+  const refused = telegramError(err);
+  return refused?.code === 400 && /file is too big/i.test(refused.description);
+};
 
 /**
  * A seller's photo, fetched from Telegram and normalised for the models: getFile, a bounded

@@ -1,4 +1,4 @@
-import { type Api, GrammyError, InputFile } from 'grammy';
+import { type Api, InputFile } from 'grammy';
 import type { InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -17,8 +17,8 @@ import type {
 } from '../photoshoot/report.js';
 import { AiUnavailableError, ContentRejectedError } from '../services/ai-errors.js';
 import { pause } from '../with-timeout.js';
-import { isBlockedByUser } from './api-policy.js';
 import { resolveLocale } from './i18n.js';
+import { telegramError } from './telegram-error.js';
 import { photoProblemKey } from './views/photo-problems.js';
 
 /** Texts by locale (the bot's I18n instance fits). */
@@ -80,7 +80,7 @@ export function createTelegramPhotoshootReporter(deps: {
               await api.editMessageText(job.chatId, messageId, text, options);
             }
           } catch (err) {
-            if (isBlockedByUser(err)) hooks.blocked();
+            if (telegramError(err)?.blocked) hooks.blocked();
             else logger.warn({ err, photoshoot_id: job.id }, 'could not update the progress message');
           }
         });
@@ -148,11 +148,12 @@ export function createTelegramPhotoshootReporter(deps: {
       try {
         return await call();
       } catch (err) {
-        if (isBlockedByUser(err)) {
+        const refused = telegramError(err);
+        if (refused?.blocked) {
           run.stop('blocked');
           throw err;
         }
-        const retryAfterS = err instanceof GrammyError ? err.parameters.retry_after : undefined;
+        const retryAfterS = refused?.retryAfterS;
         if (
           retryAfterS === undefined ||
           retryAfterS > config.TELEGRAM_FLOOD_WAIT_MAX_S ||

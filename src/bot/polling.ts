@@ -1,16 +1,16 @@
 import type { I18n } from '@grammyjs/i18n';
 import { createConcurrentSink, createRunner, createSource, type RunnerHandle } from '@grammyjs/runner';
-import { type BotError, GrammyError } from 'grammy';
+import type { BotError } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Config } from '../config.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { describeError } from '../process-env.js';
 import { type AbortSignalLike, pause } from '../with-timeout.js';
-import { describeBotApiError, isAbortedCall } from './api-policy.js';
 import { setMenuCommands } from './commands.js';
 import type { BotContext } from './context.js';
 import { ALLOWED_UPDATES, type AppBot } from './index.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
+import { describeBotApiError, isAbortedCall, telegramError } from './telegram-error.js';
 import { handleWithRetries } from './update-retry.js';
 import { createConfirmingSupplier } from './update-supplier.js';
 
@@ -154,13 +154,14 @@ async function connect(deps: StartPollingDeps): Promise<void> {
       await bot.api.deleteWebhook({ drop_pending_updates: false }, signal);
       return;
     } catch (err) {
-      if (err instanceof GrammyError && err.error_code === 401) {
+      const code = telegramError(err)?.code;
+      if (code === 401) {
         throw new TelegramStartupError(
           'Telegram rejected BOT_TOKEN (401 Unauthorized); check the token from @BotFather',
         );
       }
       if (!isAbortedCall(err)) lastReason = describeBotApiError(err);
-      if (signal.aborted || (err instanceof GrammyError && err.error_code < 500 && err.error_code !== 429)) {
+      if (signal.aborted || (code !== undefined && code < 500 && code !== 429)) {
         throw new TelegramStartupError(
           `Cannot reach the Telegram Bot API at ${config.TELEGRAM_API_ROOT}: ${lastReason ?? `no answer within ${limitS} s`}`,
         );

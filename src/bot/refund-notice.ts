@@ -1,5 +1,5 @@
 import { findUserById } from '../db/users.js';
-import { describeError } from '../process-env.js';
+import { describeError } from '../errors.js';
 import type { BotContext } from './context.js';
 import { resolveLocale } from './i18n.js';
 import { type RecordedRefund, refundFigures } from './views/payments.js';

@@ -1,10 +1,9 @@
 import type { UpdateSupplier } from '@grammyjs/runner';
-import { GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../logger.js';
 import { pause } from '../with-timeout.js';
-import { describeBotApiError } from './api-policy.js';
 import type { UpdateTracker } from './middlewares/update-tracker.js';
+import { describeBotApiError, telegramError } from './telegram-error.js';
 
 /** getUpdates parameters this supplier sends (Bot API, getUpdates). */
 export interface GetUpdatesParams {
@@ -78,7 +77,8 @@ export function createConfirmingSupplier(deps: {
           );
         } catch (err) {
           if (signal.aborted) throw err;
-          if (err instanceof GrammyError && (err.error_code === 401 || err.error_code === 409)) throw err;
+          const code = telegramError(err)?.code;
+          if (code === 401 || code === 409) throw err;
           const tries = (outage?.tries ?? 0) + 1;
           const reason = describeBotApiError(err);
           outage = { since: outage?.since ?? now(), reason, tries };

@@ -1,7 +1,8 @@
 import { ConfigError, parseOperatorConfig } from '../config.js';
 import { createDb, type DbHandle } from '../db/client.js';
+import { describeError } from '../errors.js';
 import { configSecrets, createLogger, createRedactor } from '../logger.js';
-import { describeError, exitWithError, loadDotEnv } from '../process-env.js';
+import { exitWithError, loadDotEnv } from '../process-env.js';
 
 /**
  * The frame of an operator command (`npm run db:*`): reads .env and the operator settings

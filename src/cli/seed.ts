@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { pendingMigrations } from '../db/migrate.js';
 import { seedDatabase } from '../db/seed.js';
-import { describeError, exitWithError } from '../process-env.js';
+import { describeError } from '../errors.js';
+import { exitWithError } from '../process-env.js';
 import { runOperatorCommand } from './operator.js';
 
 const USAGE = 'Usage: npm run db:seed -- [--users N] [--images N] [--orders N] (defaults 1000, 10000, 2000)';

@@ -5,6 +5,7 @@ import { imagesOf, type ProcessedImage, recordImage, renderedImages, storeRender
 import { claimNextPhotoshoot, handBackPhotoshoots, heartbeat, type JobState, startDelivery } from '../db/queue.js';
 import { finishPhotoshoot, recoverStalePhotoshoots } from '../db/settlement.js';
 import { sellerBlocked } from '../db/users.js';
+import { recordedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { abortable } from '../services/abortable.js';
 import type { AiServices } from '../services/ai.js';
@@ -287,8 +288,3 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
 export type PhotoshootWorker = ReturnType<typeof createPhotoshootWorker>;
 
 export type { RunToken };
-
-/** The error as recorded on the job and its images: its class and message. */
-function recordedError(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}

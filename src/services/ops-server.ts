@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { describeError } from '../process-env.js';
 import { withTimeout } from '../with-timeout.js';
 
 /** One part of the health check: ok, or what is wrong. */

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
+import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { describeError } from '../process-env.js';
 import type { Cache } from './cache.js';
 
 /** Every key lives under this prefix; the version changes when the shape of cached values does. */

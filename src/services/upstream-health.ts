@@ -1,5 +1,6 @@
 import type { Database } from '../db/client.js';
 import { closeIncident, openIncident, openIncidents } from '../db/incidents.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Upstream } from './ai-errors.js';
 import type { UpstreamHealth } from './resilience.js';
@@ -119,7 +120,7 @@ export function createUpstreamHealth(deps: {
           // The policy's success closed it already; this covers a probe that bypasses the policy.
           if (out.has(upstream)) await close(upstream);
         } catch (err) {
-          log.info({ upstream, reason: err instanceof Error ? err.message : String(err) }, 'upstream still out');
+          log.info({ upstream, reason: describeError(err) }, 'upstream still out');
         } finally {
           probing.delete(upstream);
         }

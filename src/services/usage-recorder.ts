@@ -1,8 +1,8 @@
 import type { Config, TokenPrices } from '../config.js';
 import { insertAiUsage, type NewAiUsage } from '../db/ai-usage.js';
 import { type Database, isTransientDbError } from '../db/client.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { describeError } from '../process-env.js';
 import { settlesWithin } from '../with-timeout.js';
 import type { Upstream } from './ai-errors.js';
 import type { Metrics } from './metrics.js';

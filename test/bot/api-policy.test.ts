@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Api, HttpError } from 'grammy';
 import { describe, expect, it } from 'vitest';
-import { createNetworkRetry, createRequestTimeout, describeBotApiError } from '../../src/bot/api-policy.js';
+import { createNetworkRetry, createRequestTimeout } from '../../src/bot/api-policy.js';
+import { describeBotApiError } from '../../src/bot/telegram-error.js';
 import { captureLogger } from '../support/logger.js';
 import { freePort } from '../support/process.js';
 

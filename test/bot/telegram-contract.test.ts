@@ -3,9 +3,9 @@ import { Api, GrammyError, InputFile } from 'grammy';
 import type { Update } from 'grammy/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { notifyAdmins } from '../../src/bot/admins.js';
-import { isBlockedByUser } from '../../src/bot/api-policy.js';
 import { historyPageData, resendData } from '../../src/bot/features/history.js';
 import { createI18n } from '../../src/bot/i18n.js';
+import { telegramError } from '../../src/bot/telegram-error.js';
 import { findPhotoshoot } from '../../src/db/photoshoots.js';
 import { balanceLedger, photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId, markUserBlocked, markUserUnblocked, sellerBlocked } from '../../src/db/users.js';
@@ -132,7 +132,12 @@ describe('the fake Bot API holds the Telegram contract (real grammY client over 
         code: 403,
         description: BLOCKED_BY_USER,
       });
-      expect(isBlockedByUser(err)).toBe(true);
+      expect(telegramError(err)).toEqual({
+        code: 403,
+        description: BLOCKED_BY_USER,
+        retryAfterS: undefined,
+        blocked: true,
+      });
     }
     // Other chats are untouched.
     await api.sendMessage(8, 'hi');
@@ -158,14 +163,14 @@ describe('the fake Bot API holds the Telegram contract (real grammY client over 
     });
     await api.sendMessage(7, 'welcome back');
     expect(
-      isBlockedByUser(
+      telegramError(
         new GrammyError(
           'x',
           { ok: false, error_code: 403, description: 'Forbidden: user is deactivated' },
           'sendMessage',
           {},
         ),
-      ),
+      )?.blocked,
     ).toBe(false);
   });
 

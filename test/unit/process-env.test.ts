@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeError, loadDotEnv } from '../../src/process-env.js';
+import { loadDotEnv } from '../../src/process-env.js';
 
 describe('loadDotEnv', () => {
   afterEach(() => {
@@ -18,17 +18,5 @@ describe('loadDotEnv', () => {
     expect(process.env.DOTENV_TEST_A).toBe('from-env');
     expect(process.env.DOTENV_TEST_B).toBe('quoted value');
     expect(() => loadDotEnv(path.join(tmpdir(), 'no-such-dir', '.env'))).not.toThrow();
-  });
-});
-
-describe('describeError', () => {
-  it('gives the driver reason on one line, without the wrapping query or a stack', () => {
-    const driver = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-    const wrapped = new Error('Failed query: select 1\nparams: ', { cause: driver });
-    expect(describeError(wrapped)).toBe('connect ECONNREFUSED 127.0.0.1:1');
-    expect(describeError(Object.assign(new Error('database "x" does not exist'), { code: '3D000' }))).toBe(
-      'database "x" does not exist (3D000)',
-    );
-    expect(describeError('plain')).toBe('plain');
   });
 });

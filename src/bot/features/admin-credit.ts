@@ -1,7 +1,7 @@
 import { Composer } from 'grammy';
 import { recordPayment, STARS_CURRENCY } from '../../db/orders.js';
 import { findUserByTelegramId } from '../../db/users.js';
-import { describeError } from '../../process-env.js';
+import { describeError } from '../../errors.js';
 import { isAdmin } from '../admins.js';
 import type { BotContext } from '../context.js';
 import { resolveLocale } from '../i18n.js';

@@ -1,4 +1,4 @@
-import { Composer, GrammyError } from 'grammy';
+import { Composer } from 'grammy';
 import { findOrderByReference, recordRefund } from '../../db/orders.js';
 import { findUserById, findUserByTelegramId } from '../../db/users.js';
 import { isAdmin } from '../admins.js';
@@ -6,6 +6,7 @@ import { parseWholeNumber, telegramId as telegramIdSchema } from '../callback-da
 import type { BotContext } from '../context.js';
 import { resolveLocale } from '../i18n.js';
 import { tellRefund } from '../refund-notice.js';
+import { telegramError } from '../telegram-error.js';
 import { refundFigures } from '../views/payments.js';
 
 const composer = new Composer<BotContext>();
@@ -13,8 +14,7 @@ const composer = new Composer<BotContext>();
 const admin = composer.chatType('private').filter(isAdmin);
 
 /** Telegram's answer when the charge was refunded before (by us or from another place). */
-const alreadyRefunded = (err: unknown) =>
-  err instanceof GrammyError && err.description.includes('CHARGE_ALREADY_REFUNDED');
+const alreadyRefunded = (err: unknown) => telegramError(err)?.description.includes('CHARGE_ALREADY_REFUNDED') ?? false;
 
 /**
  * /refund <order number or charge id>: Telegram returns the Stars, then the order becomes
@@ -35,7 +35,7 @@ admin.command('refund', async (ctx) => {
     await ctx.api.refundStarPayment(owner.telegramId, order.telegramPaymentChargeId);
   } catch (err) {
     if (!alreadyRefunded(err)) {
-      const reason = err instanceof GrammyError ? err.description : 'Telegram could not be reached';
+      const reason = telegramError(err)?.description ?? 'Telegram could not be reached';
       ctx.logger.warn({ order_id: order.id, reason }, 'refund refused by Telegram');
       return ctx.reply(ctx.t('admin-refund-failed', { order: String(order.id), reason }));
     }
@@ -70,7 +70,7 @@ admin.command('reply', async (ctx) => {
       ctx.i18n.fluent.translate(locale, 'support-reply', { text: match[2].trim() }),
     );
   } catch (err) {
-    const reason = err instanceof GrammyError ? err.description : 'Telegram could not be reached';
+    const reason = telegramError(err)?.description ?? 'Telegram could not be reached';
     return ctx.reply(ctx.t('admin-reply-failed', { user: String(telegramId), reason }));
   }
   await ctx.reply(ctx.t('admin-reply-sent', { user: String(telegramId) }));

@@ -2,7 +2,7 @@ import { Composer } from 'grammy';
 import type { SuccessfulPayment } from 'grammy/types';
 import { type Database, isTransientDbError } from '../../db/client.js';
 import { type PaymentOutcome, recordPayment } from '../../db/orders.js';
-import { describeError } from '../../process-env.js';
+import { describeError } from '../../errors.js';
 import { pause } from '../../with-timeout.js';
 import { alertAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';

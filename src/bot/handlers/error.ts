@@ -1,10 +1,10 @@
-import { type BotError, GrammyError } from 'grammy';
+import type { BotError } from 'grammy';
 import { isDatabaseBusy } from '../../db/client.js';
 import { alertAdmins } from '../admins.js';
-import { describeBotApiError } from '../api-policy.js';
 import type { BotContext } from '../context.js';
 import { creditCommand } from '../features/successful-payment.js';
 import { callbackAnswered } from '../middlewares/callback-answer.js';
+import { describeBotApiError, telegramError } from '../telegram-error.js';
 import { isUpdateDeferred } from '../update-deferred.js';
 import { mayHandleAgain, UpdateRetryError } from '../update-retry.js';
 
@@ -60,7 +60,7 @@ export async function handleError(error: BotError<BotContext>): Promise<void> {
   // Telegram waits up to 10 s for a pre-checkout answer; a failure declines the payment at once.
   if (ctx.preCheckoutQuery) await tell(() => ctx.answerPreCheckoutQuery(false, { error_message: text }));
   // A user who cannot be reached (403: blocked the bot) is not written to again.
-  const unreachable = err instanceof GrammyError && err.error_code === 403;
+  const unreachable = telegramError(err)?.code === 403;
   const chat = ctx.chat;
   if (chat && !unreachable && (chat.type === 'private' || answered))
     await tell(() => ctx.api.sendMessage(chat.id, text));
