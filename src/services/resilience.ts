@@ -1,28 +1,19 @@
 import {
-  BrokenCircuitError,
   CircuitState,
   circuitBreaker,
   ExponentialBackoff,
   handleWhen,
-  type IBreaker,
   retry,
-  SamplingBreaker,
-  TaskCancelledError,
   TimeoutStrategy,
   timeout,
 } from 'cockatiel';
-import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import type { Config } from '../config.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { abortable } from './abortable.js';
-import {
-  AiCanceledError,
-  AiTimeoutError,
-  AiUnavailableError,
-  ContentRejectedError,
-  type Upstream,
-  UpstreamError,
-} from './ai-errors.js';
+import { accountFailure, isRateLimited, isTimeout, isTransient, toAiError } from './ai-error-mapping.js';
+import { AiCanceledError, AiUnavailableError, type Upstream } from './ai-errors.js';
+import { BREAKER_STATE_NAME, BREAKER_STATE_VALUE, createFailureRateBreaker } from './failure-rate-breaker.js';
 import type { Metrics } from './metrics.js';
 
 export interface PolicySettings {
@@ -79,72 +70,6 @@ export interface ExecuteOptions {
   trial?: boolean;
 }
 
-/** Breaker state as a number, for metrics: 0 closed, 1 half-open, 2 open. */
-export const BREAKER_STATE_VALUE = {
-  [CircuitState.Closed]: 0,
-  [CircuitState.HalfOpen]: 1,
-  [CircuitState.Open]: 2,
-  [CircuitState.Isolated]: 2,
-} as const;
-
-const STATE_NAMES: Record<CircuitState, string> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.HalfOpen]: 'half-open',
-  [CircuitState.Open]: 'open',
-  [CircuitState.Isolated]: 'isolated',
-};
-
-/** Moderation and safety refusals, by the codes OpenAI-compatible providers use. */
-function isContentRejection(err: unknown): boolean {
-  if (!(err instanceof APIError)) return false;
-  const code = `${err.code ?? ''} ${(err.error as { type?: string } | undefined)?.type ?? ''}`;
-  return /content_policy|moderation|safety|content_filter/i.test(code);
-}
-
-/** A 429 that asks for a pause: the provider's rate limit, not a spent quota. */
-export function isRateLimited(err: unknown): err is APIError {
-  return err instanceof APIError && err.status === 429 && !isAccountFailure(err);
-}
-
-/**
- * The provider refused the account itself, not the request: an invalid or revoked key (401),
- * credits or billing (402, as OpenRouter answers), an organisation not verified or a model not
- * allowed (403), a spent quota (429 insufficient_quota; OpenAI's error-codes guide). Retrying
- * does not help and every other call will fail the same way, so the upstream is out until an
- * operator acts. Returns the reason to tell the admins, or undefined.
- */
-export function accountFailure(err: unknown): string | undefined {
-  if (!(err instanceof APIError)) return undefined;
-  const status = err.status ?? 0;
-  const quota = status === 429 && err.code === 'insufficient_quota';
-  if (status !== 401 && status !== 402 && status !== 403 && !quota) return undefined;
-  const code = err.code ? ` ${err.code}` : '';
-  const message = (err.error as { message?: string } | undefined)?.message ?? err.message;
-  return `${status}${code}: ${String(message).slice(0, 200)}`;
-}
-
-const isAccountFailure = (err: unknown) => accountFailure(err) !== undefined;
-
-const isTimeout = (err: unknown) => err instanceof TaskCancelledError || err instanceof APIUserAbortError;
-
-/**
- * Worth another attempt: network errors, timeouts, 408, 409, 429 (unless the quota is spent)
- * and 5xx. Never a client error (400/401/403/404/422), a refusal, or an open circuit.
- */
-export function isTransient(err: unknown): boolean {
-  if (err instanceof BrokenCircuitError) return false;
-  if (err instanceof TaskCancelledError) return true;
-  if (err instanceof APIUserAbortError) return true;
-  if (err instanceof APIConnectionError) return true;
-  if (err instanceof APIError) {
-    if (isContentRejection(err)) return false;
-    const status = err.status ?? 0;
-    if (status === 429) return err.code !== 'insufficient_quota';
-    return status === 408 || status === 409 || status >= 500;
-  }
-  return false;
-}
-
 /**
  * One upstream's policy: retry( breaker( gate -> timeout( call ) ) ). Each attempt takes its
  * turn in the rate budget (the gate, when given), then has its own timeout and counts toward
@@ -179,14 +104,17 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
   metrics?.upstream.state(upstream, BREAKER_STATE_VALUE[breaker.state]);
   breaker.onStateChange((state) => {
     if (state === CircuitState.Open) openedAt = Date.now();
-    log.warn({ from: STATE_NAMES[previous], to: STATE_NAMES[state] }, `circuit breaker ${STATE_NAMES[state]}`);
-    metrics?.upstream.transition(upstream, STATE_NAMES[previous], STATE_NAMES[state]);
+    log.warn(
+      { from: BREAKER_STATE_NAME[previous], to: BREAKER_STATE_NAME[state] },
+      `circuit breaker ${BREAKER_STATE_NAME[state]}`,
+    );
+    metrics?.upstream.transition(upstream, BREAKER_STATE_NAME[previous], BREAKER_STATE_NAME[state]);
     metrics?.upstream.state(upstream, BREAKER_STATE_VALUE[state]);
     previous = state;
   });
   retries.onRetry((event) => {
     metrics?.upstream.retry(upstream);
-    const reason = 'error' in event ? describe(event.error) : 'unexpected result';
+    const reason = 'error' in event ? describeError(event.error) : 'unexpected result';
     log.info({ attempt: event.attempt, delay_ms: Math.round(event.delay), reason }, 'retrying');
   });
 
@@ -263,48 +191,13 @@ export function createAiPolicy(upstream: Upstream, settings: PolicySettings, log
           log.debug({ reason: typed.message }, 'failed fast: circuit open');
           metrics?.upstream.outcome(upstream, 'rejected');
         } else {
-          log.warn({ attempts, last_error: describe(err), error: typed.name }, 'giving up');
+          log.warn({ attempts, last_error: describeError(err), error: typed.name }, 'giving up');
           metrics?.upstream.outcome(upstream, 'failure');
           metrics?.upstream.giveUp(upstream);
         }
         throw typed;
       }
     },
-  };
-}
-
-/**
- * cockatiel's SamplingBreaker: opens when more than `breakerFailureRate` of the calls in the
- * last `breakerWindowMs` failed, once the window holds at least `breakerThreshold` calls. It
- * moves one slot of its window per call, so under sparse traffic old slots would linger;
- * after a whole window without calls it starts over, as if the window had passed.
- */
-function createFailureRateBreaker(settings: PolicySettings): IBreaker {
-  const windowMs = settings.breakerWindowMs ?? 60_000;
-  const make = () =>
-    new SamplingBreaker({
-      threshold: settings.breakerFailureRate ?? 0.5,
-      duration: windowMs,
-      // Its minimum is a rate; half a call below the count keeps float rounding from needing one more.
-      minimumRps: (Math.max(1, settings.breakerThreshold) - 0.5) / (windowMs / 1000),
-    });
-  let inner = make();
-  let last = 0;
-  const fresh = () => {
-    const now = Date.now();
-    if (now - last > windowMs) inner = make();
-    last = now;
-    return inner;
-  };
-  return {
-    get state() {
-      return inner.state;
-    },
-    set state(value) {
-      inner.state = value;
-    },
-    success: (state) => fresh().success(state),
-    failure: (state) => fresh().failure(state),
   };
 }
 
@@ -328,25 +221,6 @@ function cancellable<T>(
     throw cancel.aborted ? canceled() : err;
   });
   return abortable(work, cancel, canceled);
-}
-
-function describe(err: unknown): string {
-  if (err instanceof APIError) return err.message.slice(0, 300);
-  return err instanceof Error ? err.message.slice(0, 300) : String(err);
-}
-
-function toAiError(upstream: Upstream, err: unknown, timeoutMs: number, retryIn: () => number): Error {
-  if (err instanceof BrokenCircuitError) return new AiUnavailableError(upstream, retryIn(), { cause: err });
-  if (err instanceof AiUnavailableError) return err;
-  if (err instanceof TaskCancelledError || err instanceof APIUserAbortError) {
-    return new AiTimeoutError(upstream, timeoutMs, { cause: err });
-  }
-  if (isContentRejection(err)) {
-    return new ContentRejectedError(upstream, (err as APIError).message, { cause: err });
-  }
-  if (err instanceof APIError) return new UpstreamError(upstream, describe(err), err.status, { cause: err });
-  if (err instanceof UpstreamError || err instanceof ContentRejectedError) return err;
-  return new UpstreamError(upstream, describe(err), undefined, { cause: err });
 }
 
 /** The three upstream policies, built once at startup and shared by every photoshoot. */
