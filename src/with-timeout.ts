@@ -1,27 +1,35 @@
 /**
- * `work`, or what `late()` returns (or throws) once `ms` have passed first. The work itself is
- * left to end on its own; only the wait is bounded.
+ * `work`, or what `late()` returns (or throws) once `ms` have passed first, or as soon as
+ * `signal` aborts (if given). The work itself is left to end on its own; only the wait is
+ * bounded.
  */
-export async function withTimeout<T, L>(work: Promise<T>, ms: number, late: () => L): Promise<T | L> {
+export async function withTimeout<T, L>(
+  work: Promise<T>,
+  ms: number,
+  late: () => L,
+  signal?: AbortSignalLike,
+): Promise<T | L> {
   let timer: NodeJS.Timeout | undefined;
+  let fire: (() => void) | undefined;
   try {
     return await Promise.race([
       work,
       new Promise<L>((resolve, reject) => {
-        timer = setTimeout(
-          () => {
-            try {
-              resolve(late());
-            } catch (err) {
-              reject(err);
-            }
-          },
-          Math.max(0, ms),
-        );
+        fire = () => {
+          try {
+            resolve(late());
+          } catch (err) {
+            reject(err);
+          }
+        };
+        if (signal?.aborted) return fire();
+        timer = setTimeout(fire, Math.max(0, ms));
+        signal?.addEventListener('abort', fire);
       }),
     ]);
   } finally {
     clearTimeout(timer);
+    if (fire) signal?.removeEventListener('abort', fire);
   }
 }
 

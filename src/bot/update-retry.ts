@@ -1,6 +1,7 @@
 import type { Update } from 'grammy/types';
 import { isConnectionLost } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import { pause } from '../with-timeout.js';
 
 /**
  * Thrown by the error boundary when an update failed only because its database connection
@@ -62,7 +63,7 @@ export async function handleWithRetries(
         { update_id: update.update_id, attempt },
         'the database connection died under an update; handling it again',
       );
-      await new Promise((resolve) => setTimeout(resolve, options.pauseMs * attempt));
+      await pause(options.pauseMs * attempt);
     } finally {
       retriesLeft.delete(update);
     }

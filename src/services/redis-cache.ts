@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { withTimeout } from '../with-timeout.js';
 import type { Cache } from './cache.js';
 
 /** Every key lives under this prefix; the version changes when the shape of cached values does. */
@@ -82,18 +83,15 @@ export function createRedisCache(deps: { url: string; logger: Logger; timeoutMs:
     /** Resolves true once connected, or false after `timeoutMs` (the cache then starts as a miss). */
     async whenReady(timeoutMs: number): Promise<boolean> {
       if (client.status === 'ready') return true;
-      let timer: NodeJS.Timeout | undefined;
       let onReady: (() => void) | undefined;
-      const ready = await Promise.race([
+      const ready = await withTimeout(
         new Promise<boolean>((resolve) => {
           onReady = () => resolve(true);
           client.once('ready', onReady);
         }),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+        timeoutMs,
+        () => false,
+      );
       if (onReady) client.off('ready', onReady);
       return ready;
     },

@@ -3,7 +3,7 @@ import { insertAiUsage, type NewAiUsage } from '../db/ai-usage.js';
 import { type Database, isTransientDbError } from '../db/client.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { settlesWithin } from '../with-timeout.js';
+import { pause, settlesWithin } from '../with-timeout.js';
 import type { Upstream } from './ai-errors.js';
 import type { Metrics } from './metrics.js';
 import { type AiUsageReport, type UsageSink, usageScope } from './usage.js';
@@ -210,7 +210,7 @@ export function createUsageRecorder(deps: {
         start();
         if (draining) await settlesWithin(draining, left);
         // A retry is waiting: pause briefly instead of spinning on an unreachable database.
-        else if (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(200, left)));
+        else if (queue.length > 0) await pause(Math.min(200, left));
       }
       const unrecorded = queue.length + inFlight;
       if (unrecorded > 0) logger.warn({ unrecorded }, 'AI usage not recorded before the deadline');

@@ -3,7 +3,7 @@ import type { SuccessfulPayment } from 'grammy/types';
 import { type Database, isTransientDbError } from '../../db/client.js';
 import { type PaymentOutcome, recordPayment } from '../../db/orders.js';
 import { describeError } from '../../errors.js';
-import { pause } from '../../with-timeout.js';
+import { pause, withTimeout } from '../../with-timeout.js';
 import { alertAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';
 import { registerSender } from '../middlewares/user.js';
@@ -30,13 +30,21 @@ type Attempt<T> = { kind: 'done'; value: T } | { kind: 'failed'; err: unknown } 
  * statement while the server cannot be reached, and runs it once it can: no error, just a
  * wait). Rejects with UpdateDeferredError when `signal` aborts; `work` is then abandoned.
  */
-async function within<T>(work: Promise<T>, ms: number, signal: AbortSignal | undefined): Promise<Attempt<T>> {
+function within<T>(work: Promise<T>, ms: number, signal: AbortSignal | undefined): Promise<Attempt<T>> {
   const settled = work.then(
     (value): Attempt<T> => ({ kind: 'done', value }),
     (err: unknown): Attempt<T> => ({ kind: 'failed', err }),
   );
   // `settled` never rejects: an abandoned statement ending later (the pool closing) is ignored.
-  return Promise.race([settled, pauseOrDefer(ms, signal).then((): Attempt<T> => ({ kind: 'slow' }))]);
+  return withTimeout(
+    settled,
+    ms,
+    (): Attempt<T> => {
+      if (signal?.aborted) throw new UpdateDeferredError('shutting down');
+      return { kind: 'slow' };
+    },
+    signal,
+  );
 }
 
 /** What the payer and the admins are told once a payment is recorded (and committed). */

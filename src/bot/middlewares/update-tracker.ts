@@ -1,5 +1,5 @@
 import type { Context, MiddlewareFn } from 'grammy';
-import type { AbortSignalLike } from '../../with-timeout.js';
+import { type AbortSignalLike, settlesWithin } from '../../with-timeout.js';
 import { isUpdateDeferred } from '../update-deferred.js';
 import { isUpdateRetry } from '../update-retry.js';
 
@@ -99,14 +99,7 @@ export function createUpdateTracker() {
       while (inFlight.size > 0) {
         const left = deadline - Date.now();
         if (left <= 0) return false;
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          Promise.allSettled([...inFlight]),
-          new Promise((resolve) => {
-            timer = setTimeout(resolve, left);
-          }),
-        ]);
-        clearTimeout(timer);
+        await settlesWithin(Promise.allSettled([...inFlight]), left);
       }
       return true;
     },
