@@ -1,5 +1,5 @@
 import type { Update } from 'grammy/types';
-import { isConnectionLost } from '../db/client.js';
+import { isConnectionLost } from '../db/failures.js';
 import type { Logger } from '../logger.js';
 import { pause } from '../with-timeout.js';
 

@@ -6,7 +6,8 @@ import {
   PgSession,
   type PreparedQueryConfig,
 } from 'drizzle-orm/pg-core';
-import { type Database, retryIfConnectionLost } from './client.js';
+import type { Database } from './client.js';
+import { retryIfConnectionLost } from './failures.js';
 
 /** One update's transaction, begun by its first statement (BEGIN and COMMIT cost two round trips). */
 export interface LazyTransaction {

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { type Database, isUniqueViolation } from './client.js';
+import type { Database } from './client.js';
+import { isUniqueViolation } from './failures.js';
 import { reserveCredit } from './ledger.js';
 import type { Photoshoot, StyleSourceKind } from './photoshoots.js';
 import { photoshoots, processedImages } from './schema.js';

@@ -1,5 +1,6 @@
 import { eq, getTableColumns, sql } from 'drizzle-orm';
-import { type Database, retryIfConnectionLost } from './client.js';
+import type { Database } from './client.js';
+import { retryIfConnectionLost } from './failures.js';
 import { users } from './schema.js';
 import { type CancelOutcome, cancelActivePhotoshoots } from './settlement.js';
 import { storableOptional, storableText } from './storable-text.js';

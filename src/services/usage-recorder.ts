@@ -1,6 +1,7 @@
 import type { Config, TokenPrices } from '../config.js';
 import { insertAiUsage, type NewAiUsage } from '../db/ai-usage.js';
-import { type Database, isTransientDbError } from '../db/client.js';
+import type { Database } from '../db/client.js';
+import { isTransientDbError } from '../db/failures.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { pause, settlesWithin } from '../with-timeout.js';

@@ -1,6 +1,7 @@
 import { Composer } from 'grammy';
 import type { SuccessfulPayment } from 'grammy/types';
-import { type Database, isTransientDbError } from '../../db/client.js';
+import type { Database } from '../../db/client.js';
+import { isTransientDbError } from '../../db/failures.js';
 import { type PaymentOutcome, recordPayment } from '../../db/orders.js';
 import { describeError } from '../../errors.js';
 import { pause, withTimeout } from '../../with-timeout.js';

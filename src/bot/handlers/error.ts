@@ -1,5 +1,5 @@
 import type { BotError } from 'grammy';
-import { isDatabaseBusy } from '../../db/client.js';
+import { isDatabaseBusy } from '../../db/failures.js';
 import { alertAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';
 import { creditCommand } from '../features/successful-payment.js';
