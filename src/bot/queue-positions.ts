@@ -53,9 +53,14 @@ export function createQueuePositions(deps: {
   return {
     start(): void {
       if (timer) return;
+      let busy = false;
       timer = setInterval(() => {
-        // One pass at a time: a pass slower than the period is not overlapped by the next.
-        pass = pass.then(refresh);
+        // One pass at a time: a tick during a pass slower than the period is skipped, not queued.
+        if (busy) return;
+        busy = true;
+        pass = refresh().finally(() => {
+          busy = false;
+        });
       }, config.JOB_QUEUE_REFRESH_S * 1000);
       timer.unref();
     },
