@@ -1,12 +1,12 @@
 import { autoRetry } from '@grammyjs/auto-retry';
 import type { I18n } from '@grammyjs/i18n';
-import { sequentialize } from '@grammyjs/runner';
 import { type Api, Bot, type BotConfig as GrammyBotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { type Cache, createMemoryCache } from '../services/cache.js';
+import { createLockManager, type LockManager } from '../services/lock-manager.js';
 import type { Metrics } from '../services/metrics.js';
 import { createNetworkRetry, createRequestTimeout, treatUnchangedEditAsDone } from './api-policy.js';
 import type { BotConfig, BotContext } from './context.js';
@@ -43,7 +43,15 @@ export type CreateBotConfig = BotConfig &
   Pick<Config, 'BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_RETRY_ATTEMPTS' | 'TELEGRAM_RETRY_MAX_DELAY_S'> &
   Partial<Pick<Config, 'TELEGRAM_REQUEST_TIMEOUT_S'>>;
 
-export interface CreateBotDeps {
+/** What the bot's Telegram client needs: its token, the API root and the retry policy. */
+export interface TelegramClientDeps {
+  config: CreateBotConfig;
+  logger: Logger;
+  /** Known bot identity (tests); otherwise fetched with getMe by bot.init(). */
+  botInfo?: UserFromGetMe;
+}
+
+export interface BotFeatureDeps {
   config: CreateBotConfig;
   logger: Logger;
   db: Database;
@@ -53,32 +61,33 @@ export interface CreateBotDeps {
   metrics?: Metrics;
   /** Shared cache (the /stats figures); an in-process one when absent. */
   cache?: Cache;
-  /** Known bot identity (tests); otherwise fetched with getMe by bot.init(). */
-  botInfo?: UserFromGetMe;
-  /**
-   * The photoshoot flow, given the bot's API (with its retry policy) to build on; without it
-   * the bot only registers users and answers commands.
-   */
-  photoshoot?: (api: Api) => PhotoshootFeatureDeps;
+  /** One chat's updates run one at a time, under this chat's key; a private one when absent. */
+  locks?: LockManager;
+  /** The photoshoot flow; without it the bot only registers users and answers commands. */
+  photoshoot?: PhotoshootFeatureDeps;
   /** Aborted at shutdown: a payment still waiting for the database is left for redelivery. */
   shutdown?: AbortSignal;
+}
+
+export interface CreateBotDeps extends TelegramClientDeps, Omit<BotFeatureDeps, 'photoshoot'> {
+  /** The photoshoot flow, given the bot's API (with its retry policy) to build on. */
+  photoshoot?: (api: Api) => PhotoshootFeatureDeps;
 }
 
 /** Updates the bot asks Telegram for; successful and refunded payments arrive as messages. */
 export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query', 'my_chat_member'] as const;
 
 /**
- * createBot wires the bot and is the only place that orders middleware:
- * tracker -> context -> per-chat ordering -> i18n -> callback answer tracking -> error boundary (
- * pre-checkout -> payment -> blocked/unblocked -> user -> transaction -> pending input -> features ->
- * catch-all ).
+ * The bot's Telegram client with its policy on every call: a request timeout, auto-retry for
+ * 429 and 5xx, a bounded retry for network errors, texts clipped to Telegram's limits, and an
+ * unchanged edit taken as done. Built first: everything that speaks to Telegram (the updates'
+ * handlers, the worker's reporter, admin alerts) goes through its `api`.
  */
-export function createBot(deps: CreateBotDeps) {
-  const { config, logger, db, i18n, tracker } = deps;
+export function createTelegramClient(deps: TelegramClientDeps): Bot<BotContext> {
+  const { config, logger } = deps;
   const options: GrammyBotConfig<BotContext> = { client: { apiRoot: config.TELEGRAM_API_ROOT } };
   if (deps.botInfo) options.botInfo = deps.botInfo;
   const bot = new Bot<BotContext>(config.BOT_TOKEN, options);
-
   bot.api.config.use(createRequestTimeout(config.TELEGRAM_REQUEST_TIMEOUT_S ?? 20));
   // auto-retry handles 429 and 5xx; network errors it would retry without limit, so the
   // bounded network retry (a warning each time) takes them instead.
@@ -102,17 +111,35 @@ export function createBot(deps: CreateBotDeps) {
   // An edit to what the message already shows is done, for every caller (bot and worker alike).
   bot.api.config.use(treatUnchangedEditAsDone);
 
+  return bot;
+}
+
+/**
+ * Installs the middleware and features on a client from createTelegramClient; the only place
+ * that orders middleware:
+ * tracker -> context -> per-chat ordering -> i18n -> callback answer tracking -> error boundary (
+ * pre-checkout -> payment -> blocked/unblocked -> user -> transaction -> pending input -> features ->
+ * catch-all ).
+ */
+export function installBot(bot: Bot<BotContext>, deps: BotFeatureDeps) {
+  const { config, logger, db, i18n, tracker } = deps;
+  const locks = deps.locks ?? createLockManager({ logger });
   const transactions = createTransactionMiddleware({ db, logger });
 
   bot.use(tracker.middleware);
   bot.use(createUpdateContext(config, logger, deps.metrics));
   // One chat's updates run in order; updates without a chat (pre_checkout_query) never wait.
-  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  // The per-user exclusion in this process: across processes the database's row locks and
+  // constraints guard a user's balance and photoshoots.
+  bot.use((ctx, next) => {
+    const chat = ctx.chat?.id;
+    return chat === undefined ? next() : locks.withLock(`chat:${chat}`, next);
+  });
   bot.use(i18n);
   // Before the boundary: it must know whether the callback query has had its one answer.
   bot.use(trackCallbackAnswer);
 
-  const photoshoot = deps.photoshoot?.(bot.api);
+  const { photoshoot } = deps;
   const guarded = bot.errorBoundary(handleError);
   // Pre-checkouts are answered first, from the pool: no registration, no transaction, no lock.
   guarded.use(createPreCheckoutFeature(db));
@@ -141,7 +168,15 @@ export function createBot(deps: CreateBotDeps) {
     logger.error({ err: err.error, update_id }, 'unhandled bot error');
   });
 
-  return { bot, transactionStats: transactions.stats };
+  return { transactionStats: transactions.stats };
 }
 
-export type AppBot = ReturnType<typeof createBot>['bot'];
+/** A client and its features in one step (tests build the bot this way). */
+export function createBot(deps: CreateBotDeps) {
+  const { photoshoot: buildPhotoshoot, ...rest } = deps;
+  const bot = createTelegramClient(deps);
+  const photoshoot = buildPhotoshoot?.(bot.api);
+  return { bot, ...installBot(bot, { ...rest, ...(photoshoot && { photoshoot }) }) };
+}
+
+export type AppBot = Bot<BotContext>;

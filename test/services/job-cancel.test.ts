@@ -4,7 +4,6 @@ import { findPhotoshoot } from '../../src/db/photoshoots.js';
 import { queuePhotoshoot } from '../../src/db/queue.js';
 import { photoshoots } from '../../src/db/schema.js';
 import { registerUser } from '../../src/db/users.js';
-import { createLockManager } from '../../src/services/lock-manager.js';
 import { createBotHarness, TEST_TOKEN } from '../support/bot-harness.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
@@ -42,7 +41,6 @@ function start(where: Where, options: TestWorkerOptions = {}) {
       ...(where === 'this process' && { stopJobs: (ids: readonly number[]) => worker.cancel(ids) }),
       logger: silentLogger,
       concurrency: config.PHOTOSHOOT_CONCURRENCY,
-      locks: createLockManager({ logger: silentLogger }),
       generationConfigured: true,
     }),
   });

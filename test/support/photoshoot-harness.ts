@@ -3,7 +3,6 @@ import { parseConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/client.js';
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
-import { createLockManager } from '../../src/services/lock-manager.js';
 import { createBotHarness, TEST_TOKEN } from './bot-harness.js';
 import { silentLogger } from './logger.js';
 
@@ -47,7 +46,6 @@ export function createPhotoshootHarness(options: {
       },
       logger: silentLogger,
       concurrency: 8,
-      locks: createLockManager({ logger: silentLogger }),
       generationConfigured: options.generationConfigured ?? true,
       ...(options.stopJobs && { stopJobs: options.stopJobs }),
     }),

@@ -41,8 +41,9 @@ export function createEnqueue(deps: PhotoshootFeatureDeps) {
       return 'unavailable';
     }
     try {
-      // One user's charges never interleave here; the unique index covers other processes.
-      const job = await deps.locks.withLock(`user:${ctx.user?.id ?? ctx.from?.id}`, () => ctx.db.transaction(makeJob));
+      // One user's charges never interleave: their chat's updates run one at a time here, and the
+      // credit's row lock and the one-active-photoshoot index cover other processes.
+      const job = await ctx.db.transaction(makeJob);
       if (!job) return 'expired';
       await ctx.answerCallbackQuery();
       const position = (await queuePositions(ctx.db, [job.id])).get(job.id) ?? 1;

@@ -1,6 +1,5 @@
 import type { Database } from '../../../db/client.js';
 import type { Logger } from '../../../logger.js';
-import type { LockManager } from '../../../services/lock-manager.js';
 import type { PromptService } from '../../../services/prompts.js';
 import type { VisionService } from '../../../services/vision.js';
 import type { PhotoSource } from '../../photo-source.js';
@@ -21,8 +20,6 @@ export interface PhotoshootFeatureDeps {
   logger: Logger;
   /** Photoshoots processed at once, for the queue estimate. */
   concurrency: number;
-  /** Per-user critical sections in this process (the database constraints guard across processes). */
-  locks: LockManager;
   /**
    * False without OPENAI_API_KEY: the seller is told at the photo, and a button that would
    * charge or call a model answers that instead, charging nothing and keeping the draft.

@@ -17,7 +17,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
   return new Composer<BotContext>(
     createIntakeFeature(deps),
     createSetupFeature(deps, enqueue),
-    createResultsFeature(deps, enqueue),
+    createResultsFeature(enqueue),
     createCancelFeature(deps),
   );
 }

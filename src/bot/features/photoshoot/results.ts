@@ -14,7 +14,6 @@ import { sourceKeyboard } from '../../keyboards/photoshoot-setup.js';
 import { type ResultOffer, resultOffer } from '../../result-offer.js';
 import { readStyleName, STYLE_NAME_MAX } from '../../style-name.js';
 import type { Enqueue } from './charge.js';
-import type { PhotoshootFeatureDeps } from './deps.js';
 
 type Offered = { parent: Photoshoot } & Omit<Extract<ResultOffer, { kind: 'offered' }>, 'kind'>;
 
@@ -54,7 +53,7 @@ async function imageToSave(ctx: BotContext, data: { job: number; position: numbe
  * same styles again, a free retry of the styles not delivered, other styles for the same
  * photo, and saving a style under a name the seller types (or the style's own).
  */
-export function createResultsFeature(deps: Pick<PhotoshootFeatureDeps, 'locks'>, enqueue: Enqueue) {
+export function createResultsFeature(enqueue: Enqueue) {
   const composer = new Composer<BotContext>();
   const feature = composer.chatType('private');
 
@@ -115,11 +114,9 @@ export function createResultsFeature(deps: Pick<PhotoshootFeatureDeps, 'locks'>,
     await ctx.reply(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
   });
 
-  /** Saves a style under `name` (one user's saves never interleave); false when 4 are saved. */
+  /** Saves a style under `name`; false when 4 are saved. */
   const keepStyle = (ctx: BotContext, image: { userId: number; style: string; prompt: string | null }, name: string) =>
-    deps.locks.withLock(`user:${image.userId}`, () =>
-      saveStyle(ctx.db, image.userId, { name, scene: image.prompt ?? image.style }),
-    );
+    saveStyle(ctx.db, image.userId, { name, scene: image.prompt ?? image.style });
 
   // Saving asks for a name; the style's own name is one tap away.
   feature.callbackQuery(saveData.filter, async (ctx) => {
