@@ -10,13 +10,33 @@ import type * as schema from './schema.js';
 /** The database as every repository sees it: the pool, or the transaction of the current update. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** Marks an update's transaction; never present at run time. */
+declare const updateTransaction: unique symbol;
+
+/**
+ * The pool: each statement commits on its own, or in a transaction it opens. What anything
+ * that outlives an update holds (features' and the worker's dependencies), and what work after
+ * an update's commit runs on. Any Database that is not an update's transaction is one.
+ */
+export type Pool = Database & { readonly [updateTransaction]?: never };
+
+/**
+ * One update's transaction (ctx.db), begun by its first statement and closed when the update
+ * ends: a statement on it after that fails, so it is never a Pool. A savepoint opened on it
+ * belongs to the same update, and is typed so.
+ */
+export type UpdateTransaction = {
+  readonly [updateTransaction]: true;
+  transaction<T>(work: (tx: UpdateTransaction) => Promise<T>): Promise<T>;
+} & Database;
+
 export type DbConfig = Pick<
   Config,
   'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_MAX' | 'DB_IDLE_TIMEOUT_S' | 'DB_MAX_LIFETIME_S' | 'DB_CONNECT_TIMEOUT_S'
 >;
 
 export interface DbHandle {
-  readonly db: Database;
+  readonly db: Pool;
   /** 'postgres' (a server through the pool) or 'pglite' (embedded, in-process). */
   readonly kind: 'postgres' | 'pglite';
   /** Where the data lives, for people: the server address without credentials, or the folder. */

@@ -6,13 +6,21 @@ import {
   PgSession,
   type PreparedQueryConfig,
 } from 'drizzle-orm/pg-core';
-import type { Database } from './client.js';
+import type { Database, Pool, UpdateTransaction } from './client.js';
 import { retryIfConnectionLost } from './failures.js';
+
+/**
+ * The drizzle-orm release whose internals this module was written against: PgDatabase's
+ * `dialect`, `session` and `_` fields and its constructor, PgSession.prepareQuery's arguments,
+ * PgPreparedQuery's constructor, setToken and mapResult, and the `joinsNotNullableMap` the
+ * builders set on a prepared query. test/db/lazy-transaction.test.ts fails on any other.
+ */
+export const DRIZZLE_ORM_VERSION = '0.45.4';
 
 /** One update's transaction, begun by its first statement (BEGIN and COMMIT cost two round trips). */
 export interface LazyTransaction {
   /** What handlers use as the update's database: every statement runs inside the one transaction. */
-  readonly db: Database;
+  readonly db: UpdateTransaction;
   /** True once a statement has begun the transaction. */
   readonly begun: boolean;
   /** Commits, if a statement began the transaction; rejects when the commit fails. */
@@ -98,7 +106,7 @@ class DeferredSession extends PgSession<PgQueryResultHKT> {
  * and writes nothing (/help, a stale button) never takes a pooled connection. `hooks` hear
  * when the transaction is asked for and when it has ended.
  */
-export function lazyTransaction(pool: Database, hooks: { begin?(): void; end?(): void } = {}): LazyTransaction {
+export function lazyTransaction(pool: Pool, hooks: { begin?(): void; end?(): void } = {}): LazyTransaction {
   const internals = pool as unknown as DatabaseInternals;
   let tx: Promise<Database> | undefined;
   let ended: Promise<unknown> | undefined;
@@ -106,8 +114,9 @@ export function lazyTransaction(pool: Database, hooks: { begin?(): void; end?():
 
   let closed = false;
   const open = (): Promise<Database> => {
-    // A statement after the end would begin a transaction nobody ends, holding a connection.
-    if (closed && !tx) return Promise.reject(new Error('This update has ended; its transaction is closed'));
+    // A statement after the end would begin a transaction nobody ends, holding a connection,
+    // or slip into one that is committing or has ended.
+    if (closed) return Promise.reject(new Error('This update has ended; its transaction is closed'));
     tx ??= new Promise<Database>((resolve, reject) => {
       const decided = new Promise<void>((commit, rollback) => {
         finish = { commit, rollback };
@@ -153,7 +162,7 @@ export function lazyTransaction(pool: Database, hooks: { begin?(): void; end?():
     schema,
     fullSchema,
     tableNamesMap,
-  } as never) as unknown as Database;
+  } as never) as unknown as UpdateTransaction;
 
   return {
     db,

@@ -1,7 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
+import { PgDatabase, PgDialect, PgPreparedQuery, PgSession } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../src/db/client.js';
-import { lazyTransaction } from '../../src/db/lazy-transaction.js';
+import { type Database, queryRows } from '../../src/db/client.js';
+import { DRIZZLE_ORM_VERSION, lazyTransaction } from '../../src/db/lazy-transaction.js';
 import { orders, users } from '../../src/db/schema.js';
 import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
@@ -12,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
-const txid = async (db: TestDatabase['handle']['db']) =>
+const txid = async (db: Database) =>
   (await queryRows<{ id: string }>(db, sql`select txid_current()::text as id`))[0]?.id;
 
 describe('lazyTransaction', () => {
@@ -33,6 +37,8 @@ describe('lazyTransaction', () => {
     expect(events).toEqual(['begin', 'end']);
     expect((await findUserByTelegramId(database.handle.db, 8_100_001))?.balance).toBe(1);
     expect(await txid(database.handle.db)).not.toBe(first);
+    // Nor does a statement after the commit reach the ended transaction.
+    await expect(txid(transaction.db)).rejects.toThrow(/transaction is closed/);
   });
 
   it('commits and rolls back nothing when no statement ran', async () => {
@@ -79,5 +85,98 @@ describe('lazyTransaction', () => {
     expect(rows[0]?.user.firstName).toBe('Solo');
     expect(rows[0]?.order).toBeNull();
     expect(relational?.telegramId).toBe(8_100_003);
+  });
+
+  it('runs a prepared statement again with other values, and maps returned rows as drizzle does', async () => {
+    const { user } = await registerUser(
+      database.handle.db,
+      { id: 8_100_004, first_name: 'Twice' },
+      { freePhotoshoots: 0 },
+    );
+    const transaction = lazyTransaction(database.handle.db);
+    // Built before the transaction exists: every execution runs it in the transaction.
+    const byTelegramId = transaction.db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.telegramId, sql.placeholder('telegramId')))
+      .prepare('lazy_user_by_telegram_id');
+    expect(await byTelegramId.execute({ telegramId: 8_100_004 })).toEqual([{ id: user.id }]);
+    expect(await byTelegramId.execute({ telegramId: 8_100_999 })).toEqual([]);
+    const [renamed] = await transaction.db
+      .update(users)
+      .set({ firstName: 'Renamed' })
+      .where(eq(users.id, user.id))
+      .returning();
+    await transaction.commit();
+    expect(renamed?.firstName).toBe('Renamed');
+    expect(renamed?.createdAt).toBeInstanceOf(Date);
+  });
+});
+
+const upgradeAdvice = (found: string) =>
+  `src/db/lazy-transaction.ts builds on drizzle-orm ${DRIZZLE_ORM_VERSION}'s internals and found ${found}. ` +
+  'Before moving to another release, read its pg-core/db.js and pg-core/session.js (and the ' +
+  'postgres-js and pglite sessions): the fields PgDatabase keeps (dialect, session, _) and its ' +
+  'constructor, the arguments of PgSession.prepareQuery and of the PgPreparedQuery constructor, ' +
+  'setToken, mapResult and joinsNotNullableMap. Adapt lazy-transaction.ts, run this file on ' +
+  'PostgreSQL and on PGlite, then set DRIZZLE_ORM_VERSION there and the exact version in package.json.';
+
+describe('the drizzle-orm internals lazyTransaction builds on', () => {
+  it('is the drizzle-orm release it was written against, pinned exactly', () => {
+    const require = createRequire(import.meta.url);
+    const installedManifest = path.join(path.dirname(require.resolve('drizzle-orm')), 'package.json');
+    const installed = (JSON.parse(readFileSync(installedManifest, 'utf8')) as { version: string }).version;
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(installed, upgradeAdvice(`drizzle-orm ${installed} installed`)).toBe(DRIZZLE_ORM_VERSION);
+    expect(manifest.dependencies['drizzle-orm'], upgradeAdvice('another version in package.json')).toBe(
+      DRIZZLE_ORM_VERSION,
+    );
+  });
+
+  it('is the only module that reaches into them', () => {
+    const src = new URL('../../src/', import.meta.url);
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+    const reaching = files.filter(
+      (file) =>
+        file !== path.join('db', 'lazy-transaction.ts') &&
+        /\b(PgSession|PgPreparedQuery|PgDialect|PreparedQueryConfig)\b/.test(readFileSync(new URL(file, src), 'utf8')),
+    );
+    expect(reaching, 'drizzle-orm internals belong in src/db/lazy-transaction.ts alone').toEqual([]);
+  });
+
+  it('finds the fields and signatures it reads', () => {
+    const internals = database.handle.db as unknown as {
+      dialect: unknown;
+      session: PgSession;
+      _: Record<string, unknown>;
+    };
+    const changed = upgradeAdvice('a change in them');
+    expect(internals.dialect, changed).toBeInstanceOf(PgDialect);
+    expect(internals.session, changed).toBeInstanceOf(PgSession);
+    expect(Object.keys(internals._), changed).toEqual(
+      expect.arrayContaining(['schema', 'fullSchema', 'tableNamesMap']),
+    );
+    expect(internals._.schema, changed).toHaveProperty('users');
+    // (dialect, session, schema); (query, cache, queryMetadata, cacheConfig); and (query, fields,
+    // name, isResponseInArrayMode, customResultMapper, queryMetadata, cacheConfig), of which
+    // the deferred query passes on the 4th, 6th and 7th.
+    expect(PgDatabase.length, changed).toBe(3);
+    expect(PgPreparedQuery.length, changed).toBe(4);
+    expect(internals.session.prepareQuery.length, changed).toBe(7);
+    const preparedQuery = PgPreparedQuery.prototype as unknown as Record<string, unknown>;
+    expect(typeof preparedQuery.setToken, changed).toBe('function');
+    expect(typeof preparedQuery.mapResult, changed).toBe('function');
+    // A select with a join tells the row mapper which joined tables may be null, on the prepared query.
+    const prepared = database.handle.db
+      .select()
+      .from(users)
+      .leftJoin(orders, eq(orders.userId, users.id))
+      .prepare('lazy_internals_join');
+    expect((prepared as unknown as { joinsNotNullableMap: unknown }).joinsNotNullableMap, changed).toEqual({
+      users: true,
+      orders: false,
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { Composer } from 'grammy';
-import type { Database } from '../../db/client.js';
+import type { Pool } from '../../db/client.js';
 import { createOrder, STARS_CURRENCY } from '../../db/orders.js';
 import { buyData, packageData } from '../callback-data/buy.js';
 import type { BotContext } from '../context.js';
@@ -15,7 +15,7 @@ async function showPackages(ctx: BotContext) {
  * is created on `pool`, committed before the invoice is sent: a payer can tap Pay at once, and
  * the pre-checkout (answered from the pool) must find the order.
  */
-export function createBuyFeature(deps: { pool: Database }) {
+export function createBuyFeature(deps: { pool: Pool }) {
   const composer = new Composer<BotContext>();
   const feature = composer.chatType('private');
 

@@ -1,11 +1,11 @@
 import { Composer } from 'grammy';
-import type { Database } from '../../db/client.js';
+import type { Pool } from '../../db/client.js';
 import { markUserUnblocked, sellerBlocked } from '../../db/users.js';
 import type { BotContext } from '../context.js';
 
 export interface ChatMemberFeatureDeps {
   /** The pool: each step is its own statement or transaction (no per-update transaction). */
-  pool: Database;
+  pool: Pool;
   /** Stops the running jobs among those cancelled (the worker's cancel, as /cancel uses it). */
   stopJobs?: ((ids: number[]) => void) | undefined;
 }

@@ -1,5 +1,5 @@
 import { Composer } from 'grammy';
-import type { Database } from '../../db/client.js';
+import type { Pool } from '../../db/client.js';
 import { checkoutProblem, findCheckoutOrder } from '../../db/orders.js';
 import type { BotContext } from '../context.js';
 
@@ -8,7 +8,7 @@ import type { BotContext } from '../context.js';
  * registration, no transaction, no per-user lock, so it never waits behind the payer's other
  * updates. Installed before the user middleware.
  */
-export function createPreCheckoutFeature(pool: Database) {
+export function createPreCheckoutFeature(pool: Pool) {
   const composer = new Composer<BotContext>();
   composer.on('pre_checkout_query', async (ctx) => {
     const query = ctx.preCheckoutQuery;

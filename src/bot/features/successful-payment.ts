@@ -1,6 +1,6 @@
 import { Composer } from 'grammy';
 import type { SuccessfulPayment } from 'grammy/types';
-import type { Database } from '../../db/client.js';
+import type { Pool } from '../../db/client.js';
 import { isTransientDbError } from '../../db/failures.js';
 import { type PaymentOutcome, recordPayment } from '../../db/orders.js';
 import { describeError } from '../../errors.js';
@@ -93,7 +93,7 @@ export const creditCommand = (payment: SuccessfulPayment, telegramId: number) =>
  * to Telegram and comes back after the restart. recordPayment is idempotent per charge id.
  */
 export function createSuccessfulPaymentFeature(deps: {
-  pool: Database;
+  pool: Pool;
   /** Aborted when the process shuts down: a payment still waiting is left for redelivery. */
   shutdown?: AbortSignal;
   /** First backoff delay (tests). */

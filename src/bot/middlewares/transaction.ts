@@ -1,5 +1,5 @@
 import type { MiddlewareFn } from 'grammy';
-import type { Database } from '../../db/client.js';
+import type { Pool } from '../../db/client.js';
 import { lazyTransaction } from '../../db/lazy-transaction.js';
 import type { Logger } from '../../logger.js';
 import type { BotContext } from '../context.js';
@@ -23,7 +23,12 @@ export interface TransactionStats {
  * milliseconds. Counts updates and total, active and peak transactions and logs them every
  * `logEvery` updates.
  */
-export function createTransactionMiddleware(deps: { db: Database; logger: Logger; logEvery?: number }) {
+export function createTransactionMiddleware(deps: {
+  /** The pool each update's transaction is begun on, and the after-commit work runs on. */
+  db: Pool;
+  logger: Logger;
+  logEvery?: number;
+}) {
   const { db, logger, logEvery = 100 } = deps;
   const stats: TransactionStats = { updates: 0, total: 0, active: 0, peak: 0, failed: 0 };
   const hooks = {
@@ -40,7 +45,7 @@ export function createTransactionMiddleware(deps: { db: Database; logger: Logger
   const middleware: MiddlewareFn<BotContext> = async (ctx, next) => {
     stats.updates += 1;
     if (stats.updates % logEvery === 0) logger.info({ transactions: { ...stats } }, 'transaction statistics');
-    const afterCommit: (() => unknown)[] = [];
+    const afterCommit: ((pool: Pool) => unknown)[] = [];
     ctx.afterCommit = (task) => {
       afterCommit.push(task);
     };
@@ -62,7 +67,7 @@ export function createTransactionMiddleware(deps: { db: Database; logger: Logger
     // Work that must see this update's writes (waking the worker, background previews).
     for (const task of afterCommit) {
       try {
-        await task();
+        await task(db);
       } catch (err) {
         ctx.logger.error({ err }, 'after-commit task failed');
       }
