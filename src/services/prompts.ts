@@ -188,7 +188,7 @@ export function createPromptService(deps: {
             { signal },
           );
           onUsage?.(chatUsage('prompts', model, completion, 0, secondsSince(started)));
-          return parseStructured('prompts', completion, stylesSchema);
+          return parseStructured('prompts', completion, responseFormat);
         });
         return styles.map((s) => ({ name: s.name, scene: s.scene }));
       });

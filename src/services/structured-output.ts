@@ -1,4 +1,6 @@
 import type OpenAI from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import type { AutoParseableResponseFormat } from 'openai/lib/parser';
 import { z } from 'zod';
 import { ContentRejectedError, type Upstream, UpstreamError } from './ai-errors.js';
 import type { AiUsageReport } from './usage.js';
@@ -7,13 +9,14 @@ type JsonSchema = Record<string, unknown>;
 
 /**
  * The keywords `strict: true` accepts, by schema type (OpenAI structured-outputs guide,
- * "Supported schemas"). Anything else, such as the minLength/maxLength/default that zod emits
- * for `.min()`, `.max()` and `.default()`, can be refused with 400 "'<keyword>' is not
- * permitted" (openai-node PR #1988), so it is left out of what is sent and zod checks it
- * locally after parsing.
+ * "Supported schemas"). The SDK's zodResponseFormat closes every object and requires every
+ * property, but sends zod's other keywords as they are, `$schema`, `minLength`, `maxLength`
+ * and `default` included, on purpose (openai-node PR #1988: it will not strip constraints);
+ * strict mode can refuse those with 400 "'<keyword>' is not permitted". So they are left out
+ * of what is sent, and zod checks them locally after parsing.
  */
 const STRICT_KEYWORDS: Record<string, readonly string[]> = {
-  any: ['type', 'description', 'enum', 'const', 'anyOf', '$ref'],
+  any: ['type', 'description', 'enum', 'const', 'anyOf', '$ref', '$defs', 'definitions'],
   object: ['properties', 'required', 'additionalProperties'],
   string: ['pattern', 'format'],
   number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'],
@@ -24,39 +27,43 @@ const STRICT_KEYWORDS: Record<string, readonly string[]> = {
 /** String formats strict mode knows (same guide); another format is dropped, not sent. */
 const STRICT_FORMATS = ['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'ipv4', 'ipv6', 'uuid'];
 
+/** Keywords whose value is a map of schemas. */
+const SCHEMA_MAPS = ['properties', '$defs', 'definitions'];
+
 const mapValues = (record: unknown, f: (v: JsonSchema) => JsonSchema) =>
   Object.fromEntries(Object.entries(record as Record<string, JsonSchema>).map(([k, v]) => [k, f(v)]));
 
-/** One schema node reduced to the strict subset; every object closed and every property required. */
-function toStrict(node: JsonSchema): JsonSchema {
+/** One schema node, and every node under it, without the keywords strict mode refuses. */
+function withoutRefusedKeywords(node: JsonSchema): JsonSchema {
   const types = ([] as unknown[]).concat(node.type ?? []).map(String);
   const allowed = new Set([...(STRICT_KEYWORDS.any ?? []), ...types.flatMap((t) => STRICT_KEYWORDS[t] ?? [])]);
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(node)) {
     if (!allowed.has(key)) continue;
     if (key === 'format' && !STRICT_FORMATS.includes(String(value))) continue;
-    if (key === 'properties') out[key] = mapValues(value, toStrict);
-    else if (key === 'items') out[key] = toStrict(value as JsonSchema);
-    else if (key === 'anyOf') out[key] = (value as JsonSchema[]).map(toStrict);
+    if (SCHEMA_MAPS.includes(key)) out[key] = mapValues(value, withoutRefusedKeywords);
+    else if (key === 'items') out[key] = withoutRefusedKeywords(value as JsonSchema);
+    else if (key === 'anyOf') out[key] = (value as JsonSchema[]).map(withoutRefusedKeywords);
     else out[key] = value;
-  }
-  if (types.includes('object')) {
-    out.properties ??= {};
-    out.required = Object.keys(out.properties as object);
-    out.additionalProperties = false;
   }
   return out;
 }
 
-/** The JSON schema sent for `schema`: zod's output in the strict subset (definitions included). */
-export function strictJsonSchema(schema: z.ZodType): JsonSchema {
-  const { $defs, ...root } = z.toJSONSchema(schema) as JsonSchema;
-  return { ...toStrict(root), ...($defs ? { $defs: mapValues($defs, toStrict) } : {}) };
-}
+/** A strict response format built by the SDK from a zod schema, carrying that schema's parser. */
+export type StructuredFormat<T> = AutoParseableResponseFormat<T> & {
+  json_schema: { name: string; strict: true; schema: JsonSchema };
+};
 
-/** A strict JSON-schema response format for chat completions, from a zod schema. */
-export function jsonSchemaFormat(name: string, schema: z.ZodType) {
-  return { type: 'json_schema' as const, json_schema: { name, strict: true, schema: strictJsonSchema(schema) } };
+/**
+ * A strict JSON-schema response format for chat completions, from a zod schema: the SDK's
+ * zodResponseFormat (zod 4's JSON schema, objects closed, its parser attached), with the schema
+ * sent narrowed to the strict subset.
+ */
+export function jsonSchemaFormat<S extends z.ZodType>(name: string, schema: S): StructuredFormat<z.output<S>> {
+  const format = zodResponseFormat(schema, name) as StructuredFormat<z.output<S>>;
+  // Replaced in place: the parser is a hidden property of `format` that a copy would lose.
+  format.json_schema.schema = withoutRefusedKeywords(format.json_schema.schema ?? {});
+  return format;
 }
 
 /** What a chat answer consumed, from its `usage` (absent: reported as zero, never guessed). */
@@ -77,23 +84,26 @@ export function chatUsage(
   };
 }
 
-/** The assistant's structured answer, validated; a refusal or a malformed answer is a typed error. */
+/**
+ * The assistant's structured answer, parsed and validated by the format's own parser; a refusal
+ * or a malformed answer is a typed error. Not `chat.completions.parse()`: it throws from inside
+ * the call, so an answer that fails validation would leave no completion to read the billed
+ * usage from, and it turns a `length` or `content_filter` finish into the SDK's own errors.
+ */
 export function parseStructured<T>(
   upstream: Upstream,
   completion: OpenAI.Chat.Completions.ChatCompletion,
-  schema: z.ZodType<T>,
+  format: StructuredFormat<T>,
 ): T {
   const message = completion.choices[0]?.message;
   if (message?.refusal) throw new ContentRejectedError(upstream, message.refusal, { kind: 'refusal' });
-  let json: unknown;
   try {
-    json = JSON.parse(message?.content ?? '');
-  } catch {
-    throw new UpstreamError(upstream, 'the answer was not JSON');
+    return format.$parseRaw(message?.content ?? '');
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new UpstreamError(upstream, 'the answer was not JSON');
+    if (err instanceof z.ZodError) {
+      throw new UpstreamError(upstream, `the answer did not match the schema: ${z.prettifyError(err)}`);
+    }
+    throw err;
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw new UpstreamError(upstream, `the answer did not match the schema: ${z.prettifyError(parsed.error)}`);
-  }
-  return parsed.data;
 }

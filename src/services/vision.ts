@@ -67,7 +67,7 @@ export function createVisionService(deps: {
           );
           // Reported before validation: an answer that fails it was billed all the same.
           onUsage?.(chatUsage('vision', model, completion, 0, secondsSince(started)));
-          return parseStructured('vision', completion, productAnalysisSchema);
+          return parseStructured('vision', completion, responseFormat);
         }),
       );
     },

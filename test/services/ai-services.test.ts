@@ -253,9 +253,11 @@ describe('strict structured outputs, answered badly', () => {
     ],
   ])('an answer that is %s is a clear UpstreamError', async (_what, content, message) => {
     fake().chatContent = () => content;
-    const err = await failure(services().prompts.fromAnalysis({ ...FAKE_ANALYSIS, style: _what }, '1:1'));
+    const { prompts, usage } = services();
+    const err = await failure(prompts.fromAnalysis({ ...FAKE_ANALYSIS, style: _what }, '1:1'));
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.message).toMatch(message);
+    expect(usage).toHaveLength(1); // the answer was billed all the same
   });
 
   it('a refusal is a ContentRejectedError of kind refusal', async () => {

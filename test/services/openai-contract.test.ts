@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { stylesSchema } from '../../src/services/prompts.js';
 import { jsonSchemaFormat } from '../../src/services/structured-output.js';
 import { productAnalysisSchema } from '../../src/services/vision.js';
-import { openAiClientFor, useFakeOpenAi } from '../support/fake-openai.js';
+import { FAKE_ANALYSIS, openAiClientFor, useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
 import { checkResponseFormat, FAILURES } from '../support/openai-rules.js';
 import { rejectionOf } from '../support/rejection.js';
@@ -166,6 +166,15 @@ describe('structured outputs, strict mode', () => {
       response_format: format,
     });
     expect(JSON.parse(completion.choices[0]?.message.content ?? '')).toBeTypeOf('object');
+  });
+
+  it("keeps the SDK's parser on the narrowed format: chat.completions.parse fills message.parsed", async () => {
+    const completion = await client().chat.completions.parse({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      response_format: jsonSchemaFormat('product_analysis', productAnalysisSchema),
+    });
+    expect(completion.choices[0]?.message.parsed).toEqual(FAKE_ANALYSIS);
   });
 
   it('answers a refusal as message.refusal with content null, on demand', async () => {
