@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, parseOperatorConfig } from '../../src/config.js';
+import { ConfigError, parseConfig, parseOperatorConfig } from '../../src/config/index.js';
 
 const TOKEN = '123:abc-DEF_ghi';
 
@@ -17,26 +17,21 @@ describe('parseConfig', () => {
   it('applies the documented defaults', () => {
     const config = parseConfig({ BOT_TOKEN: TOKEN });
     expect(config).toMatchObject({
-      TELEGRAM_API_ROOT: 'https://api.telegram.org',
-      DATA_DIR: './data',
-      DB_POOL_MAX: 30,
-      DB_MAX_LIFETIME_S: 3600,
-      DB_CONNECT_TIMEOUT_S: 30,
-      FREE_PHOTOSHOOTS: 2,
-      ADMIN_IDS: [],
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'pretty',
-      UPDATE_CONCURRENCY: 25,
+      telegram: { apiRoot: 'https://api.telegram.org', updateConcurrency: 25 },
+      db: { dataDir: './data', poolMax: 30, maxLifetimeS: 3600, connectTimeoutMs: 30_000 },
+      payments: { freePhotoshoots: 2 },
+      admin: { ids: [] },
+      log: { level: 'info', format: 'pretty' },
     });
-    expect(config.DATABASE_URL).toBeUndefined();
-    expect(parseConfig({ BOT_TOKEN: TOKEN, NODE_ENV: 'production' }).LOG_FORMAT).toBe('json');
+    expect(config.db.url).toBeUndefined();
+    expect(parseConfig({ BOT_TOKEN: TOKEN, NODE_ENV: 'production' }).log.format).toBe('json');
   });
 
   it('parses lists and numbers, and treats empty values as unset', () => {
     const config = parseConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: ' 1, 22 ,333 ', DB_POOL_MAX: '12', DATABASE_URL: '' });
-    expect(config.ADMIN_IDS).toEqual([1, 22, 333]);
-    expect(config.DB_POOL_MAX).toBe(12);
-    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.admin.ids).toEqual([1, 22, 333]);
+    expect(config.db.poolMax).toBe(12);
+    expect(config.db.url).toBeUndefined();
   });
 
   it('names every problem at once', () => {
@@ -72,6 +67,6 @@ describe('parseConfig', () => {
   });
 
   it('lets operator commands run without a bot token', () => {
-    expect(parseOperatorConfig({ DATABASE_URL: 'postgres://h/db' }).DATABASE_URL).toBe('postgres://h/db');
+    expect(parseOperatorConfig({ DATABASE_URL: 'postgres://h/db' }).db.url).toBe('postgres://h/db');
   });
 });

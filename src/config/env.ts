@@ -1,104 +1,11 @@
 import { z } from 'zod';
+import { idList, int, isTimeZone, LOG_LEVELS, oneOf, packageList, tokenPrices, usd } from './values.js';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-const int = (min: number, max: number) =>
-  z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
-
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: `must be one of ${values.join(', ')}` });
-
-const idList = z
-  .string()
-  .transform((value, ctx) => {
-    const ids = value
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0);
-    for (const id of ids) {
-      if (!/^\d{1,16}$/.test(id)) {
-        ctx.addIssue({ code: 'custom', message: `"${id}" is not a Telegram user id` });
-        return z.NEVER;
-      }
-    }
-    return ids.map(Number);
-  })
-  .default([]);
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** What a model charges, in USD per 1M tokens: what it reads, what it writes. */
-export interface TokenPrices {
-  input: number;
-  output: number;
-}
-
-/** "0.15/0.60": USD per 1M input tokens / per 1M output tokens. */
-const tokenPrices = z.string().transform((value, ctx): TokenPrices => {
-  const match = /^\s*(\d{1,6}(?:\.\d{1,6})?)\s*\/\s*(\d{1,6}(?:\.\d{1,6})?)\s*$/.exec(value);
-  if (!match) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not input/output USD per 1M tokens, e.g. 0.15/0.60` });
-    return z.NEVER;
-  }
-  return { input: Number(match[1]), output: Number(match[2]) };
-});
-
-const usd = z.coerce
-  .number({ error: 'must be an amount in USD such as 0.042' })
-  .min(0, 'must not be negative')
-  .max(1000, 'must be at most 1000');
-
-/** A package of photoshoots sold for Telegram Stars. */
-export interface StarsPackage {
-  photoshoots: number;
-  /** Price in whole Stars (XTR has no fractional units). */
-  stars: number;
-}
-
-/** Telegram's range for one Stars price. */
-const MAX_STARS_PRICE = 10_000;
-
-/** "3:150,10:450": photoshoots:stars pairs, each size once, sorted by size. */
-const packageList = z.string().transform((value, ctx) => {
-  const packages: StarsPackage[] = [];
-  for (const part of value
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const match = /^(\d{1,5}):(\d{1,6})$/.exec(part);
-    const photoshoots = Number(match?.[1]);
-    const stars = Number(match?.[2]);
-    if (!match || photoshoots < 1 || stars < 1 || stars > MAX_STARS_PRICE) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `"${part}" is not photoshoots:stars (whole numbers, 1 to ${MAX_STARS_PRICE} Stars)`,
-      });
-      return z.NEVER;
-    }
-    if (packages.some((p) => p.photoshoots === photoshoots)) {
-      ctx.addIssue({ code: 'custom', message: `offers ${photoshoots} photoshoots twice` });
-      return z.NEVER;
-    }
-    packages.push({ photoshoots, stars });
-  }
-  if (packages.length === 0 || packages.length > 8) {
-    ctx.addIssue({ code: 'custom', message: 'must list 1 to 8 packages, e.g. 3:150,10:450' });
-    return z.NEVER;
-  }
-  return packages.sort((a, b) => a.photoshoots - b.photoshoots);
-});
-
+/**
+ * The environment the bot reads, name by name, as operators write it (.env.example and the
+ * README list the same names). Validation and defaults live here; groups.ts turns the result
+ * into the configuration the code reads.
+ */
 /** Environment variables the bot reads. Every key is documented in .env.example. */
 const fields = {
   /** Token from @BotFather. */
@@ -290,7 +197,7 @@ const withLogFormat = <T extends { LOG_FORMAT?: 'json' | 'pretty' | undefined; N
   LOG_FORMAT: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? ('json' as const) : ('pretty' as const)),
 });
 
-export const configSchema = z
+export const envSchema = z
   .object(fields)
   .transform(withLogFormat)
   .superRefine((env, ctx) => {
@@ -303,10 +210,11 @@ export const configSchema = z
     }
   });
 
-export type Config = z.output<typeof configSchema>;
+/** The environment as validated: every name as the operator writes it, values parsed. */
+export type Env = z.output<typeof envSchema>;
 
 /** What operator commands such as `npm run db:migrate` need: the database and logging, no bot token. */
-export const operatorConfigSchema = z
+export const operatorEnvSchema = z
   .object({
     BOT_TOKEN: fields.BOT_TOKEN.optional(),
     DATABASE_URL: fields.DATABASE_URL,
@@ -321,37 +229,4 @@ export const operatorConfigSchema = z
   })
   .transform(withLogFormat);
 
-export type OperatorConfig = z.output<typeof operatorConfigSchema>;
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration: ${problems.join('; ')}`);
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-/** Parses the environment; throws one ConfigError naming every problem. Pure: reads only `env`. */
-export function parseConfig(env: Env): Config {
-  return parseEnv(configSchema, env);
-}
-
-export function parseOperatorConfig(env: Env): OperatorConfig {
-  return parseEnv(operatorConfigSchema, env);
-}
-
-function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.output<S> {
-  // An empty value in .env means "not set", so defaults apply.
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
-  );
-  const result = schema.safeParse(present);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const key = issue.path.join('.') || 'environment';
-    const missing = issue.path.length === 1 && !(String(issue.path[0]) in present);
-    return `${key} ${missing && !issue.message.startsWith('is ') ? 'is required' : issue.message}`;
-  });
-  throw new ConfigError(problems);
-}
+export type OperatorEnv = z.output<typeof operatorEnvSchema>;
