@@ -11,6 +11,7 @@ import { fixture } from '../support/fixtures.js';
 import { silentLogger } from '../support/logger.js';
 import { exitWithin, freePort, type RunningProcess, startProcess } from '../support/process.js';
 import { scrape } from '../support/prometheus.js';
+import { button, buttonPresses } from '../support/telegram-buttons.js';
 import { callbackQuery, photoMessage, preCheckoutQuery, successfulPayment, textMessage } from '../support/updates.js';
 
 const TOKEN = '7000000002:AAE-another_realistic_token_value_654321';
@@ -96,32 +97,7 @@ function account(telegramId: number) {
   });
 }
 
-/** The callback data of the button whose text matches, on the last keyboard sent to the chat. */
-function button(call: RecordedCall, text: RegExp): string {
-  const markup = call.payload.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] };
-  const found = markup.inline_keyboard.flat().find((b) => text.test(b.text));
-  if (!found) throw new Error(`No button ${text} in ${JSON.stringify(markup)}`);
-  return found.callback_data;
-}
-
-async function press(chatId: number, data: string, messageId: number, method = 'editMessageText') {
-  const from = telegram.calls.length;
-  telegram.pushUpdate(callbackQuery({ id: chatId }, data, messageId));
-  return telegram.waitForCall(method, (c) => Number(c.payload.chat_id) === chatId, { from, timeoutMs: 10_000 });
-}
-
-/** Sends a photo and walks to the confirm screen (ratio, random styles); returns the confirm call. */
-async function toConfirm(seller: { id: number; first_name: string }, ratio = /^1:1$/) {
-  const file = telegram.addFile(fixture('flowers.jpeg'));
-  const before = telegram.calls.length;
-  telegram.pushUpdate(photoMessage(seller, file));
-  const ratioPrompt = await telegram.waitForCall('sendMessage', (c) => c.payload.chat_id === seller.id, {
-    timeoutMs: 20_000,
-    from: before,
-  });
-  const sourcePrompt = await press(seller.id, button(ratioPrompt, ratio), 1);
-  return press(seller.id, button(sourcePrompt, /Random/), 1);
-}
+const { press, toConfirm } = buttonPresses(() => telegram);
 
 /** Resolves when the seller's documents album (the PNG files) has arrived; returns it. */
 function resultsOf(sellerId: number, { from = 0, timeoutMs = 30_000 } = {}) {

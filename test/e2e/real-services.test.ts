@@ -7,9 +7,9 @@ import { logRecords, useBotProcesses } from '../support/bot-process.js';
 import { usingPostgres } from '../support/db.js';
 import { FakeBotApi, type RecordedCall } from '../support/fake-bot-api.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
-import { fixture } from '../support/fixtures.js';
 import { exitWithin, type RunningProcess } from '../support/process.js';
-import { callbackQuery, photoMessage, textMessage } from '../support/updates.js';
+import { button, buttonPresses } from '../support/telegram-buttons.js';
+import { callbackQuery, textMessage } from '../support/updates.js';
 
 /**
  * The real bot process with Telegram and the OpenAI-compatible provider replaced only at the
@@ -59,56 +59,23 @@ async function stopBot(bot: RunningProcess) {
   expect(bot.output()).not.toContain('7000000021');
 }
 
-/** The callback data of the button whose text matches, on the keyboard of `call`. */
-function button(call: RecordedCall, text: RegExp): string {
-  const markup = call.payload.reply_markup as { inline_keyboard: { text: string; callback_data: string }[][] };
-  const found = markup.inline_keyboard.flat().find((b) => text.test(b.text));
-  if (!found) throw new Error(`No button ${text} in ${JSON.stringify(markup)}`);
-  return found.callback_data;
-}
-
-/** Presses a button under message 1 and resolves with the bot's edit of that chat's message. */
-async function press(chatId: number, data: string) {
-  const from = telegram.calls.length;
-  telegram.pushUpdate(callbackQuery({ id: chatId }, data, 1));
-  return telegram.waitForCall('editMessageText', (c) => Number(c.payload.chat_id) === chatId, {
-    from,
-    timeoutMs: 20_000,
-  });
-}
-
-/** Presses a button and resolves with Telegram's answer to that very callback query. */
-async function pressForAnswer(seller: { id: number }, data: string) {
-  const update = callbackQuery(seller, data, 1);
-  const id = update.callback_query?.id;
-  const from = telegram.calls.length;
-  telegram.pushUpdate(update);
-  return telegram.waitForCall('answerCallbackQuery', (c) => c.payload.callback_query_id === id, {
-    from,
-    timeoutMs: 20_000,
-  });
-}
+const presses = buttonPresses(() => telegram, { timeoutMs: 20_000, photoTimeoutMs: 30_000 });
+const { pressForAnswer } = presses;
 
 /** Photo -> ratio -> random styles: resolves with the confirm screen (the Generate button). */
 async function toConfirm(seller: { id: number; first_name: string }, ratio: RegExp) {
-  const file = telegram.addFile(fixture('flowers.jpeg'));
-  const before = telegram.calls.length;
-  telegram.pushUpdate(photoMessage(seller, file));
-  const ratioPrompt = await telegram.waitForCall('sendMessage', (c) => c.payload.chat_id === seller.id, {
-    timeoutMs: 30_000,
-    from: before,
-  });
-  const sourcePrompt = await press(seller.id, button(ratioPrompt, ratio));
-  const confirm = await press(seller.id, button(sourcePrompt, /Random/));
+  const confirm = await presses.toConfirm(seller, ratio);
   expect(String(confirm.payload.text)).toMatch(/Cost: 1 photoshoot\. Your balance: 2\./);
   return confirm;
 }
 
-/** The seller's album of PNG documents, once it has been sent. */
-function documentsOf(sellerId: number, { from = 0, timeoutMs = 45_000 } = {}) {
+/** Presses Generate (`data`) and resolves with the seller's album of PNG documents, once it has been sent. */
+function generateForDocuments(seller: { id: number }, data: string, timeoutMs = 45_000) {
+  const from = telegram.calls.length;
+  telegram.pushUpdate(callbackQuery(seller, data, 1));
   return telegram.waitForCall(
     'sendMediaGroup',
-    (c) => c.payload.chat_id === String(sellerId) && String(c.payload.media).includes('"document"'),
+    (c) => c.payload.chat_id === String(seller.id) && String(c.payload.media).includes('"document"'),
     { from, timeoutMs },
   );
 }
@@ -150,6 +117,23 @@ async function account(db: Database, telegramId: number) {
   };
 }
 
+type Account = Awaited<ReturnType<typeof account>>;
+
+/** Stops the bot, opens its database after the exit and hands `check` a reader of sellers' accounts there. */
+async function afterStop(
+  bot: RunningProcess,
+  dbEnv: Record<string, string>,
+  check: (accountOf: (telegramId: number) => Promise<Account>) => Promise<void>,
+) {
+  await stopBot(bot);
+  const read = await bots.openAfterExit(dbEnv);
+  try {
+    await check((telegramId) => account(read.db, telegramId));
+  } finally {
+    await read.close();
+  }
+}
+
 describe('the real process against the real services’ contracts', () => {
   it('IMAGE_API=chat end to end: Gemini through chat completions renders the 4 styles, delivered as PNGs of the ratio, charged once', async () => {
     const { bot, dbEnv } = await startBot({
@@ -160,9 +144,7 @@ describe('the real process against the real services’ contracts', () => {
     });
     const seller = { id: 52_001, first_name: 'Ann' };
     const confirm = await toConfirm(seller, /^3:4$/);
-    const from = telegram.calls.length;
-    telegram.pushUpdate(callbackQuery(seller, button(confirm, /Generate/), 1));
-    const documents = await documentsOf(seller.id, { from });
+    const documents = await generateForDocuments(seller, button(confirm, /Generate/));
     await progressSaying(seller.id, i18n.t('en', 'progress-done', { count: 4 }));
 
     // The album of previews, then the 4 PNG files: real PNGs, exactly 3:4. Gemini renders 3:4 as
@@ -201,10 +183,8 @@ describe('the real process against the real services’ contracts', () => {
     expect(openai().requestsTo('generations')).toHaveLength(0);
     expect(openai().answered).toEqual({ 200: openai().requests.length });
 
-    await stopBot(bot);
-    const read = await bots.openAfterExit(dbEnv);
-    try {
-      expect(await account(read.db, seller.id)).toEqual({
+    await afterStop(bot, dbEnv, async (accountOf) => {
+      expect(await accountOf(seller.id)).toEqual({
         balance: 1,
         ledger: 1,
         reasons: 'signup_bonus,photoshoot_reserve',
@@ -212,9 +192,7 @@ describe('the real process against the real services’ contracts', () => {
         states: 'done',
         delivered: 4,
       });
-    } finally {
-      await read.close();
-    }
+    });
   }, 90_000);
 
   // A minute of waiting whatever the database: run on PostgreSQL only.
@@ -226,26 +204,20 @@ describe('the real process against the real services’ contracts', () => {
       const { bot, dbEnv } = await startBot({});
       const seller = { id: 52_002, first_name: 'Bo' };
       const confirm = await toConfirm(seller, /^1:1$/);
-      const from = telegram.calls.length;
-      telegram.pushUpdate(callbackQuery(seller, button(confirm, /Generate/), 1));
-      const documents = await documentsOf(seller.id, { from, timeoutMs: 120_000 });
+      const documents = await generateForDocuments(seller, button(confirm, /Generate/), 120_000);
       expect(documents.files).toHaveLength(4);
       await progressSaying(seller.id, i18n.t('en', 'progress-done', { count: 4 }));
       expect(openai().requestsTo('edits')).toHaveLength(4);
       expect(openai().answered).toEqual({ 200: openai().requests.length });
 
-      await stopBot(bot);
-      const read = await bots.openAfterExit(dbEnv);
-      try {
-        expect(await account(read.db, seller.id)).toMatchObject({
+      await afterStop(bot, dbEnv, async (accountOf) => {
+        expect(await accountOf(seller.id)).toMatchObject({
           balance: 1,
           ledger: 1,
           states: 'done',
           delivered: 4,
         });
-      } finally {
-        await read.close();
-      }
+      });
     },
     180_000,
   );
@@ -323,9 +295,7 @@ describe('the real process against the real services’ contracts', () => {
       );
     }
     // The refused seller presses the same Generate again: it is queued, charged and delivered.
-    const from = telegram.calls.length;
-    telegram.pushUpdate(callbackQuery(retrying, generates.get(retrying.id) ?? '', 1));
-    const documents = await documentsOf(retrying.id, { from });
+    const documents = await generateForDocuments(retrying, generates.get(retrying.id) ?? '');
     expect(documents.files).toHaveLength(4);
     await progressSaying(retrying.id, i18n.t('en', 'progress-done', { count: 4 }));
 
@@ -341,11 +311,9 @@ describe('the real process against the real services’ contracts', () => {
     // The seller's failure was logged for the operator, never sent to a chat with its stack.
     expect(telegram.calls.some((c) => /\n\s+at /.test(String(c.payload.text ?? '')))).toBe(false);
 
-    await stopBot(bot);
-    const read = await bots.openAfterExit(dbEnv);
-    try {
+    await afterStop(bot, dbEnv, async (accountOf) => {
       // The first seller's credit was reserved and released: nothing charged.
-      expect(await account(read.db, first.id)).toEqual({
+      expect(await accountOf(first.id)).toEqual({
         balance: 2,
         ledger: 2,
         reasons: 'signup_bonus,photoshoot_reserve,photoshoot_release',
@@ -355,7 +323,7 @@ describe('the real process against the real services’ contracts', () => {
       });
       // The refused sellers were never charged and nothing was queued for them.
       for (const seller of later.slice(1)) {
-        expect(await account(read.db, seller.id)).toEqual({
+        expect(await accountOf(seller.id)).toEqual({
           balance: 2,
           ledger: 2,
           reasons: 'signup_bonus',
@@ -365,7 +333,7 @@ describe('the real process against the real services’ contracts', () => {
         });
       }
       // The one who pressed again after the recovery: charged once, for the photoshoot delivered.
-      expect(await account(read.db, retrying.id)).toEqual({
+      expect(await accountOf(retrying.id)).toEqual({
         balance: 1,
         ledger: 1,
         reasons: 'signup_bonus,photoshoot_reserve',
@@ -373,8 +341,6 @@ describe('the real process against the real services’ contracts', () => {
         states: 'done',
         delivered: 4,
       });
-    } finally {
-      await read.close();
-    }
+    });
   }, 120_000);
 });
