@@ -4,6 +4,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
+import { parseConfig } from '../src/config/index.js';
 import { createImageConverter } from '../src/services/image-converter.js';
 import { fixture } from '../test/support/fixtures.js';
 import { median, printTable, ratio, round1, runPool, writeResult } from './lib.js';
@@ -14,6 +15,18 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3));
 const POOLS = [1, 2, 4];
 const LEVEL = 6;
 const mb = (bytes: number) => round1(bytes / 1024 / 1024);
+
+/** The converter as an operator's environment sets it up. */
+const converterWith = (env: Record<string, string>) =>
+  createImageConverter(
+    parseConfig({
+      BOT_TOKEN: '1:bench',
+      PNG_COMPRESSION_LEVEL: String(LEVEL),
+      MAX_INPUT_PIXELS: '40000000',
+      NORMALISED_MAX_SIDE: '1536',
+      ...env,
+    }).images,
+  );
 
 /** A photo-like 1024x1024 WebP, as the image model returns them. */
 async function sampleWebp(): Promise<Buffer> {
@@ -47,13 +60,7 @@ export async function benchConversion(): Promise<void> {
 
   for (let round = 0; round < ROUNDS; round++) {
     for (const pool of POOLS) {
-      const converter = createImageConverter({
-        CONVERTER_CONCURRENCY: pool,
-        CONVERTER_QUEUE_LIMIT: PER_RUN,
-        PNG_COMPRESSION_LEVEL: LEVEL,
-        MAX_INPUT_PIXELS: 40_000_000,
-        NORMALISED_MAX_SIDE: 1536,
-      });
+      const converter = converterWith({ CONVERTER_CONCURRENCY: String(pool), CONVERTER_QUEUE_LIMIT: String(PER_RUN) });
       const ours = () => Promise.all(Array.from({ length: PER_RUN }, () => converter.webpToPng(input)));
       const raw = () => runPool(PER_RUN, pool, () => sharp(input).png({ compressionLevel: LEVEL }).toBuffer());
       // Alternate which goes first, so drift on a noisy machine hurts both equally.
@@ -76,13 +83,7 @@ export async function benchConversion(): Promise<void> {
   });
 
   // Memory: the default pool, 50 conversions, then 450 more.
-  const converter = createImageConverter({
-    CONVERTER_CONCURRENCY: 0,
-    CONVERTER_QUEUE_LIMIT: 500,
-    PNG_COMPRESSION_LEVEL: LEVEL,
-    MAX_INPUT_PIXELS: 40_000_000,
-    NORMALISED_MAX_SIDE: 1536,
-  });
+  const converter = converterWith({ CONVERTER_CONCURRENCY: '0', CONVERTER_QUEUE_LIMIT: '500' });
   const convert = (n: number) => runPool(n, 8, () => converter.webpToPng(input));
   await convert(50);
   const rssAfter50 = process.memoryUsage().rss;

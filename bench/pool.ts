@@ -4,6 +4,7 @@
  * at concurrency 1, 10 and 100, side by side in alternating rounds. PostgreSQL only.
  */
 
+import { parseOperatorConfig } from '../src/config/index.js';
 import { createDb, type Database } from '../src/db/client.js';
 import { balanceBreakdown, recentLedgerEntries } from '../src/db/ledger.js';
 import { registerUser } from '../src/db/users.js';
@@ -35,14 +36,20 @@ export async function benchPool(): Promise<void> {
   // The application's default pool (DB_POOL_MAX); at concurrency 100 updates queue for it, as in production.
   const database = await createTestDatabase(30);
   const url = database.url ?? '';
-  const settings = { DATA_DIR: '', DB_IDLE_TIMEOUT_S: 0, DB_MAX_LIFETIME_S: 0, DB_CONNECT_TIMEOUT_S: 10 };
+  const settings = parseOperatorConfig({
+    DATABASE_URL: url,
+    DB_POOL_MAX: '1',
+    DB_IDLE_TIMEOUT_S: '0',
+    DB_MAX_LIFETIME_S: '0',
+    DB_CONNECT_TIMEOUT_S: '10',
+  }).db;
   try {
     const pool = database.handle.db;
     for (let i = 0; i < USERS; i++) await balanceUpdate(pool, 50_000 + i);
     const modes = {
       pooled: (i: number) => balanceUpdate(pool, 50_000 + (i % USERS)),
       'new connection': async (i: number) => {
-        const handle = await createDb({ ...settings, DATABASE_URL: url, DB_POOL_MAX: 1 }, silentLogger);
+        const handle = await createDb(settings, silentLogger);
         try {
           await balanceUpdate(handle.db, 50_000 + (i % USERS));
         } finally {

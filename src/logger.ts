@@ -1,6 +1,6 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
 import pretty from 'pino-pretty';
-import type { Config } from './config.js';
+import type { LogConfig } from './config/index.js';
 
 export type { Logger };
 
@@ -25,45 +25,21 @@ export function createRedactor(secrets: readonly (string | undefined)[]): (text:
   };
 }
 
-/** Secrets in the configuration that must never be written to a log line. */
-export interface LoggerConfig {
-  LOG_LEVEL: Config['LOG_LEVEL'];
-  LOG_FORMAT: Config['LOG_FORMAT'];
-  BOT_TOKEN?: string | undefined;
-  DATABASE_URL?: string | undefined;
-  OPENAI_API_KEY?: string | undefined;
-  REDIS_URL?: string | undefined;
-}
-
-export function configSecrets(config: LoggerConfig): string[] {
-  const secrets = [config.BOT_TOKEN, config.OPENAI_API_KEY].filter((s): s is string => Boolean(s));
-  for (const url of [config.DATABASE_URL, config.REDIS_URL]) {
-    if (!url) continue;
-    try {
-      const password = decodeURIComponent(new URL(url).password);
-      if (password) secrets.push(password);
-    } catch {
-      // An unparsable URL has no password to hide; the pattern still covers user:pass@.
-    }
-  }
-  return secrets;
-}
-
 /**
  * createLogger builds the one pino logger of the process. Every line passes through the
  * redactor just before it is written, so secrets cannot leak through messages, URLs, error
  * stacks or nested objects.
  */
-export function createLogger(config: LoggerConfig, destination?: DestinationStream): Logger {
-  const redact = createRedactor(configSecrets(config));
+export function createLogger(config: LogConfig, destination?: DestinationStream): Logger {
+  const redact = createRedactor(config.secrets);
   const stream =
     destination ??
-    (config.LOG_FORMAT === 'pretty'
+    (config.format === 'pretty'
       ? pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
       : pino.destination({ sync: true }));
   return pino(
     {
-      level: config.LOG_LEVEL,
+      level: config.level,
       base: undefined,
       redact: {
         paths: [

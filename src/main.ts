@@ -1,8 +1,8 @@
 import { createApp, StartupError } from './app.js';
 import { TelegramStartupError } from './bot/polling.js';
-import { type Config, ConfigError, parseConfig } from './config.js';
+import { type Config, ConfigError, parseConfig } from './config/index.js';
 import { describeError } from './errors.js';
-import { configSecrets, createLogger, createRedactor } from './logger.js';
+import { createLogger, createRedactor } from './logger.js';
 import { exitWithError, loadDotEnv } from './process-env.js';
 
 /** Composition root: configuration -> logger -> application -> polling; graceful shutdown. */
@@ -15,8 +15,8 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) exitWithError(err.message);
     throw err;
   }
-  const redact = createRedactor(configSecrets(config));
-  const logger = createLogger(config);
+  const redact = createRedactor(config.log.secrets);
+  const logger = createLogger(config.log);
 
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection'));
   process.on('uncaughtException', (err) => {
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const shutdown = async (reason: string, code: number) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    const timeoutMs = config.SHUTDOWN_TIMEOUT_S * 1000;
+    const timeoutMs = config.shutdownTimeoutMs;
     logger.info({ reason }, 'shutting down');
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');

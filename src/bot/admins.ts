@@ -5,7 +5,7 @@ import { describeBotApiError, telegramError } from './telegram-error.js';
 
 /** True when the sender is one of ADMIN_IDS. */
 export const isAdmin = (ctx: BotContext): boolean =>
-  ctx.from !== undefined && ctx.config.ADMIN_IDS.includes(ctx.from.id);
+  ctx.from !== undefined && ctx.config.admin.ids.includes(ctx.from.id);
 
 /**
  * Tells every admin something that needs their eye (a payment outside the normal path, a
@@ -36,6 +36,6 @@ export async function notifyAdmins(api: Api, adminIds: readonly number[], text: 
  * `key` names the text, which also gets the sender's Telegram id as `user`.
  */
 export function alertAdmins(ctx: BotContext, key: string, vars: Record<string, string | number>) {
-  const text = ctx.i18n.fluent.translate(ctx.config.DEFAULT_LOCALE, key, { user: String(ctx.from?.id ?? 0), ...vars });
-  return notifyAdmins(ctx.api, ctx.config.ADMIN_IDS, text, ctx.logger);
+  const text = ctx.i18n.fluent.translate(ctx.config.defaultLocale, key, { user: String(ctx.from?.id ?? 0), ...vars });
+  return notifyAdmins(ctx.api, ctx.config.admin.ids, text, ctx.logger);
 }

@@ -4,14 +4,15 @@ import { pause } from '../with-timeout.js';
 import { BotApiTimeoutError, describeBotApiError, isUnanswered } from './telegram-error.js';
 
 /**
- * Gives every Bot API call a deadline: `timeoutS` until Telegram answers, on top of
+ * Gives every Bot API call a deadline: `timeoutMs` until Telegram answers, on top of
  * getUpdates' own long-polling timeout. grammY's default is 500 s, so a server that accepts
  * and never answers would hold a call (or the start) for minutes without a word.
  */
-export function createRequestTimeout(timeoutS: number): Transformer {
+export function createRequestTimeout(timeoutMs: number): Transformer {
   return async (prev, method, payload, signal) => {
+    // getUpdates' `timeout` is in seconds, as Telegram takes it.
     const pollS = method === 'getUpdates' ? Number((payload as { timeout?: number } | undefined)?.timeout ?? 0) : 0;
-    const limitS = timeoutS + pollS;
+    const limitMs = timeoutMs + pollS * 1000;
     const controller = new AbortController();
     const abort = () => controller.abort();
     signal?.addEventListener('abort', abort);
@@ -20,13 +21,13 @@ export function createRequestTimeout(timeoutS: number): Transformer {
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, limitS * 1000);
+    }, limitMs);
     try {
       // grammY types its signal as the abort-controller package's; Node's is the same at run time.
       return await prev(method, payload, controller.signal as unknown as typeof signal);
     } catch (err) {
       if (timedOut)
-        throw new HttpError(`No answer to '${method}'`, new BotApiTimeoutError(`no answer within ${limitS} s`));
+        throw new HttpError(`No answer to '${method}'`, new BotApiTimeoutError(`no answer within ${limitMs / 1000} s`));
       throw err;
     } finally {
       clearTimeout(timer);

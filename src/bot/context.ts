@@ -1,6 +1,6 @@
 import type { I18nFlavor } from '@grammyjs/i18n';
 import type { Context } from 'grammy';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Pool, UpdateTransaction } from '../db/client.js';
 import type { PendingInput } from '../db/pending-inputs.js';
 import type { User } from '../db/users.js';
@@ -29,16 +29,7 @@ export interface AppFlavor {
   afterCommit(task: (pool: Pool) => unknown): void;
 }
 
-export type BotConfig = Pick<
-  Config,
-  | 'ADMIN_IDS'
-  | 'FREE_PHOTOSHOOTS'
-  | 'DEFAULT_LOCALE'
-  | 'PACKAGES'
-  | 'ORDER_EXPIRY_MIN'
-  | 'PAYMENT_ALERT_AFTER_S'
-  | 'STATS_CACHE_TTL_S'
-  | 'STATS_TIME_ZONE'
->;
+/** The configuration handlers read: the default language, what photoshoots cost, the admins. */
+export type BotConfig = Pick<Config, 'defaultLocale' | 'payments' | 'admin'>;
 
 export type BotContext = Context & AppFlavor & I18nFlavor;

@@ -1,6 +1,6 @@
 import { type Api, InputFile } from 'grammy';
 import type { InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto } from 'grammy/types';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Database } from '../db/client.js';
 import type { Photoshoot } from '../db/photoshoots.js';
 import { type ProcessedImage, type RenderedImage, recordImage, recordPreview } from '../db/processed-images.js';
@@ -52,14 +52,14 @@ export function createTelegramPhotoshootReporter(deps: {
   api: Api;
   i18n: Translator;
   logger: Logger;
-  config: Pick<Config, 'DEFAULT_LOCALE' | 'TELEGRAM_FLOOD_WAIT_MAX_S' | 'DELIVERY_FLOOD_WAIT_TOTAL_S'>;
+  config: Pick<Config, 'defaultLocale' | 'delivery'>;
   resultMarkup?: ResultMarkup;
 }): PhotoshootReporter {
   const { db, api, config, logger } = deps;
 
   return {
     async open(job, token, hooks): Promise<PhotoshootReport> {
-      const locale = resolveLocale(await sellerLocale(db, job.userId), config.DEFAULT_LOCALE);
+      const locale = resolveLocale(await sellerLocale(db, job.userId), config.defaultLocale);
       const t = (key: string, variables?: Record<string, string | number>) => deps.i18n.t(locale, key, variables);
       let messageId = job.progressMessageId ?? undefined;
       let last = '';
@@ -156,8 +156,8 @@ export function createTelegramPhotoshootReporter(deps: {
         const retryAfterS = refused?.retryAfterS;
         if (
           retryAfterS === undefined ||
-          retryAfterS > config.TELEGRAM_FLOOD_WAIT_MAX_S ||
-          waited.s + retryAfterS > config.DELIVERY_FLOOD_WAIT_TOTAL_S
+          retryAfterS > config.delivery.floodWaitMaxS ||
+          waited.s + retryAfterS > config.delivery.floodWaitTotalS
         ) {
           throw err;
         }

@@ -2,7 +2,7 @@ import type { I18n } from '@grammyjs/i18n';
 import { createConcurrentSink, createRunner, createSource, type RunnerHandle } from '@grammyjs/runner';
 import type { BotError } from 'grammy';
 import type { Update } from 'grammy/types';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type AbortSignalLike, pause } from '../with-timeout.js';
@@ -42,15 +42,7 @@ export interface StartPollingDeps {
   i18n: I18n<BotContext>;
   tracker: UpdateTracker;
   logger: Logger;
-  config: Pick<
-    Config,
-    | 'TELEGRAM_API_ROOT'
-    | 'TELEGRAM_POLL_TIMEOUT_S'
-    | 'TELEGRAM_STARTUP_TIMEOUT_S'
-    | 'UPDATE_CONCURRENCY'
-    | 'DEFAULT_LOCALE'
-    | 'ADMIN_IDS'
-  >;
+  config: Pick<Config, 'telegram' | 'defaultLocale' | 'admin'>;
   /** Called if polling dies on its own (token revoked, another instance polling). */
   onFatal(err: unknown): void;
   /**
@@ -67,8 +59,8 @@ export interface StartPollingDeps {
 export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
   const { bot, i18n, tracker, logger, config } = deps;
   await connect(deps);
-  await setMenuCommands(bot.api, i18n, config.DEFAULT_LOCALE, {
-    ids: config.ADMIN_IDS,
+  await setMenuCommands(bot.api, i18n, config.defaultLocale, {
+    ids: config.admin.ids,
     onError: (adminId, err) =>
       logger.warn({ admin_id: adminId, reason: describeError(err) }, 'could not set the admin command menu'),
   });
@@ -79,8 +71,8 @@ export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
     getUpdates: (params, signal) => bot.api.getUpdates({ ...params, allowed_updates: ALLOWED_UPDATES }, signal),
     tracker,
     allowedUpdates: ALLOWED_UPDATES,
-    pollTimeoutS: config.TELEGRAM_POLL_TIMEOUT_S,
-    apiRoot: config.TELEGRAM_API_ROOT,
+    pollTimeoutS: config.telegram.pollTimeoutS,
+    apiRoot: config.telegram.apiRoot,
     logger,
   });
   const sink = createConcurrentSink<Update>(
@@ -100,7 +92,7 @@ export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
         logger.error({ err: inner }, 'the bot error handler failed');
       }
     },
-    { concurrency: config.UPDATE_CONCURRENCY },
+    { concurrency: config.telegram.updateConcurrency },
   );
   const handle: RunnerHandle = createRunner(createSource(supplier), sink);
   handle.start();
@@ -109,7 +101,7 @@ export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
     if (!stopping) deps.onFatal(err);
   });
   logger.info(
-    { bot: bot.botInfo.username, concurrency: config.UPDATE_CONCURRENCY, allowed_updates: ALLOWED_UPDATES },
+    { bot: bot.botInfo.username, concurrency: config.telegram.updateConcurrency, allowed_updates: ALLOWED_UPDATES },
     'polling for updates',
   );
 
@@ -143,10 +135,10 @@ export async function startPolling(deps: StartPollingDeps): Promise<Poller> {
  * grammY's bot.init() would retry network errors without end and without a word.
  */
 async function connect(deps: StartPollingDeps): Promise<void> {
-  const { bot, logger, config } = deps;
-  const limitS = config.TELEGRAM_STARTUP_TIMEOUT_S;
-  const deadline = Date.now() + limitS * 1000;
-  const signal = grammySignal(AbortSignal.timeout(limitS * 1000));
+  const { bot, logger } = deps;
+  const { apiRoot, startupTimeoutMs } = deps.config.telegram;
+  const deadline = Date.now() + startupTimeoutMs;
+  const signal = grammySignal(AbortSignal.timeout(startupTimeoutMs));
   let lastReason: string | undefined;
   for (;;) {
     try {
@@ -163,11 +155,11 @@ async function connect(deps: StartPollingDeps): Promise<void> {
       if (!isAbortedCall(err)) lastReason = describeBotApiError(err);
       if (signal.aborted || (code !== undefined && code < 500 && code !== 429)) {
         throw new TelegramStartupError(
-          `Cannot reach the Telegram Bot API at ${config.TELEGRAM_API_ROOT}: ${lastReason ?? `no answer within ${limitS} s`}`,
+          `Cannot reach the Telegram Bot API at ${apiRoot}: ${lastReason ?? `no answer within ${startupTimeoutMs / 1000} s`}`,
         );
       }
       logger.warn(
-        { api: config.TELEGRAM_API_ROOT, reason: lastReason, exits_in_s: Math.round((deadline - Date.now()) / 1000) },
+        { api: apiRoot, reason: lastReason, exits_in_s: Math.round((deadline - Date.now()) / 1000) },
         'Cannot reach the Telegram Bot API; trying again',
       );
       await pause(2000, signal);
@@ -185,7 +177,7 @@ function startSequential(deps: StartPollingDeps): Poller {
   const { bot, tracker, logger, config } = deps;
   let stopping = false;
   bot
-    .start({ allowed_updates: ALLOWED_UPDATES, timeout: config.TELEGRAM_POLL_TIMEOUT_S, drop_pending_updates: false })
+    .start({ allowed_updates: ALLOWED_UPDATES, timeout: config.telegram.pollTimeoutS, drop_pending_updates: false })
     .catch((err: unknown) => {
       if (!stopping) deps.onFatal(err);
     });

@@ -1,5 +1,5 @@
 import type { Api } from 'grammy';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Database } from '../db/client.js';
 import { queuedJobs } from '../db/photoshoots.js';
 import type { Logger } from '../logger.js';
@@ -20,7 +20,7 @@ export function createQueuePositions(deps: {
   api: Api;
   i18n: Translator;
   logger: Logger;
-  config: Pick<Config, 'DEFAULT_LOCALE' | 'JOB_QUEUE_REFRESH_S' | 'PHOTOSHOOT_CONCURRENCY'>;
+  config: Pick<Config, 'defaultLocale' | 'worker'>;
   estimator?: QueueEstimator;
 }) {
   const { db, api, config } = deps;
@@ -36,10 +36,10 @@ export function createQueuePositions(deps: {
       for (const id of shown.keys()) if (!still.has(id)) shown.delete(id);
       for (const job of waiting) {
         if (!timer) return;
-        const locale = resolveLocale(job.locale, config.DEFAULT_LOCALE);
+        const locale = resolveLocale(job.locale, config.defaultLocale);
         const minutes = deps.estimator
           ? await deps.estimator.minutes(db, job.position)
-          : queueEstimateMinutes(job.position, config.PHOTOSHOOT_CONCURRENCY);
+          : queueEstimateMinutes(job.position, config.worker.concurrency);
         const text = deps.i18n.t(locale, 'progress-queued', { position: job.position, minutes });
         if (shown.get(job.id) === text) continue;
         shown.set(job.id, text);
@@ -61,7 +61,7 @@ export function createQueuePositions(deps: {
         pass = refresh().finally(() => {
           busy = false;
         });
-      }, config.JOB_QUEUE_REFRESH_S * 1000);
+      }, config.worker.queueRefreshMs);
       timer.unref();
     },
     /** Stops the timer and waits for a pass under way (its edits are short). */

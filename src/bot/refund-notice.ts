@@ -11,7 +11,7 @@ import { type RecordedRefund, refundFigures } from './views/payments.js';
 export async function tellRefund(ctx: BotContext, outcome: RecordedRefund): Promise<void> {
   const owner = await findUserById(ctx.db, outcome.order.userId);
   if (!owner) return;
-  const locale = resolveLocale(owner.locale ?? owner.languageCode, ctx.config.DEFAULT_LOCALE);
+  const locale = resolveLocale(owner.locale ?? owner.languageCode, ctx.config.defaultLocale);
   const text = ctx.i18n.fluent.translate(locale, 'refund-user', refundFigures(outcome));
   ctx.afterCommit(() =>
     ctx.api.sendMessage(owner.telegramId, text).catch((err: unknown) => {

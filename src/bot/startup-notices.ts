@@ -1,6 +1,6 @@
 import type { I18n } from '@grammyjs/i18n';
 import type { Api } from 'grammy';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { notifyAdmins } from './admins.js';
 import type { BotContext } from './context.js';
@@ -13,13 +13,14 @@ import type { BotContext } from './context.js';
 export async function announceMissingGeneration(deps: {
   api: Api;
   i18n: I18n<BotContext>;
-  config: Pick<Config, 'OPENAI_API_KEY' | 'ADMIN_IDS' | 'DEFAULT_LOCALE'>;
+  config: Pick<Config, 'ai' | 'admin' | 'defaultLocale'>;
   logger: Logger;
 }): Promise<number> {
   const { config, logger } = deps;
-  if (config.OPENAI_API_KEY || config.ADMIN_IDS.length === 0) return 0;
-  const text = deps.i18n.t(config.DEFAULT_LOCALE, 'admin-generation-unconfigured', { variable: 'OPENAI_API_KEY' });
-  const told = await notifyAdmins(deps.api, config.ADMIN_IDS, text, logger);
-  logger.info({ admins: told, of: config.ADMIN_IDS.length }, 'admins told that photoshoots are not configured');
+  const admins = config.admin.ids;
+  if (config.ai.apiKey || admins.length === 0) return 0;
+  const text = deps.i18n.t(config.defaultLocale, 'admin-generation-unconfigured', { variable: 'OPENAI_API_KEY' });
+  const told = await notifyAdmins(deps.api, admins, text, logger);
+  logger.info({ admins: told, of: admins.length }, 'admins told that photoshoots are not configured');
   return told;
 }

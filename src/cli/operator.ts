@@ -1,7 +1,7 @@
-import { ConfigError, parseOperatorConfig } from '../config.js';
+import { ConfigError, parseOperatorConfig } from '../config/index.js';
 import { createDb, type DbHandle } from '../db/client.js';
 import { describeError } from '../errors.js';
-import { configSecrets, createLogger, createRedactor } from '../logger.js';
+import { createLogger, createRedactor } from '../logger.js';
 import { exitWithError, loadDotEnv } from '../process-env.js';
 
 /**
@@ -19,12 +19,12 @@ export async function runOperatorCommand(failure: string, work: (handle: DbHandl
     if (err instanceof ConfigError) exitWithError(err.message);
     throw err;
   }
-  const redact = createRedactor(configSecrets(config));
-  const logger = createLogger(config);
+  const redact = createRedactor(config.log.secrets);
+  const logger = createLogger(config.log);
   let handle: DbHandle | undefined;
   try {
     // One connection: a migration's advisory lock lives in its session.
-    handle = await createDb({ ...config, DB_POOL_MAX: 1 }, logger);
+    handle = await createDb({ ...config.db, poolMax: 1 }, logger);
     await handle.ping().catch((err: unknown) => {
       throw new Error(`cannot reach the database at ${handle?.location}: ${describeError(err)}`);
     });

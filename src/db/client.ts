@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { createPglite } from './pglite.js';
 import { createPostgres } from './postgres.js';
@@ -30,10 +30,7 @@ export type UpdateTransaction = {
   transaction<T>(work: (tx: UpdateTransaction) => Promise<T>): Promise<T>;
 } & Database;
 
-export type DbConfig = Pick<
-  Config,
-  'DATABASE_URL' | 'DATA_DIR' | 'DB_POOL_MAX' | 'DB_IDLE_TIMEOUT_S' | 'DB_MAX_LIFETIME_S' | 'DB_CONNECT_TIMEOUT_S'
->;
+export type DbConfig = Config['db'];
 
 export interface DbHandle {
   readonly db: Pool;
@@ -62,9 +59,9 @@ export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
  * embedded PGlite under DATA_DIR otherwise. Nothing is connected until the first query.
  */
 export async function createDb(config: DbConfig, logger: Logger, options: DbOptions = {}): Promise<DbHandle> {
-  if (config.DATABASE_URL) return createPostgres(config.DATABASE_URL, config, logger, options);
-  if (config.DATA_DIR.startsWith('memory://')) return createPglite(config.DATA_DIR, options);
-  return createPglite(path.resolve(config.DATA_DIR, 'pglite'), options);
+  if (config.url) return createPostgres(config.url, config, logger, options);
+  if (config.dataDir.startsWith('memory://')) return createPglite(config.dataDir, options);
+  return createPglite(path.resolve(config.dataDir, 'pglite'), options);
 }
 
 export interface DbOptions {

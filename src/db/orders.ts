@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, lte, sql } from 'drizzle-orm';
-import type { StarsPackage } from '../config.js';
+import type { StarsPackage } from '../config/index.js';
 import type { Database } from './client.js';
 import { isUniqueViolation } from './failures.js';
 import { type BalanceBreakdown, creditOrder, debitRefundedOrder, lockUserCredits } from './ledger.js';

@@ -25,10 +25,11 @@ const RECONNECT_BACKOFF_MAX_S = 2;
 /** A PostgreSQL server through a bounded postgres.js pool. */
 export function createPostgres(url: string, config: DbConfig, logger: Logger, options: DbOptions): DbHandle {
   const client = postgres(url, {
-    max: config.DB_POOL_MAX,
-    idle_timeout: config.DB_IDLE_TIMEOUT_S || undefined,
-    max_lifetime: config.DB_MAX_LIFETIME_S || null,
-    connect_timeout: config.DB_CONNECT_TIMEOUT_S,
+    max: config.poolMax,
+    idle_timeout: config.idleTimeoutS || undefined,
+    max_lifetime: config.maxLifetimeS || null,
+    // postgres.js counts this one in seconds.
+    connect_timeout: config.connectTimeoutMs / 1000,
     // postgres.js waits up to 20 s (3^n / 100, growing with every failed connection) before
     // reconnecting, and a query queued on that connection waits with it: after a server
     // restart sellers would sit for 20 s. Reconnect quickly instead, at most 2 s apart.
@@ -44,7 +45,7 @@ export function createPostgres(url: string, config: DbConfig, logger: Logger, op
   let neverAnswered = false;
   return {
     db,
-    pool: trackTransactions(db, config.DB_POOL_MAX, options),
+    pool: trackTransactions(db, config.poolMax, options),
     kind: 'postgres',
     location: describeUrl(url),
     async ping() {
@@ -52,9 +53,11 @@ export function createPostgres(url: string, config: DbConfig, logger: Logger, op
       // ReadyForQuery, so a server that logs us in and then never answers (its disk hung, or a
       // PgBouncer with no server connection to give) would hold the array-type fetch and this
       // query forever.
-      await withTimeout(client`select 1`, config.DB_CONNECT_TIMEOUT_S * 1000 + PING_SLACK_MS, () => {
+      await withTimeout(client`select 1`, config.connectTimeoutMs + PING_SLACK_MS, () => {
         if (!answered) neverAnswered = true;
-        throw new DatabaseUnavailableError(`no answer within ${config.DB_CONNECT_TIMEOUT_S} s (DB_CONNECT_TIMEOUT_S)`);
+        throw new DatabaseUnavailableError(
+          `no answer within ${config.connectTimeoutMs / 1000} s (DB_CONNECT_TIMEOUT_S)`,
+        );
       });
       answered = true;
     },

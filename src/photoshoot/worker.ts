@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Database } from '../db/client.js';
 import type { Photoshoot } from '../db/photoshoots.js';
 import { imagesOf, type ProcessedImage, recordImage, renderedImages, storeRendered } from '../db/processed-images.js';
@@ -19,10 +19,7 @@ import { createQueueLoop, type RunContext, type RunToken } from '../worker/queue
 import type { PhotoLoader } from './photos.js';
 import { JobStoppedError, type PhotoshootReporter, type RunState, type StyleFailure } from './report.js';
 
-export type WorkerConfig = Pick<
-  Config,
-  'PHOTOSHOOT_CONCURRENCY' | 'JOB_HEARTBEAT_S' | 'JOB_STALE_AFTER_S' | 'JOB_MAX_ATTEMPTS' | 'JOB_POLL_MS'
->;
+export type WorkerConfig = Omit<Config['worker'], 'queueRefreshMs'>;
 
 export interface WorkerDeps {
   /** The pool: every step uses its own short statement or transaction, none spans an AI call. */
@@ -56,8 +53,9 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
       claim: (owner) => claimNextPhotoshoot(db, owner),
       async recover() {
         const recovered = await recoverStalePhotoshoots(db, {
-          staleAfterS: config.JOB_STALE_AFTER_S,
-          maxAttempts: config.JOB_MAX_ATTEMPTS,
+          // The database compares heartbeats in seconds.
+          staleAfterS: config.staleAfterMs / 1000,
+          maxAttempts: config.maxAttempts,
         });
         if (recovered.requeued.length + recovered.failed.length > 0) {
           logger.info(recovered, 'recovered interrupted photoshoots');
@@ -67,9 +65,9 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
     },
     // The AI usage of every call made for this job is recorded under it.
     run: (job, context) => usageScope.run({ photoshootId: job.id }, () => runJob(job, context)),
-    concurrency: config.PHOTOSHOOT_CONCURRENCY,
-    pollMs: config.JOB_POLL_MS,
-    recoverEveryMs: (config.JOB_STALE_AFTER_S * 1000) / 2,
+    concurrency: config.concurrency,
+    pollMs: config.pollMs,
+    recoverEveryMs: config.staleAfterMs / 2,
     handBackReason: () => new JobStoppedError('handed-back'),
     logger,
   });
@@ -140,7 +138,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
         }
       }
     };
-    const beat = setInterval(() => void refresh(), config.JOB_HEARTBEAT_S * 1000);
+    const beat = setInterval(() => void refresh(), config.heartbeatMs);
 
     try {
       await checkpoint();

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import type { Config } from '../config.js';
+import type { AiConfig, Config } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { type Cache, createCachedLoader } from './cache.js';
 import type { ImageBudget } from './image-budget.js';
@@ -18,7 +18,7 @@ import { createVisionService } from './vision.js';
  * circuit breaker) per upstream shared by every photoshoot, one bounded image converter.
  */
 export function createAiServices(deps: {
-  config: Config;
+  config: Pick<Config, 'ai' | 'images'>;
   logger: Logger;
   cache: Cache;
   metrics?: Metrics;
@@ -29,14 +29,15 @@ export function createAiServices(deps: {
   /** Account incidents across processes (absent: an account failure is only an error). */
   health?: UpstreamHealthTracker;
 }) {
-  const { config, logger, cache, metrics, onUsage, health } = deps;
+  const { logger, cache, metrics, onUsage, health } = deps;
+  const config = deps.config.ai;
   const openai = createOpenAiClient(config);
   const policies = createAiPolicies(config, logger, metrics, {
     ...(deps.imageBudget && { imageGate: deps.imageBudget.gate }),
     ...(health && { health }),
   });
   if (health) registerProbes(health, openai, policies, config);
-  const converter = createImageConverter(config, metrics);
+  const converter = createImageConverter(deps.config.images, metrics);
   const load = createCachedLoader(cache);
   return {
     policies,
@@ -44,27 +45,27 @@ export function createAiServices(deps: {
     vision: createVisionService({
       openai,
       policy: policies.vision,
-      model: config.VISION_MODEL,
+      model: config.visionModel,
       load,
-      ttlSeconds: config.ANALYSIS_CACHE_TTL_S,
+      ttlSeconds: config.analysisCacheTtlS,
       onUsage,
     }),
     prompts: createPromptService({
       openai,
       policy: policies.prompts,
-      model: config.PROMPT_MODEL,
+      model: config.promptModel,
       load,
-      ttlSeconds: config.PROMPTS_CACHE_TTL_S,
+      ttlSeconds: config.promptsCacheTtlS,
       onUsage,
     }),
     images: createImageService({
       openai,
       policy: policies.images,
-      model: config.IMAGE_MODEL,
+      model: config.imageModel,
       converter,
-      api: config.IMAGE_API,
-      quality: config.IMAGE_QUALITY,
-      inputFidelity: config.IMAGE_INPUT_FIDELITY,
+      api: config.imageApi,
+      quality: config.imageQuality,
+      inputFidelity: config.imageInputFidelity,
       onUsage,
     }),
   };
@@ -81,7 +82,7 @@ function registerProbes(
   health: UpstreamHealthTracker,
   openai: OpenAI,
   policies: AiPolicies,
-  config: Pick<Config, 'VISION_MODEL' | 'PROMPT_MODEL' | 'IMAGE_MODEL' | 'IMAGE_API'>,
+  config: Pick<AiConfig, 'visionModel' | 'promptModel' | 'imageModel' | 'imageApi'>,
 ) {
   const trial = { trial: true };
   const chat =
@@ -91,15 +92,15 @@ function registerProbes(
         { model, messages: [{ role: 'user', content: 'Reply with OK.' }], max_completion_tokens: 16 },
         { signal },
       );
-  health.probeWith('vision', () => policies.vision.execute(chat(config.VISION_MODEL), undefined, trial));
-  health.probeWith('prompts', () => policies.prompts.execute(chat(config.PROMPT_MODEL), undefined, trial));
+  health.probeWith('vision', () => policies.vision.execute(chat(config.visionModel), undefined, trial));
+  health.probeWith('prompts', () => policies.prompts.execute(chat(config.promptModel), undefined, trial));
   health.probeWith('images', () =>
     policies.images.execute(
-      config.IMAGE_API === 'chat'
-        ? chat(config.IMAGE_MODEL)
+      config.imageApi === 'chat'
+        ? chat(config.imageModel)
         : (signal): Promise<unknown> =>
             openai.images.generate(
-              { model: config.IMAGE_MODEL, prompt: 'A plain white square.', size: '1024x1024', quality: 'low', n: 1 },
+              { model: config.imageModel, prompt: 'A plain white square.', size: '1024x1024', quality: 'low', n: 1 },
               { signal },
             ),
       undefined,

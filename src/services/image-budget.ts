@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { ImageBudgetConfig } from '../config/index.js';
 import type { Database } from '../db/client.js';
 import { type BucketSpec, ensureBucket, pauseBucket, takeToken } from '../db/rate-budget.js';
 import type { Logger } from '../logger.js';
@@ -66,17 +66,12 @@ function parseDuration(value: string | undefined): number | undefined {
   return total;
 }
 
-export type ImageBudgetConfig = Pick<
-  Config,
-  'IMAGE_RATE_PER_MINUTE' | 'IMAGE_RATE_HEADROOM_PERCENT' | 'IMAGE_RATE_BURST'
->;
-
 /** The bucket every process paces its image calls with. */
 export function imageBucket(config: ImageBudgetConfig): BucketSpec {
   return {
     name: 'images',
-    perMinute: (config.IMAGE_RATE_PER_MINUTE * config.IMAGE_RATE_HEADROOM_PERCENT) / 100,
-    capacity: config.IMAGE_RATE_BURST,
+    perMinute: (config.perMinute * config.headroomPercent) / 100,
+    capacity: config.burst,
   };
 }
 

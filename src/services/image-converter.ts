@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { BulkheadRejectedError, bulkhead } from 'cockatiel';
 import sharp, { type Metadata } from 'sharp';
-import type { Config } from '../config.js';
+import type { ImagesConfig } from '../config/index.js';
 import { type AspectRatio, paddedSize } from './aspect-ratio.js';
 import type { Metrics } from './metrics.js';
 
@@ -43,14 +43,7 @@ export interface NormalisedPhoto {
   height: number;
 }
 
-export type ConverterConfig = Pick<
-  Config,
-  | 'CONVERTER_CONCURRENCY'
-  | 'CONVERTER_QUEUE_LIMIT'
-  | 'PNG_COMPRESSION_LEVEL'
-  | 'MAX_INPUT_PIXELS'
-  | 'NORMALISED_MAX_SIDE'
->;
+export type ConverterConfig = Omit<ImagesConfig, 'maxPhotoBytes'>;
 
 /**
  * Image work on sharp's asynchronous API (libuv's thread pool, never the event loop), behind
@@ -58,9 +51,9 @@ export type ConverterConfig = Pick<
  * the rest refused with ConverterBusyError rather than queued without bound.
  */
 export function createImageConverter(config: ConverterConfig, metrics?: Metrics) {
-  const concurrency = config.CONVERTER_CONCURRENCY || availableParallelism();
-  const slots = bulkhead(concurrency, config.CONVERTER_QUEUE_LIMIT);
-  const limitInputPixels = config.MAX_INPUT_PIXELS;
+  const concurrency = config.converterConcurrency || availableParallelism();
+  const slots = bulkhead(concurrency, config.converterQueueLimit);
+  const limitInputPixels = config.maxInputPixels;
   // sharp's operation cache is process-wide; keep it small so decoded images are not retained.
   sharp.cache({ memory: 32, files: 0, items: 32 });
 
@@ -124,7 +117,7 @@ export function createImageConverter(config: ConverterConfig, metrics?: Metrics)
         try {
           const pipeline = sharp(input, { limitInputPixels, failOn: 'truncated', animated: false })
             .rotate()
-            .resize(config.NORMALISED_MAX_SIDE, config.NORMALISED_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+            .resize(config.normalisedMaxSide, config.normalisedMaxSide, { fit: 'inside', withoutEnlargement: true })
             .toColourspace('srgb');
           const encoded = meta.hasAlpha ? pipeline.png({ compressionLevel: 6 }) : pipeline.jpeg({ quality: 90 });
           const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
@@ -144,7 +137,7 @@ export function createImageConverter(config: ConverterConfig, metrics?: Metrics)
         try {
           let pipeline = sharp(input, { limitInputPixels, failOn: 'truncated' });
           if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'cover', position: 'centre' });
-          return await pipeline.png({ compressionLevel: config.PNG_COMPRESSION_LEVEL }).toBuffer();
+          return await pipeline.png({ compressionLevel: config.pngCompressionLevel }).toBuffer();
         } catch (err) {
           throw decodeFailure(err);
         }
@@ -172,7 +165,7 @@ export function createImageConverter(config: ConverterConfig, metrics?: Metrics)
         const left = Math.floor((target.width - width) / 2);
         const top = Math.floor((target.height - height) / 2);
         const pad = { left, top, right: target.width - width - left, bottom: target.height - height - top };
-        const png = { compressionLevel: config.PNG_COMPRESSION_LEVEL };
+        const png = { compressionLevel: config.pngCompressionLevel };
         try {
           const source = sharp(input, { limitInputPixels, failOn: 'truncated', animated: false });
           if (target.width === width && target.height === height) return await source.png(png).toBuffer();

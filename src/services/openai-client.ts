@@ -1,5 +1,8 @@
 import OpenAI from 'openai';
-import type { Config } from '../config.js';
+import type { AiConfig } from '../config/index.js';
+
+/** How far the SDK's own timeout lies behind the longest per-attempt timeout. */
+const BACKSTOP_SLACK_MS = 5000;
 
 /**
  * The one OpenAI SDK client, pointed at any OpenAI-compatible provider. The SDK's own retries
@@ -7,16 +10,13 @@ import type { Config } from '../config.js';
  * timeout is only a backstop behind the policies' per-attempt timeouts.
  */
 export function createOpenAiClient(
-  config: Pick<
-    Config,
-    'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'VISION_TIMEOUT_S' | 'PROMPT_TIMEOUT_S' | 'IMAGE_TIMEOUT_S'
-  >,
+  config: Pick<AiConfig, 'apiKey' | 'baseUrl' | 'visionTimeoutMs' | 'promptTimeoutMs' | 'imageTimeoutMs'>,
 ): OpenAI {
-  const longest = Math.max(config.VISION_TIMEOUT_S, config.PROMPT_TIMEOUT_S, config.IMAGE_TIMEOUT_S);
+  const longestMs = Math.max(config.visionTimeoutMs, config.promptTimeoutMs, config.imageTimeoutMs);
   return new OpenAI({
-    apiKey: config.OPENAI_API_KEY ?? 'not-configured',
-    baseURL: config.OPENAI_BASE_URL,
+    apiKey: config.apiKey ?? 'not-configured',
+    baseURL: config.baseUrl,
     maxRetries: 0,
-    timeout: (longest + 5) * 1000,
+    timeout: longestMs + BACKSTOP_SLACK_MS,
   });
 }

@@ -7,7 +7,7 @@ import {
   TimeoutStrategy,
   timeout,
 } from 'cockatiel';
-import type { Config } from '../config.js';
+import type { AiConfig } from '../config/index.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { abortable } from './abortable.js';
@@ -226,42 +226,40 @@ function cancellable<T>(
 /** The three upstream policies, built once at startup and shared by every photoshoot. */
 export function createAiPolicies(
   config: Pick<
-    Config,
-    | 'AI_RETRIES'
-    | 'AI_BACKOFF_INITIAL_MS'
-    | 'AI_BACKOFF_MAX_MS'
-    | 'VISION_TIMEOUT_S'
-    | 'PROMPT_TIMEOUT_S'
-    | 'IMAGE_TIMEOUT_S'
-    | 'BREAKER_THRESHOLD'
-    | 'BREAKER_HALF_OPEN_AFTER_S'
-  > &
-    Partial<Pick<Config, 'BREAKER_FAILURE_RATE' | 'BREAKER_WINDOW_S'>>,
+    AiConfig,
+    | 'retries'
+    | 'backoffInitialMs'
+    | 'backoffMaxMs'
+    | 'visionTimeoutMs'
+    | 'promptTimeoutMs'
+    | 'imageTimeoutMs'
+    | 'breaker'
+  >,
   logger: Logger,
   metrics?: Metrics,
   /** The fleet-wide image budget (images only) and the incident tracker (every upstream). */
   shared: { imageGate?: AttemptGate; health?: UpstreamHealth } = {},
 ) {
   const base = {
-    retries: config.AI_RETRIES,
-    backoffInitialMs: config.AI_BACKOFF_INITIAL_MS,
-    backoffMaxMs: config.AI_BACKOFF_MAX_MS,
-    breakerThreshold: config.BREAKER_THRESHOLD,
-    halfOpenAfterMs: config.BREAKER_HALF_OPEN_AFTER_S * 1000,
-    ...(config.BREAKER_FAILURE_RATE !== undefined && { breakerFailureRate: config.BREAKER_FAILURE_RATE }),
-    ...(config.BREAKER_WINDOW_S !== undefined && { breakerWindowMs: config.BREAKER_WINDOW_S * 1000 }),
+    retries: config.retries,
+    backoffInitialMs: config.backoffInitialMs,
+    backoffMaxMs: config.backoffMaxMs,
+    breakerThreshold: config.breaker.threshold,
+    halfOpenAfterMs: config.breaker.halfOpenAfterMs,
+    breakerFailureRate: config.breaker.failureRate,
+    breakerWindowMs: config.breaker.windowMs,
     ...(shared.health && { health: shared.health }),
   };
   return {
-    vision: createAiPolicy('vision', { ...base, timeoutMs: config.VISION_TIMEOUT_S * 1000 }, logger, metrics),
-    prompts: createAiPolicy('prompts', { ...base, timeoutMs: config.PROMPT_TIMEOUT_S * 1000 }, logger, metrics),
+    vision: createAiPolicy('vision', { ...base, timeoutMs: config.visionTimeoutMs }, logger, metrics),
+    prompts: createAiPolicy('prompts', { ...base, timeoutMs: config.promptTimeoutMs }, logger, metrics),
     // An image that ran out of time may still be rendering, and be billed: it is not sent again,
     // and a slow one is not the service failing (the real service takes 20-120 s).
     images: createAiPolicy(
       'images',
       {
         ...base,
-        timeoutMs: config.IMAGE_TIMEOUT_S * 1000,
+        timeoutMs: config.imageTimeoutMs,
         retryTimeouts: false,
         timeoutsCountAsFailures: false,
         ...(shared.imageGate && { gate: shared.imageGate }),

@@ -191,13 +191,13 @@ export function incidentAlertText(
   i18n: { t(locale: string, key: string, variables?: Record<string, string | number>): string },
   locale: string,
   alert: IncidentAlert,
-  retrySeconds: number,
+  retryAfterMs: number,
 ): string {
   return alert.kind === 'opened'
     ? i18n.t(locale, 'admin-upstream-incident', {
         upstream: alert.upstream,
         reason: alert.reason,
-        seconds: retrySeconds,
+        seconds: Math.round(retryAfterMs / 1000),
       })
     : i18n.t(locale, 'admin-upstream-recovered', { upstream: alert.upstream, minutes: alert.minutes });
 }

@@ -1,4 +1,4 @@
-import type { Config, TokenPrices } from '../config.js';
+import type { AiPrices } from '../config/index.js';
 import { insertAiUsage, type NewAiUsage } from '../db/ai-usage.js';
 import type { Database } from '../db/client.js';
 import { isTransientDbError } from '../db/failures.js';
@@ -9,27 +9,8 @@ import type { Upstream } from './ai-errors.js';
 import type { Metrics } from './metrics.js';
 import { type AiUsageReport, type UsageSink, usageScope } from './usage.js';
 
-/** The price table: USD per 1M tokens of each upstream, and per image when an answer reports no tokens. */
-export interface UsagePrices {
-  tokens: Record<Upstream, TokenPrices>;
-  imageUsd: number;
-}
-
-export function usagePrices(
-  config: Pick<
-    Config,
-    'VISION_TOKEN_PRICES_USD' | 'PROMPT_TOKEN_PRICES_USD' | 'IMAGE_TOKEN_PRICES_USD' | 'IMAGE_PRICE_USD'
-  >,
-): UsagePrices {
-  return {
-    tokens: {
-      vision: config.VISION_TOKEN_PRICES_USD,
-      prompts: config.PROMPT_TOKEN_PRICES_USD,
-      images: config.IMAGE_TOKEN_PRICES_USD,
-    },
-    imageUsd: config.IMAGE_PRICE_USD,
-  };
-}
+/** The price table (the configuration's ai.prices): USD per 1M tokens of each upstream, and per image when an answer reports no tokens. */
+export type UsagePrices = AiPrices;
 
 /**
  * What an answer cost: its tokens at the upstream's prices. An image answer that reports no

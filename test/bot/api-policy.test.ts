@@ -10,10 +10,10 @@ import { freePort } from '../support/process.js';
 
 const TOKEN = '7000000003:AAE-realistic_looking_token_value_000111';
 
-function apiWith(apiRoot: string, attempts: number, timeoutS = 20) {
+function apiWith(apiRoot: string, attempts: number, timeoutMs = 20_000) {
   const capture = captureLogger({ BOT_TOKEN: TOKEN });
   const api = new Api(TOKEN, { apiRoot });
-  api.config.use(createRequestTimeout(timeoutS));
+  api.config.use(createRequestTimeout(timeoutMs));
   api.config.use(createNetworkRetry({ attempts, maxDelayS: 1, apiRoot, logger: capture.logger }));
   return { api, capture };
 }
@@ -43,7 +43,7 @@ describe('the Bot API call policy', () => {
     await once(server, 'listening');
     try {
       const apiRoot = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const { api } = apiWith(apiRoot, 0, 1);
+      const { api } = apiWith(apiRoot, 0, 1000);
       const started = Date.now();
       const err = await api.getMe().catch((e: unknown) => e);
       expect(describeBotApiError(err)).toBe('no answer within 1 s');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseOperatorConfig } from '../../src/config/index.js';
 import { createDb, type DbHandle } from '../../src/db/client.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
 import { silentLogger } from '../support/logger.js';
@@ -51,14 +52,13 @@ describe.skipIf(!usingPostgres)('a draft button while the database has no free c
     cleanups.push(() => hog.end());
     await Promise.all([hog`select 1`, hog`select 1`]);
     const handle: DbHandle = await createDb(
-      {
+      parseOperatorConfig({
         DATABASE_URL: url,
-        DATA_DIR: '',
-        DB_POOL_MAX: 2,
-        DB_IDLE_TIMEOUT_S: 30,
-        DB_MAX_LIFETIME_S: 0,
-        DB_CONNECT_TIMEOUT_S: 5,
-      },
+        DB_POOL_MAX: '2',
+        DB_IDLE_TIMEOUT_S: '30',
+        DB_MAX_LIFETIME_S: '0',
+        DB_CONNECT_TIMEOUT_S: '5',
+      }).db,
       silentLogger,
     );
     cleanups.push(() => handle.close());

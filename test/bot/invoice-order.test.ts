@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { packageData } from '../../src/bot/callback-data/buy.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/index.js';
 import { useBotOverHttp } from '../support/bot-over-http.js';
 import { callbackQuery, preCheckoutQuery, withId } from '../support/updates.js';
 
-const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).PACKAGES;
+const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).payments.packages;
 
 const suite = useBotOverHttp();
 

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig, parseOperatorConfig } from '../../src/config/index.js';
 import { createDb } from '../../src/db/client.js';
 import { createOrder, type Order } from '../../src/db/orders.js';
 import { balanceLedger, orders } from '../../src/db/schema.js';
@@ -13,7 +13,7 @@ import { silentLogger } from '../support/logger.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { type Sender, successfulPayment, textMessage, withId } from '../support/updates.js';
 
-const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).PACKAGES;
+const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).payments.packages;
 const PKG = PACKAGES[0] ?? { photoshoots: 3, stars: 150 };
 const ADMIN = 9101;
 
@@ -157,14 +157,13 @@ describe.runIf(usingPostgres)('a payment while the database is cut (in process)'
       const viaProxy = new URL(target);
       viaProxy.port = String(proxy.port);
       const handle = await createDb(
-        {
+        parseOperatorConfig({
           DATABASE_URL: viaProxy.toString(),
-          DATA_DIR: '',
-          DB_POOL_MAX: 2,
-          DB_IDLE_TIMEOUT_S: 30,
-          DB_MAX_LIFETIME_S: 3600,
-          DB_CONNECT_TIMEOUT_S: 2,
-        },
+          DB_POOL_MAX: '2',
+          DB_IDLE_TIMEOUT_S: '30',
+          DB_MAX_LIFETIME_S: '3600',
+          DB_CONNECT_TIMEOUT_S: '2',
+        }).db,
         silentLogger,
       );
       try {

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buyData, packageData } from '../../src/bot/callback-data/buy.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/index.js';
 import { reserveCredit } from '../../src/db/ledger.js';
 import { orders } from '../../src/db/schema.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
@@ -21,7 +21,7 @@ import {
   withId,
 } from '../support/updates.js';
 
-const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).PACKAGES;
+const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).payments.packages;
 const ADMIN = 9001;
 
 const suite = useBotOverHttp({ adminIds: [ADMIN] });

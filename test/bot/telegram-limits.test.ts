@@ -5,6 +5,7 @@ import { createI18n } from '../../src/bot/i18n.js';
 import { createPhotoSource } from '../../src/bot/photo-source.js';
 import { announceMissingGeneration } from '../../src/bot/startup-notices.js';
 import { clip, TELEGRAM_LIMITS } from '../../src/bot/telegram-text.js';
+import { parseConfig } from '../../src/config/index.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { PhotoTooBigError } from '../../src/photoshoot/photos.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -157,13 +158,19 @@ describe('a photo Telegram will not let the bot download', () => {
     const ratio = JSON.parse(JSON.stringify(keyboard.payload.reply_markup)).inline_keyboard[0][0].callback_data;
     const draft = ratioData.unpack(ratio)?.draft ?? 0;
     await h.handle(withId(callbackQuery({ id: 813 }, ratio)));
-    await h.handle(withId(callbackQuery({ id: 813 }, sourceData.pack({ draft, source: 'analysis' }))));
-    const told = await fake.waitForCall(
-      'editMessageText',
-      (c) => c.payload.chat_id === 813 && String(c.payload.text).includes('20 MB'),
-    );
-    expect(String(told.payload.text)).toContain('larger than 20 MB');
-    expect((await findUserByTelegramId(database.handle.db, 813))?.balance).toBe(2);
+    // The preview is queued work: the preview worker downloads the photo and says why it cannot.
+    h.previews.start();
+    try {
+      await h.handle(withId(callbackQuery({ id: 813 }, sourceData.pack({ draft, source: 'analysis' }))));
+      const told = await fake.waitForCall(
+        'editMessageText',
+        (c) => c.payload.chat_id === 813 && String(c.payload.text).includes('20 MB'),
+      );
+      expect(String(told.payload.text)).toContain('larger than 20 MB');
+      expect((await findUserByTelegramId(database.handle.db, 813))?.balance).toBe(2);
+    } finally {
+      await h.previews.stop(5000);
+    }
   });
 });
 
@@ -183,7 +190,7 @@ describe('startup without OPENAI_API_KEY', () => {
     };
     const told = await announceMissingGeneration({
       ...deps,
-      config: { ADMIN_IDS: [NEVER_STARTED, ADMIN], DEFAULT_LOCALE: 'ru', OPENAI_API_KEY: undefined },
+      config: parseConfig({ BOT_TOKEN: '1:x', ADMIN_IDS: `${NEVER_STARTED},${ADMIN}`, DEFAULT_LOCALE: 'ru' }),
     });
     expect(told).toBe(1);
     const sent = fake.callsOf('sendMessage');
@@ -198,7 +205,12 @@ describe('startup without OPENAI_API_KEY', () => {
     const before = fake.calls.length;
     await announceMissingGeneration({
       ...deps,
-      config: { ADMIN_IDS: [ADMIN], DEFAULT_LOCALE: 'ru', OPENAI_API_KEY: 'sk-set' },
+      config: parseConfig({
+        BOT_TOKEN: '1:x',
+        ADMIN_IDS: String(ADMIN),
+        DEFAULT_LOCALE: 'ru',
+        OPENAI_API_KEY: 'sk-set',
+      }),
     });
     expect(fake.calls.length).toBe(before);
   });

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig, parseOperatorConfig } from '../../src/config/index.js';
 import { photoshootUsage } from '../../src/db/ai-usage.js';
 import { createDb, type Database, queryRows } from '../../src/db/client.js';
 import { queueLoad } from '../../src/db/queue-pace.js';
@@ -8,7 +8,7 @@ import { registerUser } from '../../src/db/users.js';
 import { estimateWaitSeconds, toMinutes } from '../../src/photoshoot/queue-estimate.js';
 import { createMetrics } from '../../src/services/metrics.js';
 import { type AiUsageReport, usageScope } from '../../src/services/usage.js';
-import { createUsageRecorder, usageCost, usagePrices } from '../../src/services/usage-recorder.js';
+import { createUsageRecorder, usageCost } from '../../src/services/usage-recorder.js';
 import { usageRows } from '../support/ai-usage.js';
 import { chargePhotoshoot } from '../support/credits.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
@@ -27,7 +27,7 @@ beforeEach(async () => {
 });
 
 const db = () => database.handle.db;
-const defaults = usagePrices(parseConfig({ BOT_TOKEN: '1:test' }));
+const defaults = parseConfig({ BOT_TOKEN: '1:test' }).ai.prices;
 const vision: AiUsageReport = {
   upstream: 'vision',
   model: 'gpt-4o-mini',
@@ -51,9 +51,8 @@ describe('the price table', () => {
     expect(usageCost(vision, defaults)).toBeCloseTo((1200 * 0.15 + 300 * 0.6) / 1e6, 12);
     expect(usageCost(image, defaults)).toBeCloseTo(0.005 + 0.04224, 12);
     expect(usageCost({ ...image, images: 2, inputTokens: 0, outputTokens: 0 }, defaults)).toBeCloseTo(0.084, 12);
-    const custom = usagePrices(
-      parseConfig({ BOT_TOKEN: '1:test', PROMPT_TOKEN_PRICES_USD: '2/8', IMAGE_PRICE_USD: '0.039' }),
-    );
+    const custom = parseConfig({ BOT_TOKEN: '1:test', PROMPT_TOKEN_PRICES_USD: '2/8', IMAGE_PRICE_USD: '0.039' }).ai
+      .prices;
     expect(usageCost({ ...vision, upstream: 'prompts' }, custom)).toBeCloseTo((1200 * 2 + 300 * 8) / 1e6, 12);
     expect(usageCost({ ...image, inputTokens: 0, outputTokens: 0 }, custom)).toBeCloseTo(0.039, 12);
   });
@@ -215,14 +214,13 @@ describe('the usage recorder', () => {
   it('never throws into the caller when the database is gone; retries quietly, logs once a minute', async () => {
     // A server that refuses connections (nothing listens on port 9).
     const gone = await createDb(
-      {
+      parseOperatorConfig({
         DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none',
-        DATA_DIR: '',
-        DB_POOL_MAX: 1,
-        DB_IDLE_TIMEOUT_S: 0,
-        DB_MAX_LIFETIME_S: 0,
-        DB_CONNECT_TIMEOUT_S: 1,
-      },
+        DB_POOL_MAX: '1',
+        DB_IDLE_TIMEOUT_S: '0',
+        DB_MAX_LIFETIME_S: '0',
+        DB_CONNECT_TIMEOUT_S: '1',
+      }).db,
       silentLogger,
     );
     const { logger, records } = captureLogger();

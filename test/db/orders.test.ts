@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/index.js';
 import { balanceBreakdown, reserveCredit } from '../../src/db/ledger.js';
 import {
   checkoutProblem,
@@ -17,7 +17,7 @@ import { registerUser } from '../../src/db/users.js';
 import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
 import { balanceAndLedger } from '../support/ledger.js';
 
-const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).PACKAGES;
+const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).payments.packages;
 const [SMALL, TEN] = PACKAGES as [(typeof PACKAGES)[number], (typeof PACKAGES)[number]];
 
 let database: TestDatabase;

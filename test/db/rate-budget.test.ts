@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig, parseOperatorConfig } from '../../src/config/index.js';
 import { createDb, type Database, type DbHandle } from '../../src/db/client.js';
 import { closeIncident, openIncident, openIncidents } from '../../src/db/incidents.js';
 import { type BucketSpec, bucketState, pauseBucket, takeToken } from '../../src/db/rate-budget.js';
@@ -13,14 +14,13 @@ beforeAll(async () => {
   database = await createTestDatabase();
   if (database.url) {
     other = await createDb(
-      {
+      parseOperatorConfig({
         DATABASE_URL: database.url,
-        DATA_DIR: '',
-        DB_POOL_MAX: 4,
-        DB_IDLE_TIMEOUT_S: 30,
-        DB_MAX_LIFETIME_S: 3600,
-        DB_CONNECT_TIMEOUT_S: 10,
-      },
+        DB_POOL_MAX: '4',
+        DB_IDLE_TIMEOUT_S: '30',
+        DB_MAX_LIFETIME_S: '3600',
+        DB_CONNECT_TIMEOUT_S: '10',
+      }).db,
       silentLogger,
     );
   }
@@ -105,11 +105,13 @@ describe('the shared token bucket', () => {
 });
 
 describe('the image budget service', () => {
-  const config = (perMinute: number) => ({
-    IMAGE_RATE_PER_MINUTE: perMinute,
-    IMAGE_RATE_HEADROOM_PERCENT: 100,
-    IMAGE_RATE_BURST: 1,
-  });
+  const config = (perMinute: number) =>
+    parseConfig({
+      BOT_TOKEN: '1:test',
+      IMAGE_RATE_PER_MINUTE: String(perMinute),
+      IMAGE_RATE_HEADROOM_PERCENT: '100',
+      IMAGE_RATE_BURST: '1',
+    }).imageBudget;
 
   it('paces attempts from two processes to the rate, in arrival order within a process', async () => {
     // Each test of this file shares the one "images" row: a rate of its own keeps it apart.

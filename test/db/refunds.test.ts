@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/index.js';
 import { queryRows } from '../../src/db/client.js';
 import { balanceBreakdown, changeBalance } from '../../src/db/ledger.js';
 import { createOrder, recordPayment, recordRefund } from '../../src/db/orders.js';
@@ -13,7 +13,7 @@ import { chargePhotoshoot, deliverFirstImage, usePhotoshoot } from '../support/c
 import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
 import { balanceAndLedger } from '../support/ledger.js';
 
-const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).PACKAGES;
+const PACKAGES = parseConfig({ BOT_TOKEN: '1:a' }).payments.packages;
 // The package of the report: 3 photoshoots for 150 Stars.
 const SMALL = PACKAGES[0] as (typeof PACKAGES)[number];
 

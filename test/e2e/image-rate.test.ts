@@ -1,5 +1,6 @@
 import { CircuitState } from 'cockatiel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOperatorConfig } from '../../src/config/index.js';
 import { createDb, type Database, type DbHandle } from '../../src/db/client.js';
 import { findPhotoshoot, queuePositions } from '../../src/db/photoshoots.js';
 import { queuePhotoshoot } from '../../src/db/queue.js';
@@ -20,14 +21,13 @@ let secondPool: DbHandle | undefined;
 beforeAll(async () => {
   if (!bed.database.url) return;
   secondPool = await createDb(
-    {
+    parseOperatorConfig({
       DATABASE_URL: bed.database.url,
-      DATA_DIR: '',
-      DB_POOL_MAX: 5,
-      DB_IDLE_TIMEOUT_S: 30,
-      DB_MAX_LIFETIME_S: 3600,
-      DB_CONNECT_TIMEOUT_S: 10,
-    },
+      DB_POOL_MAX: '5',
+      DB_IDLE_TIMEOUT_S: '30',
+      DB_MAX_LIFETIME_S: '3600',
+      DB_CONNECT_TIMEOUT_S: '10',
+    }).db,
     silentLogger,
   );
 });

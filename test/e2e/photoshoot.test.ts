@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, type DbHandle, queryRows } from '../../src/db/client.js';
-import { createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
+import { type DbHandle, queryRows } from '../../src/db/client.js';
+import { createTestDatabase, openDatabaseAt, type TestDatabase, usingPostgres } from '../support/db.js';
 import { FakeBotApi, type RecordedCall } from '../support/fake-bot-api.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
-import { silentLogger } from '../support/logger.js';
 import { exitWithin, freePort, type RunningProcess, startProcess } from '../support/process.js';
 import { scrape } from '../support/prometheus.js';
 import { button, buttonPresses } from '../support/telegram-buttons.js';
@@ -70,10 +69,7 @@ async function withDatabase<T>(read: (db: DbHandle) => Promise<T>): Promise<T> {
     bot.child.kill('SIGTERM');
     expect(await exitWithin(bot, 15_000)).toBe(0);
   }
-  const handle = await createDb(
-    { DATA_DIR: embeddedDir, DB_POOL_MAX: 1, DB_IDLE_TIMEOUT_S: 0, DB_MAX_LIFETIME_S: 0, DB_CONNECT_TIMEOUT_S: 5 },
-    silentLogger,
-  );
+  const handle = await openDatabaseAt({ DATA_DIR: embeddedDir });
   try {
     return await read(handle);
   } finally {

@@ -2,11 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../../src/db/client.js';
 import { findUserByTelegramId } from '../../src/db/users.js';
-import { createEmptyDatabase, createTestDatabase, type TestDatabase, usingPostgres } from '../support/db.js';
+import {
+  createEmptyDatabase,
+  createTestDatabase,
+  openDatabaseAt,
+  type TestDatabase,
+  usingPostgres,
+} from '../support/db.js';
 import { FakeBotApi } from '../support/fake-bot-api.js';
-import { silentLogger } from '../support/logger.js';
 import { exitWithin, freePort, type RunningProcess, startProcess } from '../support/process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { textMessage } from '../support/updates.js';
@@ -194,7 +198,7 @@ describe.runIf(usingPostgres)('the bot process on PostgreSQL', () => {
     running.push(proc);
     expect(await exitWithin(proc, 15_000)).toBe(1);
     expect(proc.stderr().trim()).toMatch(
-      /has 11 pending migration\(s\) \(0000_tables, 0001_performance_indexes, 0002_photoshoot_jobs, 0003_draft_albums, 0004_payments, 0005_admin, 0006_order_remaining, 0007_order_remaining_backfill, 0008_photoshoot_delivering_at, 0009_real_services, 0010_ai_call_duration\); run `npm run db:migrate` first$/,
+      /has 12 pending migration\(s\) \(0000_tables, 0001_performance_indexes, 0002_photoshoot_jobs, 0003_draft_albums, 0004_payments, 0005_admin, 0006_order_remaining, 0007_order_remaining_backfill, 0008_photoshoot_delivering_at, 0009_real_services, 0010_ai_call_duration, 0011_style_previews\); run `npm run db:migrate` first$/,
     );
   });
 
@@ -250,10 +254,7 @@ describe.runIf(usingPostgres)('the bot process on PostgreSQL', () => {
 /** Reads a user from the database the (now stopped) process used. */
 async function readUserAfterExit(telegramId: number) {
   if (database) return findUserByTelegramId(database.handle.db, telegramId);
-  const handle = await createDb(
-    { DATA_DIR: lastDataDir, DB_POOL_MAX: 1, DB_IDLE_TIMEOUT_S: 0, DB_MAX_LIFETIME_S: 0, DB_CONNECT_TIMEOUT_S: 5 },
-    silentLogger,
-  );
+  const handle = await openDatabaseAt({ DATA_DIR: lastDataDir });
   try {
     return await findUserByTelegramId(handle.db, telegramId);
   } finally {

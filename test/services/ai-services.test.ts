@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
 import { ContentRejectedError, UpstreamError } from '../../src/services/ai-errors.js';
 import { type AspectRatio, renderSize } from '../../src/services/aspect-ratio.js';
 import { createCachedLoader, createMemoryCache } from '../../src/services/cache.js';
@@ -25,13 +26,16 @@ const settings = {
   breakerThreshold: 5,
   halfOpenAfterMs: 1000,
 };
-const converter = createImageConverter({
-  CONVERTER_CONCURRENCY: 2,
-  CONVERTER_QUEUE_LIMIT: 50,
-  PNG_COMPRESSION_LEVEL: 6,
-  MAX_INPUT_PIXELS: 40_000_000,
-  NORMALISED_MAX_SIDE: 1536,
-});
+const converter = createImageConverter(
+  parseConfig({
+    BOT_TOKEN: '1:test',
+    CONVERTER_CONCURRENCY: '2',
+    CONVERTER_QUEUE_LIMIT: '50',
+    PNG_COMPRESSION_LEVEL: '6',
+    MAX_INPUT_PIXELS: '40000000',
+    NORMALISED_MAX_SIDE: '1536',
+  }).images,
+);
 
 function services(options: { imageModel?: string; api?: ImageApi } = {}) {
   const openai = openAiClientFor(fake());

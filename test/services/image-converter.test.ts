@@ -1,22 +1,24 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import {
-  ConverterBusyError,
-  type ConverterConfig,
-  createImageConverter,
-  ImageRejectedError,
-} from '../../src/services/image-converter.js';
+import { parseConfig } from '../../src/config/index.js';
+import { ConverterBusyError, createImageConverter, ImageRejectedError } from '../../src/services/image-converter.js';
 import { fixture, pngClaimingSize } from '../support/fixtures.js';
 
-const defaults: ConverterConfig = {
-  CONVERTER_CONCURRENCY: 0,
-  CONVERTER_QUEUE_LIMIT: 200,
-  PNG_COMPRESSION_LEVEL: 6,
-  MAX_INPUT_PIXELS: 40_000_000,
-  NORMALISED_MAX_SIDE: 1536,
-};
-const converter = createImageConverter(defaults);
+/** The converter an operator's environment sets up. */
+const converterWith = (env: Record<string, string> = {}) =>
+  createImageConverter(
+    parseConfig({
+      BOT_TOKEN: '1:test',
+      CONVERTER_CONCURRENCY: '0',
+      CONVERTER_QUEUE_LIMIT: '200',
+      PNG_COMPRESSION_LEVEL: '6',
+      MAX_INPUT_PIXELS: '40000000',
+      NORMALISED_MAX_SIDE: '1536',
+      ...env,
+    }).images,
+  );
+const converter = converterWith();
 
 /** Mean absolute difference of two images of the same size, per channel value (0-255). */
 async function difference(a: Buffer, b: Buffer): Promise<number> {
@@ -115,14 +117,14 @@ describe('normalise', () => {
     const started = performance.now();
     expect(await rejection(converter.normalise(bomb))).toBe('too_many_pixels');
     expect(performance.now() - started).toBeLessThan(500);
-    const small = createImageConverter({ ...defaults, MAX_INPUT_PIXELS: 50_000 });
+    const small = converterWith({ MAX_INPUT_PIXELS: '50000' });
     expect(await rejection(small.normalise(fixture('320x240.jpg')))).toBe('too_many_pixels');
   });
 });
 
 describe('bounded pool', () => {
   it('refuses work beyond its slots and queue instead of queueing without bound', async () => {
-    const tiny = createImageConverter({ ...defaults, CONVERTER_CONCURRENCY: 1, CONVERTER_QUEUE_LIMIT: 1 });
+    const tiny = converterWith({ CONVERTER_CONCURRENCY: '1', CONVERTER_QUEUE_LIMIT: '1' });
     const input = fixture('4.webp');
     const results = await Promise.allSettled([tiny.webpToPng(input), tiny.webpToPng(input), tiny.webpToPng(input)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);

@@ -40,7 +40,7 @@ function start(where: Where, options: TestWorkerOptions = {}) {
       kick: () => worker.kick(),
       ...(where === 'this process' && { stopJobs: (ids: readonly number[]) => worker.cancel(ids) }),
       logger: silentLogger,
-      concurrency: config.PHOTOSHOOT_CONCURRENCY,
+      concurrency: config.worker.concurrency,
       generationConfigured: true,
     }),
   });

@@ -4,7 +4,7 @@ import type { PhotoshootFeatureDeps } from '../../src/bot/features/photoshoot/de
 import { createI18n } from '../../src/bot/i18n.js';
 import { createBot } from '../../src/bot/index.js';
 import { createUpdateTracker } from '../../src/bot/middlewares/update-tracker.js';
-import { parseConfig, type StarsPackage } from '../../src/config.js';
+import { parseConfig, type StarsPackage } from '../../src/config/index.js';
 import type { Database } from '../../src/db/client.js';
 import type { Logger } from '../../src/logger.js';
 import type { Cache } from '../../src/services/cache.js';
@@ -12,6 +12,8 @@ import { FAKE_BOT_INFO } from './fake-bot-api.js';
 import { silentLogger } from './logger.js';
 
 export const TEST_TOKEN = '123456789:TEST-token-for-the-fake-bot-api_xyz';
+
+const envValue = (value: number | undefined) => (value === undefined ? undefined : String(value));
 
 export interface OutgoingCall {
   method: string;
@@ -50,20 +52,21 @@ export function createBotHarness(options: {
   const i18n = createI18n('en');
   const tracker = createUpdateTracker();
   const { bot, transactionStats } = createBot({
-    config: {
+    // The environment an operator would give; what is not set keeps its default.
+    config: parseConfig({
       BOT_TOKEN: TEST_TOKEN,
       TELEGRAM_API_ROOT: options.apiRoot ?? 'http://127.0.0.1:9',
-      TELEGRAM_RETRY_ATTEMPTS: 0,
-      TELEGRAM_RETRY_MAX_DELAY_S: 0,
-      ADMIN_IDS: options.adminIds ?? [],
-      FREE_PHOTOSHOOTS: options.freePhotoshoots ?? 2,
+      TELEGRAM_RETRY_ATTEMPTS: '0',
+      TELEGRAM_RETRY_MAX_DELAY_S: '0',
       DEFAULT_LOCALE: 'en',
-      PACKAGES: options.packages ?? parseConfig({ BOT_TOKEN: TEST_TOKEN }).PACKAGES,
-      ORDER_EXPIRY_MIN: options.orderExpiryMinutes ?? 60,
-      PAYMENT_ALERT_AFTER_S: options.paymentAlertAfterS ?? 300,
-      STATS_CACHE_TTL_S: options.statsCacheTtlS ?? 60,
-      STATS_TIME_ZONE: options.timeZone ?? 'UTC',
-    },
+      ADMIN_IDS: options.adminIds?.join(','),
+      FREE_PHOTOSHOOTS: envValue(options.freePhotoshoots),
+      PACKAGES: options.packages?.map((p) => `${p.photoshoots}:${p.stars}`).join(','),
+      ORDER_EXPIRY_MIN: envValue(options.orderExpiryMinutes),
+      PAYMENT_ALERT_AFTER_S: envValue(options.paymentAlertAfterS),
+      STATS_CACHE_TTL_S: envValue(options.statsCacheTtlS),
+      STATS_TIME_ZONE: options.timeZone,
+    }),
     logger: options.logger ?? silentLogger,
     db: options.db,
     i18n,

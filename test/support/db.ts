@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { parseOperatorConfig } from '../../src/config/index.js';
 import { createDb, type DbHandle, type DbOptions } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { silentLogger } from './logger.js';
@@ -8,7 +9,10 @@ import { silentLogger } from './logger.js';
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL || undefined;
 export const usingPostgres = testDatabaseUrl !== undefined;
 
-const poolDefaults = { DB_IDLE_TIMEOUT_S: 30, DB_MAX_LIFETIME_S: 3600, DB_CONNECT_TIMEOUT_S: 10 };
+const poolDefaults = { DB_IDLE_TIMEOUT_S: '30', DB_MAX_LIFETIME_S: '3600', DB_CONNECT_TIMEOUT_S: '10' };
+
+/** The database settings an operator's environment gives. */
+const dbConfig = (env: Record<string, string | undefined>) => parseOperatorConfig(env).db;
 
 export interface TestDatabase {
   handle: DbHandle;
@@ -20,7 +24,11 @@ export interface TestDatabase {
 /** A fresh, empty database: its own PostgreSQL database, or a new in-memory PGlite. */
 export async function createEmptyDatabase(poolMax = 10, options: DbOptions = {}): Promise<TestDatabase> {
   if (!testDatabaseUrl) {
-    const handle = await createDb({ DATA_DIR: 'memory://', DB_POOL_MAX: 1, ...poolDefaults }, silentLogger, options);
+    const handle = await createDb(
+      dbConfig({ DATA_DIR: 'memory://', DB_POOL_MAX: '1', ...poolDefaults }),
+      silentLogger,
+      options,
+    );
     return { handle, url: undefined, close: () => handle.close() };
   }
   const name = `bot_test_${randomBytes(6).toString('hex')}`;
@@ -29,7 +37,7 @@ export async function createEmptyDatabase(poolMax = 10, options: DbOptions = {})
   const url = new URL(testDatabaseUrl);
   url.pathname = `/${name}`;
   const handle = await createDb(
-    { DATABASE_URL: url.toString(), DATA_DIR: '', DB_POOL_MAX: poolMax, ...poolDefaults },
+    dbConfig({ DATABASE_URL: url.toString(), DB_POOL_MAX: String(poolMax), ...poolDefaults }),
     silentLogger,
     options,
   );
@@ -49,7 +57,7 @@ export async function createTestDatabase(poolMax = 10, options: DbOptions = {}):
   const database = await createEmptyDatabase(poolMax, options);
   if (database.url) {
     const single = await createDb(
-      { DATABASE_URL: database.url, DATA_DIR: '', DB_POOL_MAX: 1, ...poolDefaults },
+      dbConfig({ DATABASE_URL: database.url, DB_POOL_MAX: '1', ...poolDefaults }),
       silentLogger,
     );
     await runMigrations(single);
@@ -66,14 +74,14 @@ export async function createTestDatabase(poolMax = 10, options: DbOptions = {}):
  */
 export function openDatabaseAt(env: Record<string, string | undefined>): Promise<DbHandle> {
   return createDb(
-    {
+    dbConfig({
       DATABASE_URL: env.DATABASE_URL,
-      DATA_DIR: env.DATA_DIR ?? '',
-      DB_POOL_MAX: 1,
-      DB_IDLE_TIMEOUT_S: 0,
-      DB_MAX_LIFETIME_S: 0,
-      DB_CONNECT_TIMEOUT_S: 5,
-    },
+      DATA_DIR: env.DATA_DIR,
+      DB_POOL_MAX: '1',
+      DB_IDLE_TIMEOUT_S: '0',
+      DB_MAX_LIFETIME_S: '0',
+      DB_CONNECT_TIMEOUT_S: '5',
+    }),
     silentLogger,
   );
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
 import { createOpenAiClient } from '../../src/services/openai-client.js';
 import { handleRequests, readBody } from './http.js';
 import { type FilePart, parseMultipart } from './multipart.js';
@@ -425,13 +426,16 @@ function parseBody(contentType: string, raw: Buffer): { body: Record<string, unk
 
 /** The real SDK client pointed at a fake. */
 export function openAiClientFor(fake: FakeOpenAi) {
-  return createOpenAiClient({
-    OPENAI_API_KEY: 'sk-test-secret-key-value',
-    OPENAI_BASE_URL: fake.baseUrl,
-    VISION_TIMEOUT_S: 15,
-    PROMPT_TIMEOUT_S: 15,
-    IMAGE_TIMEOUT_S: 60,
-  });
+  return createOpenAiClient(
+    parseConfig({
+      BOT_TOKEN: '1:test',
+      OPENAI_API_KEY: 'sk-test-secret-key-value',
+      OPENAI_BASE_URL: fake.baseUrl,
+      VISION_TIMEOUT_S: '15',
+      PROMPT_TIMEOUT_S: '15',
+      IMAGE_TIMEOUT_S: '60',
+    }).ai,
+  );
 }
 
 /** One fake for the test file, its request record cleared before each test. */

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { logSecrets } from '../../src/config/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
@@ -13,6 +14,6 @@ export function captureLogger(secrets: { BOT_TOKEN?: string; DATABASE_URL?: stri
       done();
     },
   });
-  const logger = createLogger({ LOG_LEVEL: 'debug', LOG_FORMAT: 'json', ...secrets }, stream);
+  const logger = createLogger({ level: 'debug', format: 'json', secrets: logSecrets(secrets) }, stream);
   return { logger, lines, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }

@@ -1,5 +1,5 @@
 import { createPhotoSource } from '../../src/bot/photo-source.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/index.js';
 import type { Database } from '../../src/db/client.js';
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
@@ -37,7 +37,7 @@ export function createPhotoshootHarness(options: {
         api,
         fileUrl: (path) => (options.apiRoot ? `${options.apiRoot}/file/bot${TEST_TOKEN}/${path}` : path),
         converter: ai.converter,
-        maxBytes: config.MAX_PHOTO_BYTES,
+        maxBytes: config.images.maxPhotoBytes,
       }),
       vision: ai.vision,
       prompts: ai.prompts,

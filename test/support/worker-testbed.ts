@@ -5,14 +5,14 @@ import { createI18n } from '../../src/bot/i18n.js';
 import { createPhotoSource } from '../../src/bot/photo-source.js';
 import { createTelegramPhotoshootReporter } from '../../src/bot/photoshoot-report.js';
 import { createQueuePositions } from '../../src/bot/queue-positions.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/index.js';
 import type { Database } from '../../src/db/client.js';
 import { createQueueEstimator } from '../../src/photoshoot/queue-estimate.js';
 import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/photoshoot/worker.js';
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
 import { createImageBudget } from '../../src/services/image-budget.js';
-import { createUsageRecorder, usagePrices } from '../../src/services/usage-recorder.js';
+import { createUsageRecorder } from '../../src/services/usage-recorder.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { FakeBotApi } from './fake-bot-api.js';
 import type { FakeOpenAi } from './fake-openai.js';
@@ -83,12 +83,14 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
         ...options.env,
       });
       const db = options.paced?.db ?? bed.database.handle.db;
-      const imageBudget = options.paced ? createImageBudget({ db, config, logger: silentLogger }) : undefined;
+      const imageBudget = options.paced
+        ? createImageBudget({ db, config: config.imageBudget, logger: silentLogger })
+        : undefined;
       const queueEstimate = imageBudget
-        ? createQueueEstimator({ imagesPerMinute: imageBudget.perMinute, concurrency: config.PHOTOSHOOT_CONCURRENCY })
+        ? createQueueEstimator({ imagesPerMinute: imageBudget.perMinute, concurrency: config.worker.concurrency })
         : undefined;
       // As app.ts records them: every answer's usage and time, which the queue estimate reads.
-      const usage = createUsageRecorder({ db, prices: usagePrices(config), logger: silentLogger });
+      const usage = createUsageRecorder({ db, prices: config.ai.prices, logger: silentLogger });
       recorders.push(usage);
       const ai = createAiServices({
         config,
@@ -104,7 +106,7 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
         api,
         fileUrl: (path) => `${bed.telegram.apiRoot}/file/bot${token}/${path}`,
         converter: ai.converter,
-        maxBytes: config.MAX_PHOTO_BYTES,
+        maxBytes: config.images.maxPhotoBytes,
       });
       const generate: Generate = (...args) => ai.images.generate(...args);
       const i18n = createI18n('en');
@@ -114,7 +116,7 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
         ai: { vision: ai.vision, images: { generate: options.images?.(generate) ?? generate } },
         reporter: createTelegramPhotoshootReporter({ db, api, i18n, logger: silentLogger, config }),
         logger: silentLogger,
-        config,
+        config: config.worker,
         ...(imageBudget && { imageBudget }),
       });
       // As app.ts runs them: the worker, and the queue positions on their own timer.

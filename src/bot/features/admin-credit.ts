@@ -58,7 +58,7 @@ export function createAdminCreditFeature() {
         currency: STARS_CURRENCY,
         totalAmount: request.stars,
       },
-      ctx.config.PACKAGES,
+      ctx.config.payments.packages,
     );
     if (outcome.kind === 'duplicate') {
       return ctx.reply(
@@ -74,7 +74,7 @@ export function createAdminCreditFeature() {
       { order_id: order.id, stars: order.amount, photoshoots: order.photoshoots, flag, admin_id: ctx.from.id },
       'payment credited by an admin',
     );
-    const locale = resolveLocale(owner.locale ?? owner.languageCode, ctx.config.DEFAULT_LOCALE);
+    const locale = resolveLocale(owner.locale ?? owner.languageCode, ctx.config.defaultLocale);
     const text = ctx.i18n.fluent.translate(locale, 'payment-credited-late', { count: order.photoshoots, balance });
     ctx.afterCommit(() =>
       ctx.api.sendMessage(owner.telegramId, text).catch((err: unknown) => {

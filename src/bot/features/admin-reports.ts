@@ -94,7 +94,7 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
   const admin = composer.chatType('private').filter(isAdmin);
 
   admin.command('stats', async (ctx) => {
-    const { STATS_TIME_ZONE: timeZone, STATS_CACHE_TTL_S: ttl } = ctx.config;
+    const { statsTimeZone: timeZone, statsCacheTtlS: ttl } = ctx.config.admin;
     const fresh = ctx.match.trim().toLowerCase() === 'fresh';
     let stats = fresh ? undefined : await deps.cache.get<BusinessStats>(statsKey(timeZone));
     const cached = stats !== undefined;
@@ -110,7 +110,7 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
     if (!lookup) return ctx.reply(ctx.t('admin-user-usage'));
     const user = await userDetail(ctx.db, lookup);
     if (!user) return ctx.reply(ctx.t('admin-user-unknown', { user: ctx.match.trim() }));
-    const tz = ctx.config.STATS_TIME_ZONE;
+    const tz = ctx.config.admin.statsTimeZone;
     const name = [user.firstName, user.lastName].filter(Boolean).join(' ') || '—';
     const ledger = user.ledger.map(
       (e) =>
@@ -163,7 +163,7 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
       reference: `admin:${ctx.from.id}`,
     });
     ctx.logger.info({ user_id: user.id, granted: count, admin_id: ctx.from.id }, 'photoshoots granted');
-    const locale = resolveLocale(user.locale ?? user.languageCode, ctx.config.DEFAULT_LOCALE);
+    const locale = resolveLocale(user.locale ?? user.languageCode, ctx.config.defaultLocale);
     const text = ctx.i18n.fluent.translate(locale, 'grant-user', { count, balance });
     ctx.afterCommit(() =>
       ctx.api.sendMessage(user.telegramId, text).catch((err: unknown) => {
@@ -182,7 +182,7 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
     const keyboard = new InlineKeyboard();
     if (page > 0) keyboard.text(ctx.t('button-prev'), ordersPageData.pack({ status, page: page - 1 }));
     if (hasMore) keyboard.text(ctx.t('button-next'), ordersPageData.pack({ status, page: page + 1 }));
-    const tz = ctx.config.STATS_TIME_ZONE;
+    const tz = ctx.config.admin.statsTimeZone;
     const text =
       entries.length === 0
         ? ctx.t(page === 0 ? 'admin-orders-empty' : 'admin-orders-beyond', { page: page + 1, status })

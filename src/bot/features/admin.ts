@@ -63,7 +63,7 @@ admin.command('reply', async (ctx) => {
   const telegramId = parseWholeNumber(match?.[1] ?? '', telegramIdSchema);
   if (!match?.[2] || telegramId === undefined) return ctx.reply(ctx.t('admin-reply-usage'));
   const recipient = await findUserByTelegramId(ctx.db, telegramId);
-  const locale = resolveLocale(recipient?.locale ?? recipient?.languageCode, ctx.config.DEFAULT_LOCALE);
+  const locale = resolveLocale(recipient?.locale ?? recipient?.languageCode, ctx.config.defaultLocale);
   try {
     await ctx.api.sendMessage(
       telegramId,

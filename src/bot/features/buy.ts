@@ -28,7 +28,9 @@ export function createBuyFeature(deps: { pool: Pool }) {
 
   feature.callbackQuery(packageData.filter, async (ctx) => {
     const data = packageData.unpack(ctx.callbackQuery.data);
-    const pkg = ctx.config.PACKAGES.find((p) => p.photoshoots === data?.photoshoots && p.stars === data?.stars);
+    const pkg = ctx.config.payments.packages.find(
+      (p) => p.photoshoots === data?.photoshoots && p.stars === data?.stars,
+    );
     const user = ctx.user;
     if (!pkg || !user) {
       // A keyboard from before a price change: show what is on sale now.
@@ -41,7 +43,7 @@ export function createBuyFeature(deps: { pool: Pool }) {
     const order = await createOrder(deps.pool, {
       userId: user.id,
       pkg,
-      expiresInMinutes: ctx.config.ORDER_EXPIRY_MIN,
+      expiresInMinutes: ctx.config.payments.orderExpiryMin,
     });
     const invoice = invoiceFor(ctx, pkg);
     await ctx.answerCallbackQuery();

@@ -14,13 +14,13 @@ async function forwardToSupport(ctx: BotContext, text: string) {
   const user = ctx.user;
   if (!user || !ctx.from) return;
   await clearInput(ctx.db, user.id);
-  if (ctx.config.ADMIN_IDS.length === 0) {
+  if (ctx.config.admin.ids.length === 0) {
     ctx.logger.warn('a payment support request arrived but ADMIN_IDS is empty');
     return ctx.reply(ctx.t('paysupport-unavailable'));
   }
   const orders = await recentOrders(ctx.db, user.id, 5);
   const who = `${ctx.from.first_name}${ctx.from.username ? ` @${ctx.from.username}` : ''} (id ${ctx.from.id})`;
-  const locale = ctx.config.DEFAULT_LOCALE;
+  const locale = ctx.config.defaultLocale;
   const message = ctx.i18n.fluent.translate(locale, 'admin-support-request', {
     user: who,
     text: clip(text, SUPPORT_TEXT_MAX),
@@ -31,7 +31,7 @@ async function forwardToSupport(ctx: BotContext, text: string) {
   });
   ctx.logger.info({ orders: orders.length }, 'payment support request forwarded');
   ctx.afterCommit(async () => {
-    const delivered = await notifyAdmins(ctx.api, ctx.config.ADMIN_IDS, message, ctx.logger);
+    const delivered = await notifyAdmins(ctx.api, ctx.config.admin.ids, message, ctx.logger);
     await ctx.reply(ctx.t(delivered > 0 ? 'paysupport-sent' : 'paysupport-unavailable'));
   });
 }

@@ -105,7 +105,7 @@ export function createSuccessfulPaymentFeature(deps: {
     const payment = ctx.message.successful_payment;
     const charge = payment.telegram_payment_charge_id;
     const startedAt = Date.now();
-    const alertAfterMs = ctx.config.PAYMENT_ALERT_AFTER_S * 1000;
+    const alertAfterMs = ctx.config.payments.paymentAlertAfterMs;
     const waited = { delayed: false, adminsTold: false };
     let permanentFailures = 0;
     // The payer hears about the delay once; the admins once the bound has passed.
@@ -148,7 +148,7 @@ export function createSuccessfulPaymentFeature(deps: {
           currency: payment.currency,
           totalAmount: payment.total_amount,
         },
-        ctx.config.PACKAGES,
+        ctx.config.payments.packages,
       );
     };
     for (let attempt = 1; ; attempt++) {

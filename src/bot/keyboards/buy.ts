@@ -8,7 +8,7 @@ export const buyKeyboard = (ctx: BotContext) => new InlineKeyboard().text(ctx.t(
 /** One button per package on sale (from the config). */
 export function packagesKeyboard(ctx: BotContext) {
   const keyboard = new InlineKeyboard();
-  for (const pkg of ctx.config.PACKAGES) {
+  for (const pkg of ctx.config.payments.packages) {
     keyboard
       .text(
         ctx.t('buy-package', { count: pkg.photoshoots, stars: pkg.stars }),

@@ -11,7 +11,7 @@ import type { BotContext } from '../context.js';
 export async function registerSender(ctx: BotContext, pool: Database): Promise<void> {
   const from = ctx.from;
   if (!from || from.is_bot) return;
-  const { user, created } = await registerUser(pool, from, { freePhotoshoots: ctx.config.FREE_PHOTOSHOOTS });
+  const { user, created } = await registerUser(pool, from, { freePhotoshoots: ctx.config.payments.freePhotoshoots });
   ctx.user = user;
   ctx.isNewUser = created;
   if (created) ctx.logger.info({ balance: user.balance }, 'new user registered');

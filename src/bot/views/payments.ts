@@ -1,4 +1,4 @@
-import type { StarsPackage } from '../../config.js';
+import type { StarsPackage } from '../../config/index.js';
 import type { Order, RefundOutcome } from '../../db/orders.js';
 import type { BotContext } from '../context.js';
 import { clip, TELEGRAM_LIMITS } from '../telegram-text.js';
