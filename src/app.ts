@@ -8,7 +8,7 @@ import { createTelegramPhotoshootReporter } from './bot/photoshoot-report.js';
 import { type Poller, startPolling } from './bot/polling.js';
 import { createQueuePositions } from './bot/queue-positions.js';
 import { announceMissingGeneration } from './bot/startup-notices.js';
-import type { Config } from './config.js';
+import type { Config, DbConfig } from './config/index.js';
 import { createDb, type Database, type DbHandle, type DbOptions } from './db/client.js';
 import { pendingMigrations, runMigrations } from './db/migrate.js';
 import { describeError } from './errors.js';
@@ -25,7 +25,7 @@ import { createOrderSweep } from './services/order-sweep.js';
 import { registerProcessGauges } from './services/process-gauges.js';
 import { createRedisCache } from './services/redis-cache.js';
 import { createUpstreamHealth, incidentAlertText } from './services/upstream-health.js';
-import { createUsageRecorder, usagePrices } from './services/usage-recorder.js';
+import { createUsageRecorder } from './services/usage-recorder.js';
 import { settlesWithin } from './with-timeout.js';
 
 /** A reason the bot cannot start that an operator can act on; printed as one line. */
@@ -48,42 +48,48 @@ export interface App {
 export async function createApp(deps: { config: Config; logger: Logger; sequentialPolling?: boolean }): Promise<App> {
   const { config, logger } = deps;
   const metrics = createMetrics();
-  const db = await openDatabase(config, logger, { onAcquire: (seconds) => metrics.dbAcquired(seconds) });
-  const redis = config.REDIS_URL
-    ? createRedisCache({ url: config.REDIS_URL, logger, timeoutMs: config.REDIS_TIMEOUT_MS })
+  const db = await openDatabase(config.db, logger, { onAcquire: (seconds) => metrics.dbAcquired(seconds) });
+  const { ops: opsConfig } = config;
+  const redis = opsConfig.redisUrl
+    ? createRedisCache({ url: opsConfig.redisUrl, logger, timeoutMs: opsConfig.redisTimeoutMs })
     : undefined;
-  const cache = createObservedCache(redis ?? createMemoryCache({ maxEntries: config.CACHE_MAX_ENTRIES }), metrics);
-  const i18n = createI18n(config.DEFAULT_LOCALE);
+  const cache = createObservedCache(redis ?? createMemoryCache({ maxEntries: opsConfig.cacheMaxEntries }), metrics);
+  const i18n = createI18n(config.defaultLocale);
   // Everything that speaks to Telegram goes through this client and its retry policy.
   const bot = createTelegramClient({ config, logger });
 
   // What every AI answer consumed, recorded under its photoshoot in the background.
-  const usage = createUsageRecorder({ db: db.db, prices: usagePrices(config), logger, metrics });
+  const usage = createUsageRecorder({ db: db.db, prices: config.ai.prices, logger, metrics });
   // Every process on this database paces its image calls together and shares account incidents.
-  const imageBudget = createImageBudget({ db: db.db, config, logger, observer: metrics.imageBudget });
+  const imageBudget = createImageBudget({
+    db: db.db,
+    config: config.imageBudget,
+    logger,
+    observer: metrics.imageBudget,
+  });
   const health = createUpstreamHealth({
     db: db.db,
     logger,
-    checkEveryMs: config.BREAKER_HALF_OPEN_AFTER_S * 1000,
+    checkEveryMs: config.ai.breaker.halfOpenAfterMs,
     alert: (alert) =>
       notifyAdmins(
         bot.api,
-        config.ADMIN_IDS,
-        incidentAlertText(i18n, config.DEFAULT_LOCALE, alert, config.BREAKER_HALF_OPEN_AFTER_S),
+        config.admin.ids,
+        incidentAlertText(i18n, config.defaultLocale, alert, config.ai.breaker.halfOpenAfterMs),
         logger,
       ),
   });
   const ai = createAiServices({ config, logger, cache, metrics, onUsage: usage.record, imageBudget, health });
-  if (!config.OPENAI_API_KEY) logger.warn('OPENAI_API_KEY is not set: photoshoots cannot be generated');
+  if (!config.ai.apiKey) logger.warn('OPENAI_API_KEY is not set: photoshoots cannot be generated');
   const queueEstimate = createQueueEstimator({
     imagesPerMinute: imageBudget.perMinute,
-    concurrency: config.PHOTOSHOOT_CONCURRENCY,
+    concurrency: config.worker.concurrency,
   });
   const photos = createPhotoSource({
     api: bot.api,
-    fileUrl: (path) => `${config.TELEGRAM_API_ROOT}/file/bot${config.BOT_TOKEN}/${path}`,
+    fileUrl: (path) => `${config.telegram.apiRoot}/file/bot${config.telegram.token}/${path}`,
     converter: ai.converter,
-    maxBytes: config.MAX_PHOTO_BYTES,
+    maxBytes: config.images.maxPhotoBytes,
   });
 
   const worker = createPhotoshootWorker({
@@ -99,7 +105,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       resultMarkup: createResultMarkup(i18n),
     }),
     logger,
-    config,
+    config: config.worker,
     metrics,
     imageBudget,
   });
@@ -134,8 +140,8 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       kick: worker.kick,
       stopJobs: worker.cancel,
       logger,
-      concurrency: config.PHOTOSHOOT_CONCURRENCY,
-      generationConfigured: Boolean(config.OPENAI_API_KEY),
+      concurrency: config.worker.concurrency,
+      generationConfigured: Boolean(config.ai.apiKey),
       /**
        * Why Generate is refused now: an account incident of any upstream (all processes), or the
        * images breaker open here. An open vision breaker still queues: the job fails fast with the
@@ -162,10 +168,10 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
     async start(onFatal) {
       if (redis && !(await redis.whenReady(2000)))
         logger.warn('Redis did not answer at startup; caching stays off until it does');
-      if (config.METRICS_PORT > 0) {
+      if (opsConfig.metricsPort > 0) {
         ops = await startOpsServer({
-          host: config.METRICS_HOST,
-          port: config.METRICS_PORT,
+          host: opsConfig.metricsHost,
+          port: opsConfig.metricsPort,
           registry: metrics.registry,
           logger,
           checks: {
@@ -175,7 +181,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
         }).catch((err: unknown) => {
           // The bot serves sellers without it; the operator sees why the endpoint is missing.
           logger.error(
-            { reason: describeError(err), host: config.METRICS_HOST, port: config.METRICS_PORT },
+            { reason: describeError(err), host: opsConfig.metricsHost, port: opsConfig.metricsPort },
             'metrics endpoint could not start',
           );
           return undefined;
@@ -229,7 +235,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
  * on the spot; a server with pending migrations is refused, since migrating it is the
  * operator's decision (`npm run db:migrate`).
  */
-async function openDatabase(config: Config, logger: Logger, options: DbOptions): Promise<DbHandle> {
+async function openDatabase(config: DbConfig, logger: Logger, options: DbOptions): Promise<DbHandle> {
   let db: DbHandle;
   try {
     db = await createDb(config, logger, options);

@@ -2,7 +2,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import type { I18n } from '@grammyjs/i18n';
 import { type Api, Bot, type BotConfig as GrammyBotConfig } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import type { Config } from '../config.js';
+import type { Config } from '../config/index.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { type Cache, createMemoryCache } from '../services/cache.js';
@@ -39,9 +39,7 @@ import { clipOutgoingTexts } from './telegram-text.js';
 import { isUpdateDeferred } from './update-deferred.js';
 
 /** What handlers see (BotConfig) plus what the bot itself needs to reach Telegram. */
-export type CreateBotConfig = BotConfig &
-  Pick<Config, 'BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_RETRY_ATTEMPTS' | 'TELEGRAM_RETRY_MAX_DELAY_S'> &
-  Partial<Pick<Config, 'TELEGRAM_REQUEST_TIMEOUT_S'>>;
+export type CreateBotConfig = BotConfig & Pick<Config, 'telegram'>;
 
 /** What the bot's Telegram client needs: its token, the API root and the retry policy. */
 export interface TelegramClientDeps {
@@ -84,25 +82,26 @@ export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query
  * handlers, the worker's reporter, admin alerts) goes through its `api`.
  */
 export function createTelegramClient(deps: TelegramClientDeps): Bot<BotContext> {
-  const { config, logger } = deps;
-  const options: GrammyBotConfig<BotContext> = { client: { apiRoot: config.TELEGRAM_API_ROOT } };
+  const { logger } = deps;
+  const config = deps.config.telegram;
+  const options: GrammyBotConfig<BotContext> = { client: { apiRoot: config.apiRoot } };
   if (deps.botInfo) options.botInfo = deps.botInfo;
-  const bot = new Bot<BotContext>(config.BOT_TOKEN, options);
-  bot.api.config.use(createRequestTimeout(config.TELEGRAM_REQUEST_TIMEOUT_S ?? 20));
+  const bot = new Bot<BotContext>(config.token, options);
+  bot.api.config.use(createRequestTimeout(config.requestTimeoutMs));
   // auto-retry handles 429 and 5xx; network errors it would retry without limit, so the
   // bounded network retry (a warning each time) takes them instead.
   bot.api.config.use(
     autoRetry({
-      maxRetryAttempts: config.TELEGRAM_RETRY_ATTEMPTS,
-      maxDelaySeconds: config.TELEGRAM_RETRY_MAX_DELAY_S,
+      maxRetryAttempts: config.retryAttempts,
+      maxDelaySeconds: config.retryMaxDelayS,
       rethrowHttpErrors: true,
     }),
   );
   bot.api.config.use(
     createNetworkRetry({
-      attempts: config.TELEGRAM_RETRY_ATTEMPTS,
-      maxDelayS: Math.max(1, config.TELEGRAM_RETRY_MAX_DELAY_S),
-      apiRoot: config.TELEGRAM_API_ROOT,
+      attempts: config.retryAttempts,
+      maxDelayS: Math.max(1, config.retryMaxDelayS),
+      apiRoot: config.apiRoot,
       logger,
     }),
   );
