@@ -6,6 +6,7 @@ import { createUpdateTracker } from './bot/middlewares/update-tracker.js';
 import { createPhotoSource } from './bot/photo-source.js';
 import { createTelegramPhotoshootReporter } from './bot/photoshoot-report.js';
 import { type Poller, startPolling } from './bot/polling.js';
+import { createTelegramPreviewReporter } from './bot/preview-report.js';
 import { createQueuePositions } from './bot/queue-positions.js';
 import { announceMissingGeneration } from './bot/startup-notices.js';
 import type { Config, DbConfig } from './config/index.js';
@@ -13,6 +14,7 @@ import { createDb, type Database, type DbHandle, type DbOptions } from './db/cli
 import { pendingMigrations, runMigrations } from './db/migrate.js';
 import { describeError } from './errors.js';
 import type { Logger } from './logger.js';
+import { createPreviewWorker } from './photoshoot/preview.js';
 import { createQueueEstimator } from './photoshoot/queue-estimate.js';
 import { createPhotoshootWorker } from './photoshoot/worker.js';
 import { createAiServices } from './services/ai.js';
@@ -109,6 +111,19 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
     metrics,
     imageBudget,
   });
+  const previews = createPreviewWorker({
+    db: db.db,
+    photos,
+    vision: ai.vision,
+    prompts: ai.prompts,
+    reporter: createTelegramPreviewReporter({ db: db.db, api: bot.api, i18n, logger }),
+    logger,
+    concurrency: config.worker.previewConcurrency,
+    pollMs: config.worker.pollMs,
+    heartbeatMs: config.worker.heartbeatMs,
+    staleAfterMs: config.worker.staleAfterMs,
+    maxAttempts: config.worker.maxAttempts,
+  });
   const queuePositions = createQueuePositions({
     db: db.db,
     api: bot.api,
@@ -133,11 +148,10 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
     metrics,
     locks,
     photoshoot: {
-      db: db.db,
       photos,
-      vision: ai.vision,
       prompts: ai.prompts,
       kick: worker.kick,
+      kickPreviews: previews.kick,
       stopJobs: worker.cancel,
       logger,
       concurrency: config.worker.concurrency,
@@ -202,6 +216,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       );
       health.start();
       worker.start();
+      previews.start();
       queuePositions.start();
       orderSweep.start();
     },
@@ -212,9 +227,10 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
       health.stop();
       const positionsStopped = queuePositions.stop();
       const updatesDone = poller ? await poller.stop(Math.max(0, timeoutMs / 2 - 500)) : true;
-      const jobsDone = await worker.stop(Math.max(0, deadline - Date.now() - 1000));
+      const workLeftMs = Math.max(0, deadline - Date.now() - 1000);
+      const [jobsDone, previewsDone] = await Promise.all([worker.stop(workLeftMs), previews.stop(workLeftMs)]);
       await settlesWithin(positionsStopped, Math.max(0, deadline - Date.now() - 1000));
-      const clean = updatesDone && jobsDone;
+      const clean = updatesDone && jobsDone && previewsDone;
       locks.stop();
       // The finished answers' usage, before the database closes.
       await usage.flush(Math.max(0, deadline - Date.now() - 500));

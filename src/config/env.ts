@@ -140,6 +140,8 @@ const fields = {
 
   /** Photoshoots processed at once by this process (each renders its 4 images concurrently). */
   PHOTOSHOOT_CONCURRENCY: int(1, 256).default(8),
+  /** Style previews (analysis and proposed styles) made at once by this process. */
+  PREVIEW_CONCURRENCY: int(1, 256).default(4),
   /** A running job writes a heartbeat this often; one silent for JOB_STALE_AFTER_S is taken over. */
   JOB_HEARTBEAT_S: int(1, 600).default(10),
   JOB_STALE_AFTER_S: int(5, 3600).default(60),

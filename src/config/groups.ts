@@ -56,6 +56,8 @@ export interface DbConfig {
 export interface WorkerConfig {
   /** PHOTOSHOOT_CONCURRENCY */
   concurrency: number;
+  /** PREVIEW_CONCURRENCY: style previews run on their own loop, with the same heartbeat, stale and attempt settings. */
+  previewConcurrency: number;
   /** JOB_HEARTBEAT_S */
   heartbeatMs: number;
   /** JOB_STALE_AFTER_S */

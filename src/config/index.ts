@@ -81,6 +81,7 @@ function groupConfig(env: Env): Config {
     db: groupDb(env),
     worker: {
       concurrency: env.PHOTOSHOOT_CONCURRENCY,
+      previewConcurrency: env.PREVIEW_CONCURRENCY,
       heartbeatMs: ms(env.JOB_HEARTBEAT_S),
       staleAfterMs: ms(env.JOB_STALE_AFTER_S),
       maxAttempts: env.JOB_MAX_ATTEMPTS,

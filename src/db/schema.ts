@@ -238,6 +238,47 @@ export const photoshootDrafts = pgTable(
   ],
 );
 
+/**
+ * A style preview: the product's analysis and the style prompts drawn from it, queued work run
+ * by the worker (not inside an update). Its message is the one that says "analysing" and is
+ * edited into the confirm step (or back to the style source, with the reason, when it fails).
+ */
+export const stylePreviews = pgTable(
+  'style_previews',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    draftId: integer('draft_id')
+      .notNull()
+      .references(() => photoshootDrafts.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    chatId: bigint('chat_id', { mode: 'number' }).notNull(),
+    /** The message the result replaces. */
+    messageId: integer('message_id').notNull(),
+    /** The seller's language when they asked. */
+    locale: text('locale').notNull(),
+    fileId: text('file_id').notNull(),
+    fileUniqueId: text('file_unique_id').notNull(),
+    aspectRatio: text('aspect_ratio').notNull(),
+    /** queued -> running -> done | failed (a running one goes back to queued at shutdown or when stale). */
+    status: text('status').notNull().default('queued'),
+    /** The worker running it; with `attempts`, the run's ownership token. */
+    owner: text('owner'),
+    attempts: integer('attempts').notNull().default(0),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+    error: text('error'),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('style_previews_status', sql`${t.status} in ('queued', 'running', 'done', 'failed')`),
+    // One preview at a time per draft: a second tap while one runs queues nothing.
+    uniqueIndex('uq_style_previews_active_draft').on(t.draftId).where(sql`${t.status} in ('queued', 'running')`),
+    index('idx_style_previews_queued').on(t.id).where(sql`${t.status} = 'queued'`),
+  ],
+);
+
 export const processedImages = pgTable(
   'processed_images',
   {

@@ -1,4 +1,4 @@
-import type { Database } from '../db/client.js';
+import type { Pool } from '../db/client.js';
 import { expireStaleOrders } from '../db/orders.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 const ORDER_SWEEP_MS = 60_000;
 
 /** Cancels expired pending orders once a minute, so they never count as active. */
-export function createOrderSweep(db: Database, logger: Logger) {
+export function createOrderSweep(db: Pool, logger: Logger) {
   let timer: NodeJS.Timeout | undefined;
   const sweep = async () => {
     try {

@@ -158,13 +158,19 @@ describe('a photo Telegram will not let the bot download', () => {
     const ratio = JSON.parse(JSON.stringify(keyboard.payload.reply_markup)).inline_keyboard[0][0].callback_data;
     const draft = ratioData.unpack(ratio)?.draft ?? 0;
     await h.handle(withId(callbackQuery({ id: 813 }, ratio)));
-    await h.handle(withId(callbackQuery({ id: 813 }, sourceData.pack({ draft, source: 'analysis' }))));
-    const told = await fake.waitForCall(
-      'editMessageText',
-      (c) => c.payload.chat_id === 813 && String(c.payload.text).includes('20 MB'),
-    );
-    expect(String(told.payload.text)).toContain('larger than 20 MB');
-    expect((await findUserByTelegramId(database.handle.db, 813))?.balance).toBe(2);
+    // The preview is queued work: the preview worker downloads the photo and says why it cannot.
+    h.previews.start();
+    try {
+      await h.handle(withId(callbackQuery({ id: 813 }, sourceData.pack({ draft, source: 'analysis' }))));
+      const told = await fake.waitForCall(
+        'editMessageText',
+        (c) => c.payload.chat_id === 813 && String(c.payload.text).includes('20 MB'),
+      );
+      expect(String(told.payload.text)).toContain('larger than 20 MB');
+      expect((await findUserByTelegramId(database.handle.db, 813))?.balance).toBe(2);
+    } finally {
+      await h.previews.stop(5000);
+    }
   });
 });
 

@@ -2,11 +2,10 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { queryRows } from '../../src/db/client.js';
-import { runMigrations } from '../../src/db/migrate.js';
 import { queuePhotoshoot } from '../../src/db/queue.js';
 import { registerUser } from '../../src/db/users.js';
 import { useBotProcesses } from '../support/bot-process.js';
-import { openDatabaseAt, usingPostgres } from '../support/db.js';
+import { usingPostgres } from '../support/db.js';
 import { FakeBotApi } from '../support/fake-bot-api.js';
 import { useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
@@ -34,25 +33,6 @@ const bots = useBotProcesses('bot-durability-', {
   PHOTOSHOOT_CONCURRENCY: String(PHOTOSHOOTS),
   SHUTDOWN_TIMEOUT_S: String(SHUTDOWN_TIMEOUT_S),
 });
-
-/** Runs `work` on the database `env` points at while no bot holds it (the embedded one allows one process). */
-async function withDatabase<T>(env: Record<string, string>, work: (db: Database) => Promise<T>): Promise<T> {
-  if (usingPostgres) {
-    const { db, close } = await bots.openAfterExit(env);
-    try {
-      return await work(db);
-    } finally {
-      await close();
-    }
-  }
-  const handle = await openDatabaseAt(env);
-  try {
-    await runMigrations(handle);
-    return await work(handle.db);
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Sellers with 2 photoshoots each and one queued, as Generate leaves it. */
 function queueSellers(db: Database) {
@@ -120,7 +100,7 @@ const report = (line: string) => {
 describe('a deploy (SIGTERM) while photoshoots render', () => {
   it('hands them back at once and the next start delivers them from what was kept', async () => {
     const env = { ...(await bots.freshDatabaseEnv()), TELEGRAM_API_ROOT: telegram.apiRoot };
-    await withDatabase(env, queueSellers);
+    await bots.withDatabase(env, queueSellers);
     // Every other image call answers at once; the rest take far longer than the shutdown may.
     const total = PHOTOSHOOTS * STYLES.length;
     openai().queue('edits', ...Array.from({ length: total }, (_, i) => ({ delayMs: i % 2 === 0 ? 200 : 60_000 })));
@@ -139,7 +119,7 @@ describe('a deploy (SIGTERM) while photoshoots render', () => {
       .filter((r) => r.closedByClient).length;
     expect(first.output()).toContain('handed running photoshoots back to the queue');
 
-    const left = await withDatabase(env, jobs);
+    const left = await bots.withDatabase(env, jobs);
     const unfinished = left.filter((j) => j.status !== 'done');
     // Back in the queue at once, not 'running' until JOB_STALE_AFTER_S; the paid images kept, the credit reserved.
     expect(unfinished.length).toBeGreaterThan(0);
@@ -157,7 +137,7 @@ describe('a deploy (SIGTERM) while photoshoots render', () => {
       second.child.kill('SIGTERM');
       expect(await exitWithin(second, 10_000)).toBe(0);
     }
-    const done = await withDatabase(env, jobs);
+    const done = await bots.withDatabase(env, jobs);
     expect(deliveredMs).toBeLessThan(30_000);
     for (const job of done) expect(job).toMatchObject({ status: 'done', kept: 0, delivered: 4, balance: 1, ledger: 1 });
     const calls = openai().requestsTo('edits').length;

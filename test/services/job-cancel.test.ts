@@ -33,9 +33,7 @@ function start(where: Where, options: TestWorkerOptions = {}) {
     db: bed.database.handle.db,
     apiRoot: bed.telegram.apiRoot,
     photoshoot: () => ({
-      db: bed.database.handle.db,
       photos,
-      vision: ai.vision,
       prompts: ai.prompts,
       kick: () => worker.kick(),
       ...(where === 'this process' && { stopJobs: (ids: readonly number[]) => worker.cancel(ids) }),

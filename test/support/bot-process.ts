@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Database } from '../../src/db/client.js';
+import { runMigrations } from '../../src/db/migrate.js';
 import { createTestDatabase, openDatabaseAt, type TestDatabase, usingPostgres } from './db.js';
 import { type RunningProcess, startProcess } from './process.js';
 
@@ -47,6 +48,20 @@ export function useBotProcesses(prefix: string, baseEnv: Record<string, string>)
       if (database) return { db: database.handle.db, close: async () => undefined };
       const handle = await openDatabaseAt({ DATA_DIR: env.DATA_DIR });
       return { db: handle.db, close: () => handle.close() };
+    },
+    /**
+     * Runs `work` on the database `env` points at while no bot holds it (the embedded one
+     * allows one process), migrated first, so a test can set up what a bot finds at start.
+     */
+    async withDatabase<T>(env: Record<string, string>, work: (db: Database) => Promise<T>): Promise<T> {
+      if (database) return work(database.handle.db);
+      const handle = await openDatabaseAt(env);
+      try {
+        await runMigrations(handle);
+        return await work(handle.db);
+      } finally {
+        await handle.close();
+      }
     },
   };
 }

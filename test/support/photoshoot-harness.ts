@@ -1,6 +1,10 @@
+import type { Api } from 'grammy';
+import { createI18n } from '../../src/bot/i18n.js';
 import { createPhotoSource } from '../../src/bot/photo-source.js';
+import { createTelegramPreviewReporter } from '../../src/bot/preview-report.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { Database } from '../../src/db/client.js';
+import { createPreviewWorker } from '../../src/photoshoot/preview.js';
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
 import { createBotHarness, TEST_TOKEN } from './bot-harness.js';
@@ -12,7 +16,9 @@ const ai = createAiServices({ config, logger: silentLogger, cache: createMemoryC
 
 /**
  * The bot with the photoshoot flow (createBotHarness plus its feature's dependencies); the
- * worker is not running, its wake-ups are counted by `kicks()`.
+ * worker is not running, its wake-ups are counted by `kicks()`. `previews` is the style-preview
+ * worker built as app.ts builds it, over the same API and database: a test that taps "analyse"
+ * starts it, and stops it at the end.
  */
 export function createPhotoshootHarness(options: {
   db: Database;
@@ -26,29 +32,52 @@ export function createPhotoshootHarness(options: {
   stopJobs?: (ids: readonly number[]) => void;
 }) {
   let kicks = 0;
+  const photoSource = (api: Api) =>
+    createPhotoSource({
+      api,
+      fileUrl: (path) => (options.apiRoot ? `${options.apiRoot}/file/bot${TEST_TOKEN}/${path}` : path),
+      converter: ai.converter,
+      maxBytes: config.images.maxPhotoBytes,
+    });
   const h = createBotHarness({
     db: options.db,
     ...(options.freePhotoshoots !== undefined && { freePhotoshoots: options.freePhotoshoots }),
     ...(options.adminIds && { adminIds: options.adminIds }),
     ...(options.apiRoot && { apiRoot: options.apiRoot }),
-    photoshoot: (api) => ({
+    photoshoot: (api) => deps(photoSource(api)),
+  });
+  const previews = createPreviewWorker({
+    db: options.db,
+    photos: photoSource(h.bot.api),
+    vision: ai.vision,
+    prompts: ai.prompts,
+    reporter: createTelegramPreviewReporter({
       db: options.db,
-      photos: createPhotoSource({
-        api,
-        fileUrl: (path) => (options.apiRoot ? `${options.apiRoot}/file/bot${TEST_TOKEN}/${path}` : path),
-        converter: ai.converter,
-        maxBytes: config.images.maxPhotoBytes,
-      }),
-      vision: ai.vision,
+      api: h.bot.api,
+      i18n: createI18n('en'),
+      logger: silentLogger,
+    }),
+    logger: silentLogger,
+    concurrency: 2,
+    pollMs: 50,
+    heartbeatMs: 1000,
+    staleAfterMs: 30_000,
+    maxAttempts: 3,
+  });
+  return { ...h, kicks: () => kicks, previews };
+
+  function deps(photos: ReturnType<typeof createPhotoSource>) {
+    return {
+      photos,
       prompts: ai.prompts,
       kick: () => {
         kicks += 1;
       },
+      kickPreviews: () => previews.kick(),
       logger: silentLogger,
       concurrency: 8,
       generationConfigured: options.generationConfigured ?? true,
       ...(options.stopJobs && { stopJobs: options.stopJobs }),
-    }),
-  });
-  return { ...h, kicks: () => kicks };
+    };
+  }
 }

@@ -1,7 +1,11 @@
 import { InlineKeyboard } from 'grammy';
 import { ASPECT_RATIOS } from '../../services/aspect-ratio.js';
 import { backData, generateData, ratioData, savedData, sourceData, toRatioCode } from '../callback-data/photoshoot.js';
-import type { BotContext } from '../context.js';
+
+/** Texts in the reader's language: an update's context, or a translator bound to a locale. */
+export interface Texts {
+  t(key: string): string;
+}
 
 /** The first step of a draft: one button per aspect ratio. */
 export const ratioKeyboard = (draftId: number) =>
@@ -10,7 +14,7 @@ export const ratioKeyboard = (draftId: number) =>
   ]);
 
 /** Where the styles come from: the product's analysis, random creative styles, or a saved style. */
-export const sourceKeyboard = (ctx: BotContext, draftId: number) =>
+export const sourceKeyboard = (ctx: Texts, draftId: number) =>
   new InlineKeyboard()
     .text(ctx.t('source-analysis'), sourceData.pack({ draft: draftId, source: 'analysis' }))
     .row()
@@ -21,18 +25,14 @@ export const sourceKeyboard = (ctx: BotContext, draftId: number) =>
     .text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'ratio' }));
 
 /** The seller's saved styles, one a row, and the way back to the style source. */
-export function savedStylesKeyboard(
-  ctx: BotContext,
-  draftId: number,
-  saved: readonly { name: string; slot: number }[],
-) {
+export function savedStylesKeyboard(ctx: Texts, draftId: number, saved: readonly { name: string; slot: number }[]) {
   const keyboard = new InlineKeyboard();
   for (const style of saved) keyboard.text(style.name, savedData.pack({ draft: draftId, slot: style.slot })).row();
   return keyboard.text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
 }
 
 /** Generate (which charges) or back to the style source. */
-export const confirmKeyboard = (ctx: BotContext, draftId: number) =>
+export const confirmKeyboard = (ctx: Texts, draftId: number) =>
   new InlineKeyboard()
     .text(ctx.t('button-generate'), generateData.pack({ draft: draftId }))
     .row()

@@ -1,17 +1,17 @@
 import type { Database } from '../../../db/client.js';
 import type { Logger } from '../../../logger.js';
 import type { PromptService } from '../../../services/prompts.js';
-import type { VisionService } from '../../../services/vision.js';
 import type { PhotoSource } from '../../photo-source.js';
 
 export interface PhotoshootFeatureDeps {
-  /** The pool, for work after an update has committed (its transaction is gone by then). */
-  db: Database;
-  photos: PhotoSource;
-  vision: VisionService;
-  prompts: PromptService;
+  /** Its size limit is checked at intake, before anything is queued. */
+  photos: Pick<PhotoSource, 'maxBytes'>;
+  /** Random creative styles (the analysed ones are the preview worker's). */
+  prompts: Pick<PromptService, 'randomCreative'>;
   /** Wakes the worker after a job is queued. */
   kick(): void;
+  /** Wakes the style-preview worker after a preview is queued (its poll finds it otherwise). */
+  kickPreviews?(): void;
   /**
    * Stops at once the jobs /cancel has just cancelled that run in this process. Without it (no
    * worker here) every worker learns the cancel from the database at its next step.

@@ -1,10 +1,9 @@
 import { Composer } from 'grammy';
 import { type Draft, findDraft, openDraft, submitDraft, updateDraft } from '../../../db/drafts.js';
 import type { Photoshoot } from '../../../db/photoshoots.js';
+import { queuePreview } from '../../../db/previews.js';
 import { queuePhotoshoot } from '../../../db/queue.js';
 import { savedStylesOf } from '../../../db/saved-styles.js';
-import { AiUnavailableError } from '../../../services/ai-errors.js';
-import type { AspectRatio } from '../../../services/aspect-ratio.js';
 import type { StyleChoice } from '../../../services/prompts.js';
 import { backData, generateData, ratioData, savedData, sourceData, toRatio } from '../../callback-data/photoshoot.js';
 import type { BotContext } from '../../context.js';
@@ -14,7 +13,6 @@ import {
   savedStylesKeyboard,
   sourceKeyboard,
 } from '../../keyboards/photoshoot-setup.js';
-import { photoProblemKey } from '../../views/photo-problems.js';
 import { answerUnavailable, type Enqueue } from './charge.js';
 import type { PhotoshootFeatureDeps } from './deps.js';
 
@@ -45,8 +43,8 @@ async function draftFor(ctx: BotContext, draftId: number | undefined): Promise<D
 }
 
 /**
- * The draft's steps: aspect ratio -> style source (the analysis preview, random styles or a
- * saved style) -> confirm -> Generate, which charges and queues the job in the update's
+ * The draft's steps: aspect ratio -> style source (the analysis preview, queued for the worker;
+ * random styles; or a saved style) -> confirm -> Generate, which charges and queues the job in the update's
  * transaction. Every step is a draft row, so buttons keep working after a restart and
  * Generate is accepted once.
  */
@@ -97,45 +95,26 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
       return;
     }
     if (!deps.generationConfigured) return answerUnavailable(ctx);
-    // Analysis: the models run after this update has committed, never inside its transaction.
-    await ctx.answerCallbackQuery();
-    await ctx.editMessageText(ctx.t('analysing-preview'));
     const message = ctx.callbackQuery.message;
     const photo = draft.photos[0];
-    if (!message || !photo) return;
-    const locale = await ctx.i18n.getLocale();
-    const t = (key: string, vars?: Record<string, string | number>) => ctx.i18n.fluent.translate(locale, key, vars);
-    const balance = ctx.user?.balance ?? 0;
-    ctx.afterCommit(() => {
-      void previewAnalysis(photo, ratio as AspectRatio)
-        .then(async (styles) => {
-          await updateDraft(deps.db, draft.id, { styleSource: 'analysis', styles });
-          await ctx.api.editMessageText(
-            message.chat.id,
-            message.message_id,
-            t('confirm', { styles: styles.map((s) => s.name).join(', '), ratio, balance }),
-            { reply_markup: confirmKeyboard(ctx, draft.id) },
-          );
-        })
-        .catch(async (err: unknown) => {
-          const problem = photoProblemKey(err);
-          const text =
-            err instanceof AiUnavailableError
-              ? t('progress-busy', { seconds: err.retryInSeconds })
-              : t(problem ?? 'preview-failed');
-          deps.logger.warn({ err, draft_id: draft.id }, 'style preview failed');
-          await ctx.api
-            .editMessageText(message.chat.id, message.message_id, text, { reply_markup: sourceKeyboard(ctx, draft.id) })
-            .catch(() => undefined);
-        });
+    if (!message || !photo) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    // Queued work, in this update's transaction: the worker analyses the photo and edits this
+    // message into the confirm step (or back here, with the reason).
+    const queued = await queuePreview(ctx.db, {
+      draftId: draft.id,
+      userId: draft.userId,
+      chatId: message.chat.id,
+      messageId: message.message_id,
+      locale: await ctx.i18n.getLocale(),
+      fileId: photo.fileId,
+      fileUniqueId: photo.fileUniqueId,
+      aspectRatio: ratio,
     });
+    await ctx.answerCallbackQuery();
+    if (!queued) return;
+    await ctx.editMessageText(ctx.t('analysing-preview'));
+    ctx.afterCommit(() => deps.kickPreviews?.());
   });
-
-  async function previewAnalysis(photo: { fileId: string; fileUniqueId: string }, ratio: AspectRatio) {
-    const normalised = await deps.photos.load(photo.fileId);
-    const analysis = await deps.vision.analyse(normalised, photo.fileUniqueId);
-    return deps.prompts.fromAnalysis(analysis, ratio);
-  }
 
   feature.callbackQuery(savedData.filter, async (ctx) => {
     const data = savedData.unpack(ctx.callbackQuery.data);
