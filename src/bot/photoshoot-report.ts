@@ -15,11 +15,11 @@ import type {
   PhotoshootReporter,
   StyleFailure,
 } from '../photoshoot/report.js';
-import { AiUnavailableError, ContentRejectedError } from '../services/ai-errors.js';
+import { ContentRejectedError } from '../services/ai-errors.js';
 import { pause } from '../with-timeout.js';
 import { resolveLocale } from './i18n.js';
 import { telegramError } from './telegram-error.js';
-import { photoProblemKey } from './views/photo-problems.js';
+import { failureText } from './views/failures.js';
 
 /** Texts by locale (the bot's I18n instance fits). */
 export interface Translator {
@@ -107,14 +107,15 @@ export function createTelegramPhotoshootReporter(deps: {
         delivering: () => show(t('progress-delivering')),
         deliver: (ready, run) => deliver(job, ready, run),
         async finished({ images, ready, delivered, failures }: PhotoshootOutcome) {
-          const busy = failures.find((f) => f.err instanceof AiUnavailableError)?.err as AiUnavailableError | undefined;
+          // Nothing delivered because a service was busy: say so, and when to try again.
+          const busy = failures.map((f) => failureText(f.err)).find((reason) => reason && !reason.photo);
           const text =
             delivered === images.length
               ? t('progress-done', { count: delivered })
               : delivered > 0
                 ? t('progress-partial', { delivered, total: images.length })
                 : busy
-                  ? t('progress-busy', { seconds: busy.retryInSeconds })
+                  ? t(busy.key, busy.variables)
                   : t('progress-failed');
           const markup =
             delivered > 0
@@ -130,10 +131,11 @@ export function createTelegramPhotoshootReporter(deps: {
         async ended({ err, canceled, settlement }) {
           let text: string;
           if (canceled) text = t('progress-canceled', { charged: settlement === 'committed' ? 'yes' : 'no' });
-          else if (err instanceof AiUnavailableError) text = t('progress-busy', { seconds: err.retryInSeconds });
           else {
-            const problem = photoProblemKey(err);
-            text = problem ? t('progress-rejected', { reason: t(problem) }) : t('progress-failed');
+            const reason = failureText(err);
+            if (!reason) text = t('progress-failed');
+            else if (reason.photo) text = t('progress-rejected', { reason: t(reason.key) });
+            else text = t(reason.key, reason.variables);
           }
           await show(text, undefined, true);
         },

@@ -4,11 +4,10 @@ import type { StylePreview } from '../db/previews.js';
 import { findUserById } from '../db/users.js';
 import type { Logger } from '../logger.js';
 import type { PreviewReporter } from '../photoshoot/preview.js';
-import { AiUnavailableError } from '../services/ai-errors.js';
 import { confirmKeyboard, sourceKeyboard } from './keyboards/photoshoot-setup.js';
 import type { Translator } from './photoshoot-report.js';
 import { describeBotApiError } from './telegram-error.js';
-import { photoProblemKey } from './views/photo-problems.js';
+import { failureText } from './views/failures.js';
 
 /**
  * A style preview's end as the seller sees it: the "analysing" message becomes the confirm step
@@ -46,10 +45,8 @@ export function createTelegramPreviewReporter(deps: {
     },
     async failed(preview, err) {
       const texts = textsFor(preview.locale);
-      const text =
-        err instanceof AiUnavailableError
-          ? texts.t('progress-busy', { seconds: err.retryInSeconds })
-          : texts.t(photoProblemKey(err) ?? 'preview-failed');
+      const reason = failureText(err);
+      const text = reason ? texts.t(reason.key, reason.variables) : texts.t('preview-failed');
       await edit(preview, text, sourceKeyboard(texts, preview.draftId));
     },
   };

@@ -186,15 +186,19 @@ export async function handBackPhotoshoots(
   return handed.flat().map((r) => r.id);
 }
 
-/** Records the progress message a run sent, while the job is still that run's. */
+/**
+ * Records the job's progress message: the one Generate turned into the queue position (no token:
+ * the job was queued in the same transaction), or the one a run sent (while the job is still
+ * that run's).
+ */
 export async function recordProgressMessage(
   db: Database,
   id: number,
   messageId: number,
-  token: RunToken,
+  token?: RunToken,
 ): Promise<void> {
   await db
     .update(photoshoots)
     .set({ progressMessageId: messageId })
-    .where(and(eq(photoshoots.id, id), ownedBy(token)));
+    .where(and(eq(photoshoots.id, id), token && ownedBy(token)));
 }

@@ -78,7 +78,7 @@ describe('a deploy (SIGTERM) while a style preview runs', () => {
     expect(confirmShown().filter((c) => telegram.calls.indexOf(c) >= before)).toHaveLength(1);
     const [state] = await bots.withDatabase(env, previewState);
     expect(state).toMatchObject({ status: 'done', attempts: 1, style_source: 'analysis' });
-  });
+  }, 60_000);
 
   it('hands a preview that cannot finish back to the queue at once, and the next start finishes it', async () => {
     const env = { ...(await bots.freshDatabaseEnv()), TELEGRAM_API_ROOT: telegram.apiRoot, SHUTDOWN_TIMEOUT_S: '2' };
@@ -107,5 +107,5 @@ describe('a deploy (SIGTERM) while a style preview runs', () => {
     expect(await exitWithin(second, 12_000)).toBe(0);
     const [done] = await bots.withDatabase(env, previewState);
     expect(done).toMatchObject({ status: 'done', attempts: 2, style_source: 'analysis' });
-  });
+  }, 90_000);
 });

@@ -1,10 +1,9 @@
 import { Composer } from 'grammy';
 import { recordPayment, STARS_CURRENCY } from '../../db/orders.js';
 import { findUserByTelegramId } from '../../db/users.js';
-import { describeError } from '../../errors.js';
 import { isAdmin } from '../admins.js';
 import type { BotContext } from '../context.js';
-import { resolveLocale } from '../i18n.js';
+import { tellAfterCommit } from '../tell-user.js';
 
 /** Largest amount /credit takes (a typo should not mint thousands of photoshoots). */
 const MAX_CREDIT_STARS = 100_000;
@@ -74,12 +73,12 @@ export function createAdminCreditFeature() {
       { order_id: order.id, stars: order.amount, photoshoots: order.photoshoots, flag, admin_id: ctx.from.id },
       'payment credited by an admin',
     );
-    const locale = resolveLocale(owner.locale ?? owner.languageCode, ctx.config.defaultLocale);
-    const text = ctx.i18n.fluent.translate(locale, 'payment-credited-late', { count: order.photoshoots, balance });
-    ctx.afterCommit(() =>
-      ctx.api.sendMessage(owner.telegramId, text).catch((err: unknown) => {
-        ctx.logger.warn({ reason: describeError(err), order_id: order.id }, 'could not tell the seller about a credit');
-      }),
+    tellAfterCommit(
+      ctx,
+      owner,
+      { key: 'payment-credited-late', variables: { count: order.photoshoots, balance } },
+      'a credit',
+      { order_id: order.id },
     );
     await ctx.reply(
       ctx.t('admin-credit-done', {

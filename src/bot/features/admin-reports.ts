@@ -11,7 +11,7 @@ import type { Cache } from '../../services/cache.js';
 import { isAdmin } from '../admins.js';
 import { createCallbackData, parseWholeNumber, telegramId } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
-import { resolveLocale } from '../i18n.js';
+import { tellAfterCommit } from '../tell-user.js';
 
 /** The most photoshoots one /grant may add (a typo should not mint thousands). */
 export const MAX_GRANT = 1000;
@@ -163,13 +163,7 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
       reference: `admin:${ctx.from.id}`,
     });
     ctx.logger.info({ user_id: user.id, granted: count, admin_id: ctx.from.id }, 'photoshoots granted');
-    const locale = resolveLocale(user.locale ?? user.languageCode, ctx.config.defaultLocale);
-    const text = ctx.i18n.fluent.translate(locale, 'grant-user', { count, balance });
-    ctx.afterCommit(() =>
-      ctx.api.sendMessage(user.telegramId, text).catch((err: unknown) => {
-        ctx.logger.warn({ err, user_id: user.id }, 'could not tell the user about a grant');
-      }),
-    );
+    tellAfterCommit(ctx, user, { key: 'grant-user', variables: { count, balance } }, 'a grant', { user_id: user.id });
     await ctx.reply(ctx.t('admin-grant-done', { count, user: String(user.telegramId), balance }));
   });
 

@@ -4,9 +4,9 @@ import { findUserById, findUserByTelegramId } from '../../db/users.js';
 import { isAdmin } from '../admins.js';
 import { parseWholeNumber, telegramId as telegramIdSchema } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
-import { resolveLocale } from '../i18n.js';
 import { tellRefund } from '../refund-notice.js';
 import { telegramError } from '../telegram-error.js';
+import { textFor } from '../tell-user.js';
 import { refundFigures } from '../views/payments.js';
 
 const composer = new Composer<BotContext>();
@@ -63,12 +63,8 @@ admin.command('reply', async (ctx) => {
   const telegramId = parseWholeNumber(match?.[1] ?? '', telegramIdSchema);
   if (!match?.[2] || telegramId === undefined) return ctx.reply(ctx.t('admin-reply-usage'));
   const recipient = await findUserByTelegramId(ctx.db, telegramId);
-  const locale = resolveLocale(recipient?.locale ?? recipient?.languageCode, ctx.config.defaultLocale);
   try {
-    await ctx.api.sendMessage(
-      telegramId,
-      ctx.i18n.fluent.translate(locale, 'support-reply', { text: match[2].trim() }),
-    );
+    await ctx.api.sendMessage(telegramId, textFor(ctx, recipient, 'support-reply', { text: match[2].trim() }));
   } catch (err) {
     const reason = telegramError(err)?.description ?? 'Telegram could not be reached';
     return ctx.reply(ctx.t('admin-reply-failed', { user: String(telegramId), reason }));

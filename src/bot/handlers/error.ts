@@ -1,5 +1,4 @@
 import type { BotError } from 'grammy';
-import { isDatabaseBusy } from '../../db/failures.js';
 import { alertAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';
 import { creditCommand } from '../features/successful-payment.js';
@@ -7,6 +6,7 @@ import { callbackAnswered } from '../middlewares/callback-answer.js';
 import { describeBotApiError, telegramError } from '../telegram-error.js';
 import { isUpdateDeferred } from '../update-deferred.js';
 import { mayHandleAgain, UpdateRetryError } from '../update-retry.js';
+import { failureText } from '../views/failures.js';
 
 /**
  * The one place that decides what a user sees when handling an update failed: a short
@@ -44,7 +44,12 @@ export async function handleError(error: BotError<BotContext>): Promise<void> {
   if (ctx.myChatMember) return;
   // No free connection slot is a moment's wait, not a fault: the rollback kept the draft, so
   // the same button works again shortly, and the seller is told so.
-  const text = ctx.t(payment ? 'payment-delayed-team' : isDatabaseBusy(err) ? 'error-busy' : 'error-generic');
+  const known = failureText(err);
+  const text = payment
+    ? ctx.t('payment-delayed-team')
+    : known
+      ? ctx.t(known.key, known.variables)
+      : ctx.t('error-generic');
   // Each way of telling is tried on its own, so one refused never swallows the others.
   const tell = async (how: () => Promise<unknown>) => {
     try {

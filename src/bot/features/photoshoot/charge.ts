@@ -1,9 +1,7 @@
-import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client.js';
 import { InsufficientBalanceError } from '../../../db/ledger.js';
 import { type Photoshoot, queuePositions } from '../../../db/photoshoots.js';
-import { ActivePhotoshootError } from '../../../db/queue.js';
-import { photoshoots } from '../../../db/schema.js';
+import { ActivePhotoshootError, recordProgressMessage } from '../../../db/queue.js';
 import { queueEstimateMinutes } from '../../../photoshoot/queue-estimate.js';
 import type { BotContext } from '../../context.js';
 import { buyKeyboard } from '../../keyboards/buy.js';
@@ -58,7 +56,7 @@ export function createEnqueue(deps: PhotoshootFeatureDeps) {
       } else {
         progressId = (await ctx.reply(text)).message_id;
       }
-      await ctx.db.update(photoshoots).set({ progressMessageId: progressId }).where(eq(photoshoots.id, job.id));
+      await recordProgressMessage(ctx.db, job.id, progressId);
       ctx.afterCommit(() => deps.kick());
       return 'queued';
     } catch (err) {
