@@ -3,9 +3,10 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/client.js';
 import { queuedJobs } from '../db/photoshoots.js';
 import type { Logger } from '../logger.js';
-import { type QueueEstimator, queueEstimateMinutes } from '../photoshoot/queue-estimate.js';
+import type { QueueEstimator } from '../photoshoot/queue-estimate.js';
 import { resolveLocale } from './i18n.js';
 import type { Translator } from './photoshoot-report.js';
+import { queuedText } from './views/queue.js';
 
 /** Sellers whose queue message one pass moves at most. */
 const SHOWN_PER_PASS = 30;
@@ -23,7 +24,7 @@ export function createQueuePositions(deps: {
   config: Pick<Config, 'defaultLocale' | 'worker'>;
   estimator?: QueueEstimator;
 }) {
-  const { db, api, config } = deps;
+  const { db, api, config, estimator } = deps;
   /** The text last shown for each queued job, so unchanged messages are not edited again. */
   const shown = new Map<number, string>();
   let timer: NodeJS.Timeout | undefined;
@@ -37,10 +38,10 @@ export function createQueuePositions(deps: {
       for (const job of waiting) {
         if (!timer) return;
         const locale = resolveLocale(job.locale, config.defaultLocale);
-        const minutes = deps.estimator
-          ? await deps.estimator.minutes(db, job.position)
-          : queueEstimateMinutes(job.position, config.worker.concurrency);
-        const text = deps.i18n.t(locale, 'progress-queued', { position: job.position, minutes });
+        const text = await queuedText((key, variables) => deps.i18n.t(locale, key, variables), db, job.position, {
+          estimate: estimator && ((on, position) => estimator.minutes(on, position)),
+          concurrency: config.worker.concurrency,
+        });
         if (shown.get(job.id) === text) continue;
         shown.set(job.id, text);
         await api.editMessageText(job.chatId, job.progressMessageId, text).catch(() => undefined);

@@ -58,26 +58,29 @@ export async function previewHeartbeat(db: Database, id: number, token: PreviewT
 
 /**
  * The preview's styles become the draft's choice (while the draft is still open) and the
- * preview is done, in one transaction. False: the preview is no longer this run's (nothing written).
+ * preview is done, in one transaction. 'chosen': the draft took them; 'draft-closed': the draft
+ * was submitted meanwhile (kept as it was); 'lost': the preview is no longer this run's
+ * (nothing written).
  */
 export async function completePreview(
   db: Database,
   preview: Pick<StylePreview, 'id' | 'draftId'>,
   token: PreviewToken,
   styles: { name: string; scene: string }[],
-): Promise<boolean> {
+): Promise<'chosen' | 'draft-closed' | 'lost'> {
   return db.transaction(async (tx) => {
     const done = await tx
       .update(stylePreviews)
       .set({ status: 'done', finishedAt: sql`now()` })
       .where(running(preview.id, token))
       .returning({ id: stylePreviews.id });
-    if (done.length === 0) return false;
-    await tx
+    if (done.length === 0) return 'lost';
+    const chosen = await tx
       .update(photoshootDrafts)
       .set({ styleSource: 'analysis', styles })
-      .where(and(eq(photoshootDrafts.id, preview.draftId), isNull(photoshootDrafts.submittedAt)));
-    return true;
+      .where(and(eq(photoshootDrafts.id, preview.draftId), isNull(photoshootDrafts.submittedAt)))
+      .returning({ id: photoshootDrafts.id });
+    return chosen.length > 0 ? 'chosen' : 'draft-closed';
   });
 }
 

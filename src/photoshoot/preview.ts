@@ -102,12 +102,14 @@ export function createPreviewWorker(deps: PreviewWorkerDeps) {
         signal,
         () => signal.reason,
       );
-      if (!(await completePreview(db, preview, token, styles))) {
+      const outcome = await completePreview(db, preview, token, styles);
+      if (outcome === 'lost') {
         log.warn('style preview was taken over; its result is left to the new run');
         return;
       }
-      await deps.reporter.ready(preview, styles);
-      log.info('style preview ready');
+      // A draft submitted meanwhile keeps its message (it shows the photoshoot's progress now).
+      if (outcome === 'chosen') await deps.reporter.ready(preview, styles);
+      log.info({ outcome }, 'style preview ready');
     } catch (err) {
       if (signal.aborted) {
         log.info({ reason: String(signal.reason) }, 'style preview stopped');

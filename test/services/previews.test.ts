@@ -6,7 +6,7 @@ import { createI18n } from '../../src/bot/i18n.js';
 import { createPhotoSource } from '../../src/bot/photo-source.js';
 import { createTelegramPreviewReporter } from '../../src/bot/preview-report.js';
 import { parseConfig } from '../../src/config/index.js';
-import { createDraft, findDraft } from '../../src/db/drafts.js';
+import { createDraft, findDraft, submitDraft } from '../../src/db/drafts.js';
 import { findPreviews, queuePreview } from '../../src/db/previews.js';
 import { stylePreviews } from '../../src/db/schema.js';
 import { registerUser } from '../../src/db/users.js';
@@ -226,6 +226,16 @@ describe('style previews as queued work', () => {
     const [told] = editsTo(exhausted.telegramId);
     expect(String(told?.payload.text)).toContain('could not analyse this product');
     expect(JSON.stringify(told?.payload.reply_markup)).toContain('random');
+  });
+
+  it("leaves a draft submitted meanwhile as it is, and its message (now the photoshoot's) untouched", async () => {
+    const { preview, draft, telegramId } = await queueSellerPreview();
+    await submitDraft(database.handle.db, draft.id, draft.userId);
+    buildWorker().start();
+    await expect.poll(() => statusOf(preview.id), { timeout: 15_000, interval: 50 }).toBe('done');
+    expect((await findDraft(database.handle.db, draft.id))?.styleSource).toBeNull();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(editsTo(telegramId)).toHaveLength(0);
   });
 
   it('says why a preview failed and offers the style sources again, with nothing charged', async () => {

@@ -2,9 +2,9 @@ import type { Database } from '../../../db/client.js';
 import { InsufficientBalanceError } from '../../../db/ledger.js';
 import { type Photoshoot, queuePositions } from '../../../db/photoshoots.js';
 import { ActivePhotoshootError, recordProgressMessage } from '../../../db/queue.js';
-import { queueEstimateMinutes } from '../../../photoshoot/queue-estimate.js';
 import type { BotContext } from '../../context.js';
 import { buyKeyboard } from '../../keyboards/buy.js';
+import { queuedText } from '../../views/queue.js';
 import type { PhotoshootFeatureDeps } from './deps.js';
 
 export type EnqueueOutcome = 'queued' | 'expired' | 'unavailable';
@@ -45,10 +45,10 @@ export function createEnqueue(deps: PhotoshootFeatureDeps) {
       if (!job) return 'expired';
       await ctx.answerCallbackQuery();
       const position = (await queuePositions(ctx.db, [job.id])).get(job.id) ?? 1;
-      const minutes = deps.estimateMinutes
-        ? await deps.estimateMinutes(ctx.db, position)
-        : queueEstimateMinutes(position, deps.concurrency);
-      const text = ctx.t('progress-queued', { position, minutes });
+      const text = await queuedText((key, variables) => ctx.t(key, variables), ctx.db, position, {
+        estimate: deps.estimateMinutes,
+        concurrency: deps.concurrency,
+      });
       let progressId: number;
       if (message) {
         await ctx.api.editMessageText(message.chat.id, message.message_id, text);
