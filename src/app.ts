@@ -118,11 +118,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
     prompts: ai.prompts,
     reporter: createTelegramPreviewReporter({ db: db.db, api: bot.api, i18n, logger }),
     logger,
-    concurrency: config.worker.previewConcurrency,
-    pollMs: config.worker.pollMs,
-    heartbeatMs: config.worker.heartbeatMs,
-    staleAfterMs: config.worker.staleAfterMs,
-    maxAttempts: config.worker.maxAttempts,
+    config: config.worker,
   });
   const queuePositions = createQueuePositions({
     db: db.db,

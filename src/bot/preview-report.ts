@@ -7,6 +7,7 @@ import type { PreviewReporter } from '../photoshoot/preview.js';
 import { confirmKeyboard, sourceKeyboard } from './keyboards/photoshoot-setup.js';
 import type { Translator } from './photoshoot-report.js';
 import { describeBotApiError } from './telegram-error.js';
+import { confirmText } from './views/confirm.js';
 import { failureText } from './views/failures.js';
 
 /**
@@ -36,11 +37,7 @@ export function createTelegramPreviewReporter(deps: {
     async ready(preview, styles) {
       const texts = textsFor(preview.locale);
       const balance = (await findUserById(db, preview.userId))?.balance ?? 0;
-      const text = texts.t('confirm', {
-        styles: styles.map((s) => s.name).join(', '),
-        ratio: preview.aspectRatio,
-        balance,
-      });
+      const text = confirmText(texts, { styles, ratio: preview.aspectRatio, balance });
       await edit(preview, text, confirmKeyboard(texts, preview.draftId));
     },
     async failed(preview, err) {

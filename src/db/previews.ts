@@ -1,19 +1,14 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
+import type { RunToken } from './queue.js';
 import { photoshootDrafts, stylePreviews } from './schema.js';
 
 export type StylePreview = typeof stylePreviews.$inferSelect;
 
-/** Who runs a claimed preview: the worker's name and the attempt it claimed. */
-export interface PreviewToken {
-  owner: string;
-  attempts: number;
-}
-
-const ownedBy = (token: PreviewToken) =>
+const ownedBy = (token: RunToken) =>
   and(eq(stylePreviews.owner, token.owner), eq(stylePreviews.attempts, token.attempts));
 
-const running = (id: number, token: PreviewToken) =>
+const running = (id: number, token: RunToken) =>
   and(eq(stylePreviews.id, id), eq(stylePreviews.status, 'running'), ownedBy(token));
 
 /**
@@ -47,7 +42,7 @@ export async function claimNextPreview(db: Database, owner: string): Promise<Sty
 }
 
 /** Marks a running preview alive; false: it is no longer this run's. */
-export async function previewHeartbeat(db: Database, id: number, token: PreviewToken): Promise<boolean> {
+export async function previewHeartbeat(db: Database, id: number, token: RunToken): Promise<boolean> {
   const rows = await db
     .update(stylePreviews)
     .set({ heartbeatAt: sql`now()` })
@@ -65,7 +60,7 @@ export async function previewHeartbeat(db: Database, id: number, token: PreviewT
 export async function completePreview(
   db: Database,
   preview: Pick<StylePreview, 'id' | 'draftId'>,
-  token: PreviewToken,
+  token: RunToken,
   styles: { name: string; scene: string }[],
 ): Promise<'chosen' | 'draft-closed' | 'lost'> {
   return db.transaction(async (tx) => {
@@ -85,7 +80,7 @@ export async function completePreview(
 }
 
 /** The preview failed for good (`error` says why); false: it is no longer this run's. */
-export async function failPreview(db: Database, id: number, token: PreviewToken, error: string): Promise<boolean> {
+export async function failPreview(db: Database, id: number, token: RunToken, error: string): Promise<boolean> {
   const rows = await db
     .update(stylePreviews)
     .set({ status: 'failed', error, finishedAt: sql`now()` })
@@ -97,7 +92,7 @@ export async function failPreview(db: Database, id: number, token: PreviewToken,
 /** Gives running previews back to the queue at once (shutdown); returns the ids handed back. */
 export async function handBackPreviews(
   db: Database,
-  runs: readonly { id: number; token: PreviewToken }[],
+  runs: readonly { id: number; token: RunToken }[],
 ): Promise<number[]> {
   if (runs.length === 0) return [];
   const handed = await Promise.all(
@@ -134,7 +129,7 @@ export async function recoverStalePreviews(
   return { requeued: requeued.map((r) => r.id), failed };
 }
 
-/** Previews by id (tests and the admin's view of the queue). */
+/** Previews by id. */
 export async function findPreviews(db: Database, ids: readonly number[]): Promise<StylePreview[]> {
   if (ids.length === 0) return [];
   return db

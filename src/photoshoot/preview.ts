@@ -1,3 +1,4 @@
+import type { Config } from '../config/index.js';
 import type { Pool } from '../db/client.js';
 import {
   claimNextPreview,
@@ -33,13 +34,11 @@ export interface PreviewWorkerDeps {
   prompts: Pick<PromptService, 'fromAnalysis'>;
   reporter: PreviewReporter;
   logger: Logger;
-  /** Previews made at once at most (PREVIEW_CONCURRENCY). */
-  concurrency: number;
-  pollMs: number;
-  heartbeatMs: number;
-  /** A running preview without a heartbeat for this long belongs to a dead process. */
-  staleAfterMs: number;
-  maxAttempts: number;
+  /**
+   * The job queue's settings: previewConcurrency (PREVIEW_CONCURRENCY) bounds previews; they
+   * share the photoshoots' poll, heartbeat, stale and attempt settings.
+   */
+  config: Pick<Config['worker'], 'previewConcurrency' | 'pollMs' | 'heartbeatMs' | 'staleAfterMs' | 'maxAttempts'>;
 }
 
 /** A preview's run was stopped from outside: shutdown handed it back to the queue. */
@@ -54,7 +53,7 @@ class PreviewHandedBack extends Error {
  * queue and the next start resumes it), taken over from a dead process once stale.
  */
 export function createPreviewWorker(deps: PreviewWorkerDeps) {
-  const { db, logger } = deps;
+  const { db, logger, config } = deps;
 
   const loop = createQueueLoop<StylePreview>({
     name: 'style preview',
@@ -62,8 +61,9 @@ export function createPreviewWorker(deps: PreviewWorkerDeps) {
       claim: (owner) => claimNextPreview(db, owner),
       async recover() {
         const recovered = await recoverStalePreviews(db, {
-          staleAfterS: deps.staleAfterMs / 1000,
-          maxAttempts: deps.maxAttempts,
+          // The database compares heartbeats in seconds.
+          staleAfterS: config.staleAfterMs / 1000,
+          maxAttempts: config.maxAttempts,
         });
         if (recovered.requeued.length + recovered.failed.length > 0) {
           logger.info(
@@ -76,9 +76,9 @@ export function createPreviewWorker(deps: PreviewWorkerDeps) {
       handBack: (runs) => handBackPreviews(db, runs),
     },
     run,
-    concurrency: deps.concurrency,
-    pollMs: deps.pollMs,
-    recoverEveryMs: deps.staleAfterMs / 2,
+    concurrency: config.previewConcurrency,
+    pollMs: config.pollMs,
+    recoverEveryMs: config.staleAfterMs / 2,
     handBackReason: () => new PreviewHandedBack('handed back at shutdown'),
     logger,
   });
@@ -92,7 +92,7 @@ export function createPreviewWorker(deps: PreviewWorkerDeps) {
           if (!ours) controller.abort(new Error('the preview was taken over'));
         })
         .catch((err: unknown) => log.warn({ err }, 'preview heartbeat failed'));
-    }, deps.heartbeatMs);
+    }, config.heartbeatMs);
     try {
       const photo = await deps.photos.load(preview.fileId, signal);
       // The analysis and prompts can be shared with another caller (cached): stop waiting, do not abort them.

@@ -64,11 +64,14 @@ function buildWorker(options: { concurrency?: number; vision?: (real: Vision) =>
     prompts: ai.prompts,
     reporter: createTelegramPreviewReporter({ db, api, i18n: createI18n('en'), logger: silentLogger }),
     logger: silentLogger,
-    concurrency: options.concurrency ?? 2,
-    pollMs: 50,
-    heartbeatMs: 200,
-    staleAfterMs: options.staleAfterMs ?? 30_000,
-    maxAttempts: 3,
+    config: {
+      ...config.worker,
+      previewConcurrency: options.concurrency ?? 2,
+      pollMs: 50,
+      heartbeatMs: 200,
+      staleAfterMs: options.staleAfterMs ?? 30_000,
+      maxAttempts: 3,
+    },
   });
   workers.push(worker);
   return worker;

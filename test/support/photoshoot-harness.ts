@@ -58,11 +58,7 @@ export function createPhotoshootHarness(options: {
       logger: silentLogger,
     }),
     logger: silentLogger,
-    concurrency: 2,
-    pollMs: 50,
-    heartbeatMs: 1000,
-    staleAfterMs: 30_000,
-    maxAttempts: 3,
+    config: { ...config.worker, previewConcurrency: 2, pollMs: 50 },
   });
   return { ...h, kicks: () => kicks, previews };
 

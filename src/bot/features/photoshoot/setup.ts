@@ -4,7 +4,6 @@ import type { Photoshoot } from '../../../db/photoshoots.js';
 import { queuePreview } from '../../../db/previews.js';
 import { queuePhotoshoot } from '../../../db/queue.js';
 import { savedStylesOf } from '../../../db/saved-styles.js';
-import type { StyleChoice } from '../../../services/prompts.js';
 import { backData, generateData, ratioData, savedData, sourceData, toRatio } from '../../callback-data/photoshoot.js';
 import type { BotContext } from '../../context.js';
 import {
@@ -13,18 +12,9 @@ import {
   savedStylesKeyboard,
   sourceKeyboard,
 } from '../../keyboards/photoshoot-setup.js';
+import { confirmText } from '../../views/confirm.js';
 import { answerUnavailable, type Enqueue } from './charge.js';
 import type { PhotoshootFeatureDeps } from './deps.js';
-
-const confirmText = (ctx: BotContext, styles: StyleChoice[], ratio: string, photos = 1) =>
-  photos > 1
-    ? ctx.t('confirm-batch', {
-        styles: styles.map((s) => s.name).join(', '),
-        ratio,
-        photos,
-        balance: ctx.user?.balance ?? 0,
-      })
-    : ctx.t('confirm', { styles: styles.map((s) => s.name).join(', '), ratio, balance: ctx.user?.balance ?? 0 });
 
 /** The draft behind a button, if the sender owns it and it is still open; otherwise the button is answered. */
 async function draftFor(ctx: BotContext, draftId: number | undefined): Promise<Draft | undefined> {
@@ -82,9 +72,12 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
       const styles = deps.prompts.randomCreative();
       await updateDraft(ctx.db, draft.id, { styleSource: 'random', styles });
       await ctx.answerCallbackQuery();
-      await ctx.editMessageText(confirmText(ctx, styles, ratio, draft.photos.length), {
-        reply_markup: confirmKeyboard(ctx, draft.id),
-      });
+      await ctx.editMessageText(
+        confirmText(ctx, { styles, ratio, balance: ctx.user?.balance ?? 0, photos: draft.photos.length }),
+        {
+          reply_markup: confirmKeyboard(ctx, draft.id),
+        },
+      );
       return;
     }
     if (data.source === 'saved') {
@@ -125,9 +118,17 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const styles = Array.from({ length: 4 }, () => ({ name: style.name, scene: style.scene }));
     await updateDraft(ctx.db, draft.id, { styleSource: 'saved', styles });
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(confirmText(ctx, styles.slice(0, 1), draft.aspectRatio ?? '1:1', draft.photos.length), {
-      reply_markup: confirmKeyboard(ctx, draft.id),
-    });
+    await ctx.editMessageText(
+      confirmText(ctx, {
+        styles: styles.slice(0, 1),
+        ratio: draft.aspectRatio ?? '1:1',
+        balance: ctx.user?.balance ?? 0,
+        photos: draft.photos.length,
+      }),
+      {
+        reply_markup: confirmKeyboard(ctx, draft.id),
+      },
+    );
   });
 
   feature.callbackQuery(generateData.filter, async (ctx) => {
