@@ -14,7 +14,7 @@ export function resolveLocale(code: string | null | undefined, fallback: Locale)
 }
 
 /**
- * The i18n plugin over src/locales/*.ftl. The locale is the one chosen with /language, else
+ * The i18n plugin over src/locales/<locale>/*.ftl (one bundle per locale: its files together). The locale is the one chosen with /language, else
  * the sender's Telegram language, else DEFAULT_LOCALE.
  */
 export function createI18n(defaultLocale: Locale): I18n<BotContext> {

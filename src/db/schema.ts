@@ -175,6 +175,8 @@ export const photoshoots = pgTable(
      * heartbeat and write of a run checks both, so a run whose job was taken over stops.
      */
     owner: text('owner'),
+    /** The seller's message with the source photo: the results reply to it. */
+    sourceMessageId: integer('source_message_id'),
   },
   (t) => [
     // At most one active (queued or running) photoshoot per user outside batches: double taps
@@ -202,12 +204,35 @@ export const savedStyles = pgTable(
     /** The scene description, without the product-preservation text (added at use). */
     scene: text('scene').notNull(),
     createdAt: createdAt(),
+    /**
+     * The scene's content, for refusing the same style saved twice under another name:
+     * md5(lower(regexp_replace(btrim(scene), '\s+', ' ', 'g'))). Null only on a duplicate saved
+     * before the check existed.
+     */
+    contentHash: text('content_hash'),
+    /** The preview of the image the style was saved from: its example picture. */
+    exampleFileId: text('example_file_id'),
   },
   (t) => [
     check('saved_styles_slot_range', sql`${t.slot} between 1 and 4`),
     uniqueIndex('uq_saved_styles_user_slot').on(t.userId, t.slot),
+    uniqueIndex('uq_saved_styles_user_content').on(t.userId, t.contentHash),
   ],
 );
+
+/** A photo of a draft: Telegram's file ids and the seller's message that carried it (results reply to it). */
+export interface DraftPhoto {
+  fileId: string;
+  fileUniqueId: string;
+  messageId?: number;
+}
+
+/** A chosen style; `key` names a catalogue style (its gallery example), absent for others. */
+export interface DraftStyle {
+  name: string;
+  scene: string;
+  key?: string;
+}
 
 /**
  * A photoshoot being set up (photo -> ratio -> styles -> confirm). Kept in the database so the
@@ -221,16 +246,22 @@ export const photoshootDrafts = pgTable(
       .notNull()
       .references(() => users.id),
     chatId: bigint('chat_id', { mode: 'number' }).notNull(),
-    /** One or more photos: [{ fileId, fileUniqueId }]; several make a batch. */
-    photos: jsonb('photos').$type<{ fileId: string; fileUniqueId: string }[]>().notNull(),
+    /** One or more photos: [{ fileId, fileUniqueId, messageId }]; several make a batch. */
+    photos: jsonb('photos').$type<DraftPhoto[]>().notNull(),
     /** Telegram's album id when the photos came as one album. */
     mediaGroupId: text('media_group_id'),
     aspectRatio: text('aspect_ratio'),
     styleSource: styleSource('style_source'),
-    /** The chosen styles: [{ name, scene }]. */
-    styles: jsonb('styles').$type<{ name: string; scene: string }[]>(),
+    /** The chosen styles: [{ name, scene, key }] (key: the catalogue style's id, for its example). */
+    styles: jsonb('styles').$type<DraftStyle[]>(),
     submittedAt: timestamp('submitted_at', { withTimezone: true }),
     createdAt: createdAt(),
+    /** The caption sent with the photo ("white background, for a marketplace"): the seller's wish for the styles. */
+    wish: text('wish'),
+    /** The message of the set-up steps (edited from step to step), to come back to after a payment. */
+    messageId: integer('message_id'),
+    /** Set when Generate was pressed while another photoshoot ran: the draft starts when that one ends. */
+    waitingSince: timestamp('waiting_since', { withTimezone: true }),
   },
   (t) => [
     index('idx_photoshoot_drafts_user').on(t.userId, t.createdAt),
@@ -278,6 +309,20 @@ export const stylePreviews = pgTable(
     index('idx_style_previews_queued').on(t.id).where(sql`${t.status} = 'queued'`),
   ],
 );
+
+/**
+ * The style gallery: one example picture per catalogue style, made once per deployment by an
+ * admin's /gallery build on a sample product and reused (Telegram file ids) for every seller.
+ */
+export const styleGallery = pgTable('style_gallery', {
+  /** The catalogue style's id (services/style-catalogue.ts). */
+  styleKey: text('style_key').primaryKey(),
+  /** The example as a Telegram photo, sent by file id. */
+  fileId: text('file_id').notNull(),
+  builtAt: timestamp('built_at', { withTimezone: true }).notNull().defaultNow(),
+  /** The admin who built it. */
+  builtBy: integer('built_by').references(() => users.id),
+});
 
 export const processedImages = pgTable(
   'processed_images',

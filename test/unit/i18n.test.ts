@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createI18n, LOCALES, resolveLocale } from '../../src/bot/i18n.js';
 
+const localeDir = (locale: string) => new URL(`../../src/locales/${locale}/`, import.meta.url);
+
+/** Every message key of a locale, over all its files (the bundle is their concatenation). */
 const keysOf = (locale: string) =>
-  readFileSync(new URL(`../../src/locales/${locale}.ftl`, import.meta.url), 'utf8')
-    .split('\n')
+  readdirSync(localeDir(locale))
+    .filter((file) => file.endsWith('.ftl'))
+    .flatMap((file) => readFileSync(new URL(file, localeDir(locale)), 'utf8').split('\n'))
     .map((line) => /^([a-z][a-z0-9-]*)\s*=/.exec(line)?.[1])
     .filter((key): key is string => key !== undefined)
     .sort();

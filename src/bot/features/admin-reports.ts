@@ -12,6 +12,7 @@ import { isAdmin } from '../admins.js';
 import { createCallbackData, parseWholeNumber, telegramId } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
 import { tellAfterCommit } from '../tell-user.js';
+import { formatTime } from '../views/time.js';
 
 /** The most photoshoots one /grant may add (a typo should not mint thousands). */
 export const MAX_GRANT = 1000;
@@ -23,19 +24,6 @@ const ORDERS_PAGE_MAX = 100_000;
 const ordersPage0 = z.coerce.number().int().min(0).max(ORDERS_PAGE_MAX);
 const ordersPageArg = z.coerce.number().int().min(1).max(ORDERS_PAGE_MAX);
 export const ordersPageData = createCallbackData('adm-orders', { status: statusFilter, page: ordersPage0 });
-
-/** "2026-11-29 17:40" in the admins' time zone. */
-export function formatTime(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(date);
-}
 
 /** A Telegram id ("123456") or a username ("@shop_owner" or "shop_owner"); anything else is refused. */
 export function parseUserLookup(text: string): UserLookup | undefined {

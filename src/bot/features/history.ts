@@ -5,6 +5,7 @@ import { findPhotoshoot } from '../../db/photoshoots.js';
 import { historyPage, imagesOf } from '../../db/processed-images.js';
 import { createCallbackData, rowId } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
+import { sellerTime } from '../views/time.js';
 
 const PAGE_SIZE = 5;
 const page = z.coerce.number().int().min(0).max(10_000);
@@ -29,7 +30,7 @@ async function showPage(ctx: BotContext, pageNumber: number, edit: boolean) {
       .row();
     return ctx.t('history-item', {
       id: String(entry.photoshootId),
-      date: entry.createdAt.toISOString().slice(0, 16).replace('T', ' '),
+      date: sellerTime(entry.createdAt),
       ratio: entry.aspectRatio,
       count: entry.images,
     });

@@ -2,12 +2,11 @@ import type { StarsPackage } from '../../config/index.js';
 import type { Order, RefundOutcome } from '../../db/orders.js';
 import type { BotContext } from '../context.js';
 import { clip, TELEGRAM_LIMITS } from '../telegram-text.js';
+import { formatZonedTime, sellerTime } from './time.js';
 
 /** Telegram's limits for an invoice. */
 export const INVOICE_TITLE_MAX = TELEGRAM_LIMITS.invoiceTitle;
 export const INVOICE_DESCRIPTION_MAX = TELEGRAM_LIMITS.invoiceDescription;
-
-const date = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
 
 /** An invoice for one package: XTR, empty provider token, one price in whole Stars. */
 export function invoiceFor(ctx: BotContext, pkg: StarsPackage) {
@@ -26,7 +25,7 @@ export const orderLine = (ctx: BotContext, order: Order) =>
     count: order.photoshoots,
     stars: order.amount,
     status: order.status,
-    date: date(order.createdAt),
+    date: formatZonedTime(order.createdAt, ctx.config.admin.statsTimeZone),
     flag: order.flag ?? '-',
   });
 
@@ -37,7 +36,7 @@ export function ledgerLine(
 ) {
   const id = /:(\d+)$/.exec(entry.reference ?? '')?.[1] ?? '';
   const delta = entry.delta > 0 ? `+${entry.delta}` : `−${-entry.delta}`;
-  return `${date(entry.createdAt)} · ${delta} · ${ctx.t(`ledger-${entry.reason}`, { id })}`;
+  return `${sellerTime(entry.createdAt)} · ${delta} · ${ctx.t(`ledger-${entry.reason}`, { id })}`;
 }
 
 export type RecordedRefund = Extract<RefundOutcome, { kind: 'refunded' }>;
