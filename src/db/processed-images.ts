@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import { type Database, queryRows } from './client.js';
 import { ownedBy, type RunToken } from './queue.js';
 import { photoshoots, processedImages } from './schema.js';
@@ -115,12 +115,33 @@ export interface HistoryEntry {
   photoshootId: number;
   createdAt: Date;
   aspectRatio: string;
+  /** The style of each delivered image: the photoshoot's by position, then its free retries'. */
+  styles: string[];
+  /** Delivered images, a free retry's included. */
   images: number;
+  /** Of those, the ones a free retry delivered. */
+  retried: number;
+  /** The first preview (the album photo of its first delivered image), if one was sent. */
+  thumbnailFileId: string | null;
 }
 
 /**
- * A page of the user's delivered photoshoots, newest first (from processed_images by user and
- * time, which idx_processed_images_user_created serves). One extra row tells whether more exist.
+ * A photoshoot and its free retries (children with style_source 'retry', and theirs): `roots`
+ * names the photoshoots the family starts from. The step stays on the user's rows, which
+ * idx_photoshoots_user_created serves.
+ */
+const family = (userId: SQL, roots: SQL) =>
+  sql`with recursive family (root_id, id) as (
+        select p.id, p.id from photoshoots p where p.user_id = ${userId} and ${roots}
+        union all
+        select f.root_id, c.id from photoshoots c join family f on c.parent_id = f.id
+         where c.user_id = ${userId} and c.style_source = 'retry'
+      )`;
+
+/**
+ * A page of the user's photoshoots that delivered something, newest first; a free retry is
+ * counted inside the photoshoot it retried, not listed on its own. One extra row tells whether
+ * more exist.
  */
 export async function historyPage(
   db: Database,
@@ -132,21 +153,56 @@ export async function historyPage(
     photoshoot_id: number;
     created_at: Date | string;
     aspect_ratio: string;
+    styles: string[];
     images: string | number;
+    retried: string | number;
+    thumbnail: string | null;
   }>(
     db,
-    sql`select photoshoot_id, max(created_at) as created_at, min(aspect_ratio) as aspect_ratio, count(*) as images
-          from processed_images
-         where user_id = ${userId} and status = 'done' and photoshoot_id is not null
-         group by photoshoot_id
-         order by max(created_at) desc, photoshoot_id desc
+    sql`${family(sql`${userId}::int`, sql`not (p.style_source = 'retry' and p.parent_id is not null)`)}
+        select f.root_id as photoshoot_id, r.created_at, r.aspect_ratio,
+               array_agg(i.style order by f.id, i.position) as styles,
+               count(*) as images,
+               count(*) filter (where f.id <> f.root_id) as retried,
+               (array_agg(i.preview_file_id order by f.id, i.position)
+                  filter (where i.preview_file_id is not null))[1] as thumbnail
+          from family f
+          join processed_images i on i.photoshoot_id = f.id and i.status = 'done'
+          join photoshoots r on r.id = f.root_id
+         group by f.root_id, r.created_at, r.aspect_ratio
+         order by r.created_at desc, f.root_id desc
          limit ${pageSize + 1} offset ${page * pageSize}`,
   );
   const entries = rows.slice(0, pageSize).map((r) => ({
     photoshootId: Number(r.photoshoot_id),
     createdAt: new Date(r.created_at),
     aspectRatio: r.aspect_ratio,
+    styles: r.styles,
     images: Number(r.images),
+    retried: Number(r.retried),
+    thumbnailFileId: r.thumbnail,
   }));
   return { entries, hasMore: rows.length > pageSize };
+}
+
+export interface DeliveredImage {
+  style: string;
+  resultFileId: string;
+  previewFileId: string | null;
+}
+
+/**
+ * The delivered images of a photoshoot and of its free retries (what /history sends again):
+ * the photoshoot's by position, then each retry's.
+ */
+export async function deliveredWithRetries(db: Database, photoshootId: number): Promise<DeliveredImage[]> {
+  const rows = await queryRows<{ style: string; result_file_id: string; preview_file_id: string | null }>(
+    db,
+    sql`${family(sql`(select user_id from photoshoots where id = ${photoshootId}::int)`, sql`p.id = ${photoshootId}::int`)}
+        select i.style, i.result_file_id, i.preview_file_id
+          from family f join processed_images i on i.photoshoot_id = f.id
+         where i.status = 'done' and i.result_file_id is not null
+         order by f.id, i.position`,
+  );
+  return rows.map((r) => ({ style: r.style, resultFileId: r.result_file_id, previewFileId: r.preview_file_id }));
 }

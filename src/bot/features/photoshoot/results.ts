@@ -2,9 +2,10 @@ import { Composer } from 'grammy';
 import { createDraft, updateDraft } from '../../../db/drafts.js';
 import { awaitInput, clearInput } from '../../../db/pending-inputs.js';
 import { findPhotoshoot, hasRetry, type Photoshoot } from '../../../db/photoshoots.js';
-import { imagesOf } from '../../../db/processed-images.js';
+import { imagesOf, type ProcessedImage } from '../../../db/processed-images.js';
 import { queuePhotoshoot } from '../../../db/queue.js';
-import { MAX_SAVED_STYLES, savedStylesOf, saveStyle } from '../../../db/saved-styles.js';
+import { MAX_SAVED_STYLES, savedStyleName, savedStylesOf, saveStyle } from '../../../db/saved-styles.js';
+import { withoutVariation } from '../../../photoshoot/variations.js';
 import { wasDeclined } from '../../../services/ai-errors.js';
 import { saferStyle } from '../../../services/prompts.js';
 import { againData, keepNameData, otherData, retryData, saveData } from '../../callback-data/photoshoot.js';
@@ -38,6 +39,11 @@ async function parentJob(
   });
   return undefined;
 }
+
+type SavableImage = Pick<ProcessedImage, 'userId' | 'style' | 'prompt' | 'previewFileId'>;
+
+/** The style an image was made in: its scene, without the variation of a saved style's photoshoot. */
+const sceneOf = (image: SavableImage) => withoutVariation(image.prompt ?? image.style);
 
 /** The delivered image behind a save button, if the sender owns its photoshoot; otherwise the button is answered. */
 async function imageToSave(ctx: BotContext, data: { job: number; position: number } | undefined) {
@@ -114,15 +120,27 @@ export function createResultsFeature(enqueue: Enqueue) {
     await ctx.reply(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
   });
 
-  /** Saves a style under `name`; false when 4 are saved. */
-  const keepStyle = (ctx: BotContext, image: { userId: number; style: string; prompt: string | null }, name: string) =>
-    saveStyle(ctx.db, image.userId, { name, scene: image.prompt ?? image.style });
+  /** Saves the image's style (its scene without the variation) under `name`; the answer in words. */
+  const keepStyle = async (ctx: BotContext, image: SavableImage, name: string) => {
+    const saved = await saveStyle(ctx.db, image.userId, {
+      name,
+      scene: sceneOf(image),
+      exampleFileId: image.previewFileId,
+    });
+    if (saved.kind === 'duplicate') return ctx.t('style-already-saved', { name: saved.name });
+    return saved.kind === 'saved' ? ctx.t('style-saved', { name }) : ctx.t('styles-full');
+  };
 
   // Saving asks for a name; the style's own name is one tap away.
   feature.callbackQuery(saveData.filter, async (ctx) => {
     const data = saveData.unpack(ctx.callbackQuery.data);
     const image = await imageToSave(ctx, data);
     if (!data || !image) return;
+    // The same scene saved already (under any name): said at once, before asking for a name.
+    const savedAs = await savedStyleName(ctx.db, image.userId, sceneOf(image));
+    if (savedAs !== undefined) {
+      return ctx.answerCallbackQuery({ text: ctx.t('style-already-saved', { name: savedAs }), show_alert: true });
+    }
     if ((await savedStylesOf(ctx.db, image.userId)).length >= MAX_SAVED_STYLES) {
       return ctx.answerCallbackQuery({ text: ctx.t('styles-full'), show_alert: true });
     }
@@ -138,9 +156,9 @@ export function createResultsFeature(enqueue: Enqueue) {
     const image = await imageToSave(ctx, data);
     if (!data || !image) return;
     await clearInput(ctx.db, image.userId);
-    const saved = await keepStyle(ctx, image, image.style);
+    const answer = await keepStyle(ctx, image, image.style);
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(saved ? ctx.t('style-saved', { name: image.style }) : ctx.t('styles-full'));
+    await ctx.editMessageText(answer);
   });
 
   feature.on('message:text').filter(
@@ -159,8 +177,7 @@ export function createResultsFeature(enqueue: Enqueue) {
       );
       await clearInput(ctx.db, user.id);
       if (!image) return ctx.reply(ctx.t('button-expired'));
-      const saved = await keepStyle(ctx, image, name);
-      await ctx.reply(saved ? ctx.t('style-saved', { name }) : ctx.t('styles-full'));
+      await ctx.reply(await keepStyle(ctx, image, name));
     },
   );
 

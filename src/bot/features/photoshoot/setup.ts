@@ -4,6 +4,7 @@ import type { Photoshoot } from '../../../db/photoshoots.js';
 import { queuePreview } from '../../../db/previews.js';
 import { queuePhotoshoot } from '../../../db/queue.js';
 import { savedStylesOf } from '../../../db/saved-styles.js';
+import { variationsOf } from '../../../photoshoot/variations.js';
 import { backData, generateData, ratioData, savedData, sourceData, toRatio } from '../../callback-data/photoshoot.js';
 import type { BotContext } from '../../context.js';
 import {
@@ -115,12 +116,13 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     if (!data || !draft) return;
     const style = (await savedStylesOf(ctx.db, draft.userId)).find((s) => s.slot === data.slot);
     if (!style) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
-    const styles = Array.from({ length: 4 }, () => ({ name: style.name, scene: style.scene }));
+    // Four shots of the one style (angle, light, composition, distance), never one prompt four times.
+    const styles = variationsOf(style);
     await updateDraft(ctx.db, draft.id, { styleSource: 'saved', styles });
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(
       confirmText(ctx, {
-        styles: styles.slice(0, 1),
+        styles,
         ratio: draft.aspectRatio ?? '1:1',
         balance: ctx.user?.balance ?? 0,
         photos: draft.photos.length,
