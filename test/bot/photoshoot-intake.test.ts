@@ -241,7 +241,11 @@ describe('saving a style', () => {
       await h.handle(withId(callbackQuery({ id: 721 }, keepNameData.pack({ job: job.id, position }))));
     }
     expect((await savedStylesOf(database.handle.db, userId)).map((s) => s.name)).toEqual(['A', 'B', 'C', 'D']);
+    // A saved style again is refused as such; a fifth one as one too many.
     await h.handle(withId(callbackQuery({ id: 721 }, saveData.pack({ job: job.id, position: 0 }))));
+    expect(h.sent('answerCallbackQuery').at(-1)?.payload.text).toBe('⭐ You already saved this style as “A”.');
+    const fifth = await deliveredPhotoshoot(database.handle.db, { userId, chatId: 721, styles: ['E'] });
+    await h.handle(withId(callbackQuery({ id: 721 }, saveData.pack({ job: fifth.id, position: 0 }))));
     expect(h.sent('answerCallbackQuery').at(-1)?.payload).toMatchObject({
       text: expect.stringContaining('already have 4 saved styles'),
       show_alert: true,

@@ -3,9 +3,11 @@ import { Api, GrammyError, InputFile } from 'grammy';
 import type { Update } from 'grammy/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { notifyAdmins } from '../../src/bot/admins.js';
+import { backData } from '../../src/bot/callback-data/photoshoot.js';
 import { historyPageData, resendData } from '../../src/bot/features/history.js';
 import { createI18n } from '../../src/bot/i18n.js';
 import { telegramError } from '../../src/bot/telegram-error.js';
+import { createDraft } from '../../src/db/drafts.js';
 import { findPhotoshoot } from '../../src/db/photoshoots.js';
 import { balanceLedger, photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId, markUserBlocked, markUserUnblocked, sellerBlocked } from '../../src/db/users.js';
@@ -289,11 +291,16 @@ describe('the bot keeps the contract', () => {
   it('takes an edit to identical content as done, for handlers and for direct calls alike', async () => {
     const h = harness();
     const user = await seller(h);
-    await deliveredPhotoshoot(db(), { userId: user.id, chatId: user.telegramId, styles: ['A'] });
+    const draft = await createDraft(db(), {
+      userId: user.id,
+      chatId: user.telegramId,
+      photos: [{ fileId: 'photo', fileUniqueId: 'photo-u' }],
+    });
     const from = fake.calls.length;
-    // The same page pressed twice: the second edit changes nothing.
+    // The same "back" pressed twice: the second edit changes nothing.
     for (let i = 0; i < 2; i++) {
-      await h.handle(withId(callbackQuery({ id: user.telegramId }, historyPageData.pack({ page: 0 }), 4242)));
+      const back = backData.pack({ draft: draft.id, to: 'ratio' });
+      await h.handle(withId(callbackQuery({ id: user.telegramId }, back, 4242)));
     }
     const edits = fake.calls.slice(from).filter((c) => c.method === 'editMessageText');
     expect(edits).toHaveLength(2);

@@ -78,8 +78,8 @@ async function showPage(ctx: BotContext, pageNumber: number) {
 }
 
 /** The markup without its page buttons: an earlier page keeps its resend buttons, the newest page turns. */
-const withoutPageButtons = (markup: InlineKeyboardMarkup | undefined): InlineKeyboardMarkup => ({
-  inline_keyboard: (markup?.inline_keyboard ?? [])
+const withoutPageButtons = (markup: InlineKeyboardMarkup): InlineKeyboardMarkup => ({
+  inline_keyboard: markup.inline_keyboard
     .map((row) => row.filter((b) => !('callback_data' in b && historyPageData.filter.test(b.callback_data))))
     .filter((row) => row.length > 0),
 });
@@ -90,9 +90,9 @@ feature.callbackQuery(historyPageData.filter, async (ctx) => {
   const data = historyPageData.unpack(ctx.callbackQuery.data);
   if (!data) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
   await ctx.answerCallbackQuery();
-  if (ctx.callbackQuery.message) {
-    await ctx.editMessageReplyMarkup({ reply_markup: withoutPageButtons(ctx.callbackQuery.message.reply_markup) });
-  }
+  // Telegram sends the pressed message's keyboard with the press; without it there is nothing to keep.
+  const markup = ctx.callbackQuery.message?.reply_markup;
+  if (markup) await ctx.editMessageReplyMarkup({ reply_markup: withoutPageButtons(markup) });
   await showPage(ctx, data.page);
 });
 
