@@ -26,22 +26,16 @@ async function finished(h: Harness, seller: Sender, styles: { name: string; prom
   await h.handle(withId(textMessage(seller, '/balance')));
   const user = await findUserByTelegramId(db(), seller.id);
   if (!user) throw new Error('seller not registered');
+  const source = { sourceFileId: 'file', sourceFileUniqueId: 'uniq', aspectRatio: '1:1' };
   const job = await queuePhotoshoot(db(), {
     userId: user.id,
     chatId: seller.id,
-    sourceFileId: 'file',
-    sourceFileUniqueId: 'uniq',
-    aspectRatio: '1:1',
     styleSource: 'random',
     styles,
+    ...source,
   });
-  for (const image of await imagesOf(db(), job.id)) {
-    await recordImage(db(), image.id, {
-      status: 'done',
-      resultFileId: `r-${image.id}`,
-      previewFileId: `p-${image.id}`,
-    });
-  }
+  const delivered = (id: number) => ({ status: 'done', resultFileId: `r-${id}`, previewFileId: `p-${id}` }) as const;
+  for (const image of await imagesOf(db(), job.id)) await recordImage(db(), image.id, delivered(image.id));
   await finishPhotoshoot(db(), job.id, 'done');
   return { user, job, images: await imagesOf(db(), job.id) };
 }
@@ -191,9 +185,8 @@ describe('/styles', () => {
       };
       const shown = await list();
       expect(shown?.text).toBe(`${title}\n\n⭐ Kitchen\n⭐ Loft`);
-      const buttons = (
-        shown?.reply_markup as { inline_keyboard: { callback_data: string }[][] }
-      ).inline_keyboard.flat();
+      const markup = shown?.reply_markup as { inline_keyboard: { callback_data: string }[][] } | undefined;
+      const buttons = (markup?.inline_keyboard ?? []).flat();
       expect(buttons.map((b) => b.callback_data)).toEqual([
         deleteStyleData.pack({ slot: 1 }),
         deleteStyleData.pack({ slot: 3 }),
