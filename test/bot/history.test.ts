@@ -100,14 +100,14 @@ const FOUR = ['Studio', 'Kitchen', 'Loft', 'Pop'];
 describe('/history', () => {
   const texts = {
     en: {
-      title: '🗂 Your photoshoots (newest first): Page 1',
+      title: '🗂 Your photoshoots, page 1 (newest first):',
       entry: (id: number, date: string) => `#${id} · ${date} · 4:3 · Studio, Kitchen, Loft, Pop · 4 images`,
-      page2: 'Page 2',
+      page2: '🗂 Your photoshoots, page 2 (newest first):',
     },
     ru: {
-      title: '🗂 Ваши фотосессии (сначала новые): Страница 1',
+      title: '🗂 Ваши фотосессии, страница 1 (сначала новые):',
       entry: (id: number, date: string) => `#${id} · ${date} · 4:3 · Studio, Kitchen, Loft, Pop · 4 изображения`,
-      page2: 'Страница 2',
+      page2: '🗂 Ваши фотосессии, страница 2 (сначала новые):',
     },
   };
   for (const [locale, seller] of [
@@ -195,6 +195,9 @@ describe('/history', () => {
         resendData.pack({ job: older ?? 0 }),
       ]);
 
+      // One page: no page buttons, and no empty row where they would be.
+      const rows = (h.sent()[0]?.payload.reply_markup as Markup).inline_keyboard;
+      expect(rows.map((r) => r.length)).toEqual([1, 1]);
       await h.handle(withId(callbackQuery(seller, resendData.pack({ job: retried ?? 0 }))));
       const [, previews, files] = h.sent('sendMediaGroup');
       const retryImages = await imagesOf(db(), retries[0] ?? 0);

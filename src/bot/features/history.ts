@@ -1,5 +1,5 @@
 import { Composer, InlineKeyboard } from 'grammy';
-import type { InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto } from 'grammy/types';
+import type { InlineKeyboardButton, InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto } from 'grammy/types';
 import { z } from 'zod';
 import { findPhotoshoot } from '../../db/photoshoots.js';
 import { deliveredWithRetries, type HistoryEntry, historyPage } from '../../db/processed-images.js';
@@ -54,26 +54,29 @@ async function showPage(ctx: BotContext, pageNumber: number) {
     return;
   }
   await sendThumbnails(ctx, entries);
-  const keyboard = new InlineKeyboard();
-  const lines = entries.map((entry) => {
-    keyboard
-      .text(ctx.t('button-resend', { id: String(entry.photoshootId) }), resendData.pack({ job: entry.photoshootId }))
-      .row();
-    return ctx.t('history-entry', {
+  const lines = entries.map((entry) =>
+    ctx.t('history-entry', {
       id: String(entry.photoshootId),
       date: sellerTime(entry.createdAt),
       ratio: entry.aspectRatio,
       styles: styleList(ctx, entry.styles),
       images: entry.images,
       retried: entry.retried,
-    });
-  });
-  if (pageNumber > 0) keyboard.text(ctx.t('button-prev'), historyPageData.pack({ page: pageNumber - 1 }));
-  if (hasMore) keyboard.text(ctx.t('button-next'), historyPageData.pack({ page: pageNumber + 1 }));
+    }),
+  );
+  const rows = entries.map((entry) => [
+    InlineKeyboard.text(
+      ctx.t('button-resend', { id: String(entry.photoshootId) }),
+      resendData.pack({ job: entry.photoshootId }),
+    ),
+  ]);
+  const pages: InlineKeyboardButton[] = [];
+  if (pageNumber > 0)
+    pages.push(InlineKeyboard.text(ctx.t('button-prev'), historyPageData.pack({ page: pageNumber - 1 })));
+  if (hasMore) pages.push(InlineKeyboard.text(ctx.t('button-next'), historyPageData.pack({ page: pageNumber + 1 })));
+  const keyboard = InlineKeyboard.from(pages.length > 0 ? [...rows, pages] : rows);
   const title =
-    pageNumber > 0 || hasMore
-      ? `${ctx.t('history-title')} ${ctx.t('history-page', { page: pageNumber + 1 })}`
-      : ctx.t('history-title');
+    pageNumber > 0 || hasMore ? ctx.t('history-title-page', { page: pageNumber + 1 }) : ctx.t('history-title');
   await ctx.reply(`${title}\n\n${lines.join('\n')}`, { reply_markup: keyboard });
 }
 

@@ -15,4 +15,4 @@ history-entry = #{ $id } · { $date } · { $ratio } · { $styles } · { $images 
    *[other] , { $retried } retried for free
 }
 history-thumb = #{ $id } · { $styles }
-history-page = Page { $page }
+history-title-page = 🗂 Your photoshoots, page { $page } (newest first):

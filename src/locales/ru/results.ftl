@@ -21,4 +21,4 @@ history-entry = #{ $id } · { $date } · { $ratio } · { $styles } · { $images 
    *[other] , { $retried } переделаны бесплатно
 }
 history-thumb = #{ $id } · { $styles }
-history-page = Страница { $page }
+history-title-page = 🗂 Ваши фотосессии, страница { $page } (сначала новые):
