@@ -196,7 +196,7 @@ describe('/history', () => {
       ]);
 
       // One page: no page buttons, and no empty row where they would be.
-      const rows = (h.sent()[0]?.payload.reply_markup as Markup).inline_keyboard;
+      const rows = (h.sent()[0]?.payload.reply_markup as Markup | undefined)?.inline_keyboard ?? [];
       expect(rows.map((r) => r.length)).toEqual([1, 1]);
       await h.handle(withId(callbackQuery(seller, resendData.pack({ job: retried ?? 0 }))));
       const [, previews, files] = h.sent('sendMediaGroup');
