@@ -90,6 +90,8 @@ const stored = async () => new Map((await galleryExamples(db())).map((e) => [e.s
 
 const SELLERS = { en: { id: 9601, first_name: 'Sam' }, ru: { id: 9602, first_name: 'Оля', language_code: 'ru' } };
 const GALLERY_BUTTON = { en: /^🖼 Style gallery$/, ru: /^🖼 Галерея стилей$/ };
+const RANDOM_BUTTON = { en: /Random/, ru: /Случайные/ };
+const EXAMPLES_BUTTON = { en: /^🖼 Examples$/, ru: /^🖼 Примеры$/ };
 
 /** A seller's photo, walked to the style-source step; resolves with that step's message. */
 async function toSource(h: ReturnType<typeof harness>, seller: Sender): Promise<RecordedCall> {
@@ -132,6 +134,19 @@ describe('the style gallery for sellers, before it is built', () => {
           : '🎲 Случайные креативные стили (вам достанутся 4 из них). Примеры картинок скоро появятся:';
       expect(shown.texts).toEqual([`${header}\n\n${catalogueLines(language)}`]);
       if (language === 'ru') expect(shown.texts[0]).not.toMatch(/[A-Za-z]/);
+
+      // The confirm step of random styles: the 4 chosen ones, named and described.
+      const from = telegram.calls.length;
+      await h.handle(withId(callbackQuery(seller, button(source, RANDOM_BUTTON[language]))));
+      const confirm = to(seller.id, 'editMessageText', from).at(-1) as RecordedCall;
+      const examples = await press(h, seller, button(confirm, EXAMPLES_BUTTON[language]));
+      expect(examples.albums).toEqual([]);
+      const [text = ''] = examples.texts;
+      expect(text.split('\n\n')[0]).toBe(language === 'en' ? '🎲 Your styles:' : '🎲 Ваши стили:');
+      const lines = text.split('\n\n')[1]?.split('\n') ?? [];
+      expect(lines).toHaveLength(4);
+      for (const line of lines) expect(catalogueLines(language).split('\n')).toContain(line);
+      if (language === 'ru') expect(text).not.toMatch(/[A-Za-z]/);
     }
   });
 });
@@ -141,9 +156,7 @@ describe('/gallery for admins', () => {
     const h = harness();
     const admin = { id: ADMIN, first_name: 'Ann' };
     await h.handle(withId(textMessage(admin, '/gallery')));
-    expect(h.sent().at(-1)?.payload.text).toMatch(
-      new RegExp(`^🖼 Style gallery: 0 of ${TOTAL} styles have an example\\.`),
-    );
+    expect(h.sent().at(-1)?.payload.text).toMatch(new RegExp(`^🖼 Style gallery: examples for 0 of ${TOTAL} styles\\.`));
     // Without a photo: the usage, and nothing generated.
     await h.handle(withId(textMessage(admin, '/gallery build')));
     expect(h.sent().at(-1)?.payload.text).toMatch(/^Usage: send a product photo with the caption \/gallery build/);
@@ -156,7 +169,7 @@ describe('/gallery for admins', () => {
     const first = await result(from);
     expect(String(first.payload.text)).toMatch(
       new RegExp(
-        `^✅ Style gallery: ${TOTAL - 1} new examples; ${TOTAL - 1} of ${TOTAL} styles have an example now\\.\\n⚠️ One style failed: .+\\. Send /gallery build`,
+        `^✅ Style gallery: ${TOTAL - 1} new examples; examples for ${TOTAL - 1} of ${TOTAL} styles now\\.\\n⚠️ One style failed: .+\\. Send /gallery build`,
       ),
     );
     const photos = to(ADMIN, 'sendPhoto', from);
@@ -178,7 +191,7 @@ describe('/gallery for admins', () => {
     Object.assign(reply.message as object, { reply_to_message: photo.message });
     await h.handle(withId(reply));
     expect(String((await result(from)).payload.text)).toBe(
-      `✅ Style gallery: 1 new example; ${TOTAL} of ${TOTAL} styles have an example now.`,
+      `✅ Style gallery: 1 new example; examples for ${TOTAL} of ${TOTAL} styles now.`,
     );
     expect(to(ADMIN, 'sendPhoto', from)).toHaveLength(1);
     expect(openai().requestsTo('edits')).toHaveLength(TOTAL + 1);
@@ -208,7 +221,7 @@ describe('/gallery for admins', () => {
     await h.handle(withId(textMessage(admin, '/gallery')));
     expect(h.sent().at(-1)?.payload.text).toMatch(
       new RegExp(
-        `^🖼 Style gallery: ${TOTAL} of ${TOTAL} styles have an example, last made \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\.\\n`,
+        `^🖼 Style gallery: examples for ${TOTAL} of ${TOTAL} styles, the last made \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\.\\n`,
       ),
     );
   });
@@ -279,7 +292,7 @@ describe('the style gallery for sellers, once built', () => {
       const seller = SELLERS[language];
       const source = await toSource(h, seller);
       const from = telegram.calls.length;
-      await h.handle(withId(callbackQuery(seller, button(source, language === 'en' ? /Random/ : /Случайные/))));
+      await h.handle(withId(callbackQuery(seller, button(source, RANDOM_BUTTON[language]))));
       const confirm = to(seller.id, 'editMessageText', from).at(-1) as RecordedCall;
       const user = await findUserByTelegramId(db(), seller.id);
       const [draft] = await db()
@@ -294,7 +307,7 @@ describe('the style gallery for sellers, once built', () => {
       for (const style of chosen) expect(String(confirm.payload.text)).toContain(style?.name[language]);
       if (language === 'ru') for (const s of draft?.styles ?? []) expect(s.name).not.toMatch(/[A-Za-z]/);
 
-      const shown = await press(h, seller, button(confirm, language === 'en' ? /^🖼 Examples$/ : /^🖼 Примеры$/));
+      const shown = await press(h, seller, button(confirm, EXAMPLES_BUTTON[language]));
       expect(shown.albums).toHaveLength(1);
       expect(shown.albums[0]?.map((m) => m.media)).toEqual(chosen.map((c) => examples.get(c?.key ?? '')));
       expect(shown.albums[0]?.map((m) => m.caption)).toEqual(

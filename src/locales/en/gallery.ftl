@@ -6,9 +6,12 @@ gallery-chosen-header = 🎲 Your styles:
 gallery-unpictured-header = No example picture yet:
 command-gallery = Style gallery: examples of the random styles
 gallery-status =
-    🖼 Style gallery: { $built } of { $total } styles have an example{ $at ->
+    🖼 Style gallery: examples for { $built } of { $total } { $total ->
+        [one] style
+       *[other] styles
+    }{ $at ->
         [none] .
-       *[other] , last made { $at }.
+       *[other] , the last made { $at }.
     }{ $missing ->
         [none] {""}
        *[other] {" "}Missing: { $missing }.
@@ -26,7 +29,10 @@ gallery-progress = ⏳ Building the style gallery: { $done } of { $total } { $to
 gallery-done = ✅ Style gallery: { $made } new { $made ->
         [one] example
        *[other] examples
-    }; { $built } of { $total } styles have an example now.
+    }; examples for { $built } of { $total } { $total ->
+        [one] style
+       *[other] styles
+    } now.
 gallery-failed-styles = ⚠️ { $count ->
         [one] One style failed
        *[other] { $count } styles failed
