@@ -4,8 +4,10 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AiServices } from '../services/ai.js';
 import type { AspectRatio } from '../services/aspect-ratio.js';
+import type { NormalisedPhoto } from '../services/image-converter.js';
 import { imagePrompt } from '../services/prompts.js';
 import type { CatalogueStyle } from '../services/style-catalogue.js';
+import type { ProductAnalysis } from '../services/vision.js';
 import type { PhotoLoader } from './photos.js';
 
 /** The examples are squares: they sit side by side in an album. */
@@ -34,7 +36,8 @@ export interface GalleryRequest {
 /** What a build came to: the styles made and those that failed (kept for the next run), or why none started. */
 export type GalleryOutcome =
   | { kind: 'built'; made: CatalogueStyle[]; failed: { style: CatalogueStyle; reason: string }[] }
-  | { kind: 'photo-failed'; reason: string }
+  /** The photo could not be downloaded or used, or the product not analysed: no image was asked for. */
+  | { kind: 'not-started'; stage: 'photo' | 'analysis'; reason: string }
   | { kind: 'stopped'; made: CatalogueStyle[] }
   | { kind: 'busy' };
 
@@ -59,13 +62,17 @@ export function createGalleryBuilder(deps: {
   async function run(request: GalleryRequest): Promise<GalleryOutcome> {
     const { styles, reporter } = request;
     const signal = deps.signal;
-    let analysis: Awaited<ReturnType<typeof ai.vision.analyse>>;
-    let photo: Awaited<ReturnType<PhotoLoader['load']>>;
+    let photo: NormalisedPhoto;
+    let analysis: ProductAnalysis;
     try {
       photo = await photos.load(request.fileId, signal);
+    } catch (err) {
+      return { kind: 'not-started', stage: 'photo', reason: describeError(err) };
+    }
+    try {
       analysis = await ai.vision.analyse(photo, request.fileUniqueId);
     } catch (err) {
-      return { kind: 'photo-failed', reason: describeError(err) };
+      return { kind: 'not-started', stage: 'analysis', reason: describeError(err) };
     }
     const made: CatalogueStyle[] = [];
     const failed: { style: CatalogueStyle; reason: string }[] = [];

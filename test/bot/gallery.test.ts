@@ -244,7 +244,15 @@ describe('/gallery for admins', () => {
     expect(String((await result(from)).payload.text)).toMatch(
       /^❌ The gallery was not built: the photo could not be used/,
     );
+    // The product cannot be analysed: no image is asked for.
+    openai().queue('chat', { status: 400 });
+    from = telegram.calls.length;
+    await h.handle(captionedPhoto(admin, '/gallery rebuild'));
+    expect(String((await result(from)).payload.text)).toMatch(
+      /^❌ The gallery was not built: the product could not be analysed \(.+\)\. No image was generated; try again later\.$/,
+    );
     expect(to(ADMIN, 'sendPhoto', from)).toHaveLength(0);
+    expect(openai().requestsTo('edits')).toHaveLength(0);
   });
 
   it('answers anyone else exactly like an unknown command, and makes nothing', async () => {

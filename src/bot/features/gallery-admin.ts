@@ -49,8 +49,10 @@ function resultText(t: Translate, outcome: GalleryOutcome, built: number, locale
   switch (outcome.kind) {
     case 'busy':
       return t('gallery-busy');
-    case 'photo-failed':
-      return t('gallery-photo-failed', { reason: brief(outcome.reason) });
+    case 'not-started':
+      return t(outcome.stage === 'photo' ? 'gallery-photo-failed' : 'gallery-analysis-failed', {
+        reason: brief(outcome.reason),
+      });
     case 'stopped':
       return t('gallery-stopped', { made: outcome.made.length });
     case 'built': {

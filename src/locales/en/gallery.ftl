@@ -38,6 +38,7 @@ gallery-failed-styles = ⚠️ { $count ->
        *[other] { $count } styles failed
     }: { $styles }. Send /gallery build on the photo again to make only the missing ones.
 gallery-photo-failed = ❌ The gallery was not built: the photo could not be used ({ $reason }). No image was generated.
+gallery-analysis-failed = ❌ The gallery was not built: the product could not be analysed ({ $reason }). No image was generated; try again later.
 gallery-stopped = ⏹ The gallery build stopped (the bot is shutting down) after { $made } { $made ->
         [one] example
        *[other] examples
