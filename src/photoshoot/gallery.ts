@@ -6,7 +6,7 @@ import type { AiServices } from '../services/ai.js';
 import type { AspectRatio } from '../services/aspect-ratio.js';
 import type { NormalisedPhoto } from '../services/image-converter.js';
 import { imagePrompt } from '../services/prompts.js';
-import type { CatalogueStyle } from '../services/style-catalogue.js';
+import { type CatalogueStyle, catalogueScene } from '../services/style-catalogue.js';
 import type { ProductAnalysis } from '../services/vision.js';
 import type { PhotoLoader } from './photos.js';
 
@@ -80,11 +80,7 @@ export function createGalleryBuilder(deps: {
     const renderNext = async (): Promise<void> => {
       for (let style = styles[next++]; style && !signal?.aborted; style = styles[next++]) {
         try {
-          const prompt = imagePrompt(
-            { name: style.name.en, scene: `The product ${style.scene}` },
-            analysis,
-            GALLERY_RATIO,
-          );
+          const prompt = imagePrompt({ name: style.name.en, scene: catalogueScene(style) }, analysis, GALLERY_RATIO);
           const png = await ai.images.generate(photo, prompt, GALLERY_RATIO, signal);
           const fileId = await reporter.publish(style, png);
           await saveGalleryExample(db, { styleKey: style.key, fileId, builtBy: request.builtBy });

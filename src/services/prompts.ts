@@ -5,7 +5,7 @@ import type { AspectRatio } from './aspect-ratio.js';
 import type { CachedLoader } from './cache.js';
 import type { AiPolicy } from './resilience.js';
 import { chatUsage, jsonSchemaFormat, parseStructured } from './structured-output.js';
-import { describeStyle, STYLE_CATALOGUE } from './style-catalogue.js';
+import { catalogueScene, describeStyle, STYLE_CATALOGUE } from './style-catalogue.js';
 import { secondsSince, type UsageSink } from './usage.js';
 import type { ProductAnalysis } from './vision.js';
 
@@ -71,8 +71,8 @@ const STUDIO = STYLE_CATALOGUE[0];
  * object to); the product and the keep-it-unchanged rules stay as they were.
  */
 export function saferStyle(locale = 'en'): { name: string; prompt: string } {
-  const scene = STUDIO?.scene ?? 'on a plain light-grey studio backdrop with soft light';
-  return { name: STUDIO ? describeStyle(STUDIO, locale).name : 'Studio', prompt: `The product ${scene}` };
+  const studio = STUDIO ?? { scene: 'on a plain light-grey studio backdrop with soft light' };
+  return { name: STUDIO ? describeStyle(STUDIO, locale).name : 'Studio', prompt: catalogueScene(studio) };
 }
 
 const describeProduct = (a: ProductAnalysis) => [a.colors.join(' and '), a.product_type].filter(Boolean).join(' ');
@@ -140,7 +140,7 @@ export function createPromptService(deps: {
       while (picked.length < count && pool.length > 0) {
         const [style] = pool.splice(Math.floor(random() * pool.length), 1);
         if (style) {
-          picked.push({ name: describeStyle(style, locale).name, scene: `The product ${style.scene}`, key: style.key });
+          picked.push({ name: describeStyle(style, locale).name, scene: catalogueScene(style), key: style.key });
         }
       }
       return picked;

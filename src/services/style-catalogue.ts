@@ -149,6 +149,9 @@ export const catalogueLanguage = (locale: string): CatalogueLanguage => (locale 
 export const catalogueStyle = (key: string | undefined): CatalogueStyle | undefined =>
   STYLE_CATALOGUE.find((style) => style.key === key);
 
+/** The scene as the image model reads it: imagePrompt names the product before it. */
+export const catalogueScene = (style: Pick<CatalogueStyle, 'scene'>) => `The product ${style.scene}`;
+
 /** A style's name and description in the seller's language. */
 export function describeStyle(style: CatalogueStyle, locale: string): { name: string; description: string } {
   const language = catalogueLanguage(locale);
