@@ -14,6 +14,7 @@ import { createDb, type Database, type DbHandle, type DbOptions } from './db/cli
 import { pendingMigrations, runMigrations } from './db/migrate.js';
 import { describeError } from './errors.js';
 import type { Logger } from './logger.js';
+import { createGalleryBuilder } from './photoshoot/gallery.js';
 import { createPreviewWorker } from './photoshoot/preview.js';
 import { createQueueEstimator } from './photoshoot/queue-estimate.js';
 import { createPhotoshootWorker } from './photoshoot/worker.js';
@@ -133,6 +134,10 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
   const locks = createLockManager({ logger });
   // Aborted first thing at shutdown: payments still waiting for the database stay unconfirmed.
   const stopping = new AbortController();
+  // The style gallery's examples, made on an admin's command with the photoshoot's pipeline.
+  const gallery = config.ai.apiKey
+    ? createGalleryBuilder({ db: db.db, photos, ai, logger, signal: stopping.signal })
+    : undefined;
   const { transactionStats } = installBot(bot, {
     config,
     logger,
@@ -143,6 +148,7 @@ export async function createApp(deps: { config: Config; logger: Logger; sequenti
     cache,
     metrics,
     locks,
+    ...(gallery && { gallery }),
     photoshoot: {
       photos,
       prompts: ai.prompts,

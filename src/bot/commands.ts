@@ -18,7 +18,7 @@ export const MENU_COMMANDS = [
 ] as const;
 
 /** Commands only admins see, in their own chats with the bot. */
-export const ADMIN_COMMANDS = ['stats', 'user', 'grant', 'orders', 'refund', 'credit', 'reply'] as const;
+export const ADMIN_COMMANDS = ['stats', 'user', 'grant', 'orders', 'refund', 'credit', 'reply', 'gallery'] as const;
 
 /**
  * Sets the command menu for every locale; the default locale also serves every other language.

@@ -5,6 +5,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { GalleryBuilder } from '../photoshoot/gallery.js';
 import { type Cache, createMemoryCache } from '../services/cache.js';
 import { createLockManager, type LockManager } from '../services/lock-manager.js';
 import type { Metrics } from '../services/metrics.js';
@@ -16,6 +17,8 @@ import { createAdminReportsFeature } from './features/admin-reports.js';
 import { balanceFeature } from './features/balance.js';
 import { createBuyFeature } from './features/buy.js';
 import { createChatMemberFeature } from './features/chat-member.js';
+import { galleryFeature } from './features/gallery.js';
+import { createGalleryAdminFeature } from './features/gallery-admin.js';
 import { historyFeature } from './features/history.js';
 import { languageFeature } from './features/language.js';
 import { paySupportFeature } from './features/pay-support.js';
@@ -65,11 +68,15 @@ export interface BotFeatureDeps {
   photoshoot?: PhotoshootFeatureDeps;
   /** Aborted at shutdown: a payment still waiting for the database is left for redelivery. */
   shutdown?: AbortSignal;
+  /** Makes the style gallery's examples (/gallery build); absent when images cannot be generated. */
+  gallery?: GalleryBuilder;
 }
 
-export interface CreateBotDeps extends TelegramClientDeps, Omit<BotFeatureDeps, 'photoshoot'> {
+export interface CreateBotDeps extends TelegramClientDeps, Omit<BotFeatureDeps, 'photoshoot' | 'gallery'> {
   /** The photoshoot flow, given the bot's API (with its retry policy) to build on. */
   photoshoot?: (api: Api) => PhotoshootFeatureDeps;
+  /** The gallery's builder, given the bot's API (it downloads the sample photo through it). */
+  gallery?: (api: Api) => GalleryBuilder;
 }
 
 /** Updates the bot asks Telegram for; successful and refunded payments arrive as messages. */
@@ -156,7 +163,10 @@ export function installBot(bot: Bot<BotContext>, deps: BotFeatureDeps) {
   guarded.use(adminFeature);
   guarded.use(createAdminCreditFeature());
   guarded.use(createAdminReportsFeature({ cache: deps.cache ?? createMemoryCache({ maxEntries: 100 }) }));
+  // Before the photoshoot's intake: an admin's photo captioned /gallery build is not a photoshoot.
+  guarded.use(createGalleryAdminFeature({ builder: deps.gallery }));
   if (photoshoot) guarded.use(createPhotoshootFeature(photoshoot));
+  guarded.use(galleryFeature);
   guarded.use(historyFeature);
   guarded.use(stylesFeature);
   guarded.use(unhandledFeature);
@@ -172,10 +182,11 @@ export function installBot(bot: Bot<BotContext>, deps: BotFeatureDeps) {
 
 /** A client and its features in one step (tests build the bot this way). */
 export function createBot(deps: CreateBotDeps) {
-  const { photoshoot: buildPhotoshoot, ...rest } = deps;
+  const { photoshoot: buildPhotoshoot, gallery: buildGallery, ...rest } = deps;
   const bot = createTelegramClient(deps);
   const photoshoot = buildPhotoshoot?.(bot.api);
-  return { bot, ...installBot(bot, { ...rest, ...(photoshoot && { photoshoot }) }) };
+  const gallery = buildGallery?.(bot.api);
+  return { bot, ...installBot(bot, { ...rest, ...(photoshoot && { photoshoot }), ...(gallery && { gallery }) }) };
 }
 
 export type AppBot = Bot<BotContext>;

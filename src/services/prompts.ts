@@ -5,6 +5,7 @@ import type { AspectRatio } from './aspect-ratio.js';
 import type { CachedLoader } from './cache.js';
 import type { AiPolicy } from './resilience.js';
 import { chatUsage, jsonSchemaFormat, parseStructured } from './structured-output.js';
+import { catalogueScene, describeStyle, STYLE_CATALOGUE } from './style-catalogue.js';
 import { secondsSince, type UsageSink } from './usage.js';
 import type { ProductAnalysis } from './vision.js';
 
@@ -13,6 +14,8 @@ export interface StyleChoice {
   name: string;
   /** The scene only (setting, light, props); the product instructions are added by imagePrompt. */
   scene: string;
+  /** The catalogue style it is (services/style-catalogue.ts), for its gallery example; absent for others. */
+  key?: string;
 }
 
 export const STYLES_PER_PHOTOSHOOT = 4;
@@ -45,71 +48,6 @@ export const stylesSchema = z.strictObject({
     .length(STYLES_PER_PHOTOSHOOT),
 });
 
-/** Curated scenes for "random creative styles"; {product} is filled in from the analysis. */
-export const STYLE_CATALOGUE: readonly { name: string; category: string; scene: string }[] = [
-  {
-    name: 'Studio softbox',
-    category: 'studio',
-    scene: 'on a seamless light-grey studio backdrop with soft, even softbox lighting and a gentle shadow',
-  },
-  {
-    name: 'Dark studio',
-    category: 'studio',
-    scene: 'on a matte black surface against a dark backdrop with a dramatic rim light',
-  },
-  {
-    name: 'Marketplace white',
-    category: 'marketplace',
-    scene:
-      'on a pure white background (#FFFFFF), centred, evenly lit, with a faint natural shadow, as a marketplace catalogue photo',
-  },
-  {
-    name: 'Morning kitchen',
-    category: 'lifestyle',
-    scene: 'on a wooden kitchen counter in warm morning sunlight, with a softly blurred kitchen behind',
-  },
-  {
-    name: 'Outdoor picnic',
-    category: 'lifestyle',
-    scene: 'on a linen cloth in a sunny park, with soft bokeh of grass and trees',
-  },
-  {
-    name: 'Scandinavian living room',
-    category: 'interior',
-    scene: 'on a light oak side table in a bright Scandinavian living room with plants',
-  },
-  {
-    name: 'Luxury marble',
-    category: 'interior',
-    scene: 'on a white marble surface with brass accents and soft window light',
-  },
-  {
-    name: 'Concrete loft',
-    category: 'interior',
-    scene: 'on a raw concrete shelf in an industrial loft with large windows',
-  },
-  {
-    name: 'Color pop',
-    category: 'creative',
-    scene: 'on a bold, saturated coloured backdrop that complements its colours, with crisp hard light',
-  },
-  {
-    name: 'Floating',
-    category: 'creative',
-    scene: 'floating in mid-air above a pastel podium with soft shadows, surreal and clean',
-  },
-  {
-    name: 'Nature elements',
-    category: 'creative',
-    scene: 'surrounded by natural elements (stones, leaves, water droplets) in soft daylight',
-  },
-  {
-    name: 'Holiday gift',
-    category: 'seasonal',
-    scene: 'beside wrapped gifts and warm fairy lights, festive but uncluttered',
-  },
-];
-
 /**
  * Appended to every image prompt: sellers' most common complaint is a product that came back
  * altered, so the model is told, every time, to change only the scene.
@@ -124,7 +62,7 @@ export function withProductPreserved(scenePrompt: string, analysis: ProductAnaly
   ].join(' ');
 }
 
-const STUDIO = STYLE_CATALOGUE[0] ?? { name: 'Studio', scene: 'on a plain light-grey studio backdrop with soft light' };
+const STUDIO = STYLE_CATALOGUE[0];
 
 /**
  * The style the free retry renders in place of one the image service declined. Sending the
@@ -132,8 +70,9 @@ const STUDIO = STYLE_CATALOGUE[0] ?? { name: 'Studio', scene: 'on a plain light-
  * cannot be known, so the scene is replaced whole by the plain studio one (nothing in it to
  * object to); the product and the keep-it-unchanged rules stay as they were.
  */
-export function saferStyle(): { name: string; prompt: string } {
-  return { name: STUDIO.name, prompt: `The product ${STUDIO.scene}` };
+export function saferStyle(locale = 'en'): { name: string; prompt: string } {
+  const studio = STUDIO ?? { scene: 'on a plain light-grey studio backdrop with soft light' };
+  return { name: STUDIO ? describeStyle(STUDIO, locale).name : 'Studio', prompt: catalogueScene(studio) };
 }
 
 const describeProduct = (a: ProductAnalysis) => [a.colors.join(' and '), a.product_type].filter(Boolean).join(' ');
@@ -194,12 +133,15 @@ export function createPromptService(deps: {
       });
     },
 
-    randomCreative(count = STYLES_PER_PHOTOSHOOT): StyleChoice[] {
+    /** `count` different catalogue styles, named in the seller's `locale` (the scenes stay English, for the model). */
+    randomCreative(locale: string, count = STYLES_PER_PHOTOSHOOT): StyleChoice[] {
       const pool = [...STYLE_CATALOGUE];
       const picked: StyleChoice[] = [];
       while (picked.length < count && pool.length > 0) {
         const [style] = pool.splice(Math.floor(random() * pool.length), 1);
-        if (style) picked.push({ name: style.name, scene: `The product ${style.scene}` });
+        if (style) {
+          picked.push({ name: describeStyle(style, locale).name, scene: catalogueScene(style), key: style.key });
+        }
       }
       return picked;
     },

@@ -6,8 +6,9 @@ import { type AspectRatio, renderSize } from '../../src/services/aspect-ratio.js
 import { createCachedLoader, createMemoryCache } from '../../src/services/cache.js';
 import { createImageConverter } from '../../src/services/image-converter.js';
 import { createImageService, type ImageApi } from '../../src/services/images.js';
-import { clipStyleName, createPromptService, imagePrompt, STYLE_CATALOGUE } from '../../src/services/prompts.js';
+import { clipStyleName, createPromptService, imagePrompt } from '../../src/services/prompts.js';
 import { createAiPolicy } from '../../src/services/resilience.js';
+import { STYLE_CATALOGUE } from '../../src/services/style-catalogue.js';
 import type { AiUsageReport } from '../../src/services/usage.js';
 import { createVisionService } from '../../src/services/vision.js';
 import { defaultChatContent, FAKE_ANALYSIS, openAiClientFor, useFakeOpenAi } from '../support/fake-openai.js';
@@ -123,11 +124,19 @@ describe('prompts', () => {
     expect(fake().requestsTo('chat')).toHaveLength(2);
   });
 
-  it('draws 4 different catalogue styles without a model call', () => {
+  it("draws 4 different catalogue styles without a model call, named in the seller's language", () => {
     const { prompts } = services();
-    const styles = prompts.randomCreative();
-    expect(new Set(styles.map((s) => s.name)).size).toBe(4);
-    for (const style of styles) expect(STYLE_CATALOGUE.map((c) => c.name)).toContain(style.name);
+    for (const locale of ['en', 'ru'] as const) {
+      const styles = prompts.randomCreative(locale);
+      expect(new Set(styles.map((s) => s.key)).size).toBe(4);
+      for (const style of styles) {
+        const entry = STYLE_CATALOGUE.find((c) => c.key === style.key);
+        expect(style.name).toBe(entry?.name[locale]);
+        // The model always reads English.
+        expect(style.scene).toBe(`The product ${entry?.scene}`);
+      }
+      if (locale === 'ru') for (const style of styles) expect(style.name).not.toMatch(/[A-Za-z]/);
+    }
     expect(fake().requests).toHaveLength(0);
   });
 

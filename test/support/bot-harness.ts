@@ -7,6 +7,7 @@ import { createUpdateTracker } from '../../src/bot/middlewares/update-tracker.js
 import { parseConfig, type StarsPackage } from '../../src/config/index.js';
 import type { Database } from '../../src/db/client.js';
 import type { Logger } from '../../src/logger.js';
+import type { GalleryBuilder } from '../../src/photoshoot/gallery.js';
 import type { Cache } from '../../src/services/cache.js';
 import { FAKE_BOT_INFO } from './fake-bot-api.js';
 import { silentLogger } from './logger.js';
@@ -47,6 +48,8 @@ export function createBotHarness(options: {
   apiRoot?: string;
   /** Enables the photoshoot flow. */
   photoshoot?: (api: Api) => PhotoshootFeatureDeps;
+  /** Enables /gallery build. */
+  gallery?: (api: Api) => GalleryBuilder;
 }) {
   const calls: OutgoingCall[] = [];
   const i18n = createI18n('en');
@@ -73,6 +76,7 @@ export function createBotHarness(options: {
     tracker,
     botInfo: FAKE_BOT_INFO,
     ...(options.photoshoot && { photoshoot: options.photoshoot }),
+    ...(options.gallery && { gallery: options.gallery }),
     ...(options.cache && { cache: options.cache }),
     ...(options.shutdown && { shutdown: options.shutdown }),
   });

@@ -4,6 +4,7 @@ import { createPhotoSource } from '../../src/bot/photo-source.js';
 import { createTelegramPreviewReporter } from '../../src/bot/preview-report.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { Database } from '../../src/db/client.js';
+import type { GalleryBuilder } from '../../src/photoshoot/gallery.js';
 import { createPreviewWorker } from '../../src/photoshoot/preview.js';
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
@@ -30,6 +31,8 @@ export function createPhotoshootHarness(options: {
   apiRoot?: string;
   /** Receives the running jobs the bot stops (the worker's cancel). */
   stopJobs?: (ids: readonly number[]) => void;
+  /** Enables /gallery build. */
+  gallery?: (api: Api) => GalleryBuilder;
 }) {
   let kicks = 0;
   const photoSource = (api: Api) =>
@@ -44,6 +47,7 @@ export function createPhotoshootHarness(options: {
     ...(options.freePhotoshoots !== undefined && { freePhotoshoots: options.freePhotoshoots }),
     ...(options.adminIds && { adminIds: options.adminIds }),
     ...(options.apiRoot && { apiRoot: options.apiRoot }),
+    ...(options.gallery && { gallery: options.gallery }),
     photoshoot: (api) => deps(photoSource(api)),
   });
   const previews = createPreviewWorker({

@@ -17,6 +17,9 @@ export const sourceData = createCallbackData('ps-src', { draft: id, source: z.en
 export const savedData = createCallbackData('ps-saved', { draft: id, slot: z.coerce.number().int().min(1).max(4) });
 export const backData = createCallbackData('ps-back', { draft: id, to: z.enum(['ratio', 'source']) });
 export const generateData = createCallbackData('ps-go', { draft: id });
+// The style gallery (every catalogue style's example) and the examples of a draft's chosen styles.
+export const galleryData = createCallbackData('ps-gallery', {});
+export const examplesData = createCallbackData('ps-examples', { draft: id });
 
 // The buttons under a finished photoshoot.
 export const againData = createCallbackData('ps-again', { job: id });

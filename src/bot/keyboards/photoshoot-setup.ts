@@ -1,6 +1,15 @@
 import { InlineKeyboard } from 'grammy';
 import { ASPECT_RATIOS } from '../../services/aspect-ratio.js';
-import { backData, generateData, ratioData, savedData, sourceData, toRatioCode } from '../callback-data/photoshoot.js';
+import {
+  backData,
+  examplesData,
+  galleryData,
+  generateData,
+  ratioData,
+  savedData,
+  sourceData,
+  toRatioCode,
+} from '../callback-data/photoshoot.js';
 
 /** Texts in the reader's language: an update's context, or a translator bound to a locale. */
 export interface Texts {
@@ -22,6 +31,8 @@ export const sourceKeyboard = (ctx: Texts, draftId: number) =>
     .row()
     .text(ctx.t('source-saved'), sourceData.pack({ draft: draftId, source: 'saved' }))
     .row()
+    .text(ctx.t('gallery-button'), galleryData.pack({}))
+    .row()
     .text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'ratio' }));
 
 /** The seller's saved styles, one a row, and the way back to the style source. */
@@ -31,9 +42,9 @@ export function savedStylesKeyboard(ctx: Texts, draftId: number, saved: readonly
   return keyboard.text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
 }
 
-/** Generate (which charges) or back to the style source. */
-export const confirmKeyboard = (ctx: Texts, draftId: number) =>
-  new InlineKeyboard()
-    .text(ctx.t('button-generate'), generateData.pack({ draft: draftId }))
-    .row()
-    .text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
+/** Generate (which charges) or back to the style source; `examples`: a row showing the chosen styles' examples. */
+export function confirmKeyboard(ctx: Texts, draftId: number, examples?: boolean) {
+  const keyboard = new InlineKeyboard().text(ctx.t('button-generate'), generateData.pack({ draft: draftId })).row();
+  if (examples) keyboard.text(ctx.t('gallery-examples-button'), examplesData.pack({ draft: draftId })).row();
+  return keyboard.text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
+}

@@ -14,11 +14,12 @@ import {
   sourceKeyboard,
 } from '../../keyboards/photoshoot-setup.js';
 import { confirmText } from '../../views/confirm.js';
+import { showSavedExamples } from '../gallery-albums.js';
 import { answerUnavailable, type Enqueue } from './charge.js';
 import type { PhotoshootFeatureDeps } from './deps.js';
 
 /** The draft behind a button, if the sender owns it and it is still open; otherwise the button is answered. */
-async function draftFor(ctx: BotContext, draftId: number | undefined): Promise<Draft | undefined> {
+export async function draftFor(ctx: BotContext, draftId: number | undefined): Promise<Draft | undefined> {
   const user = ctx.user;
   if (!user || draftId === undefined) {
     await ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
@@ -70,13 +71,13 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     if (!data || !draft) return;
     const ratio = draft.aspectRatio ?? '1:1';
     if (data.source === 'random') {
-      const styles = deps.prompts.randomCreative();
+      const styles = deps.prompts.randomCreative(await ctx.i18n.getLocale());
       await updateDraft(ctx.db, draft.id, { styleSource: 'random', styles });
       await ctx.answerCallbackQuery();
       await ctx.editMessageText(
         confirmText(ctx, { styles, ratio, balance: ctx.user?.balance ?? 0, photos: draft.photos.length }),
         {
-          reply_markup: confirmKeyboard(ctx, draft.id),
+          reply_markup: confirmKeyboard(ctx, draft.id, true),
         },
       );
       return;
@@ -86,6 +87,7 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
       if (saved.length === 0) return ctx.answerCallbackQuery({ text: ctx.t('no-saved-styles'), show_alert: true });
       await ctx.answerCallbackQuery();
       await ctx.editMessageText(ctx.t('choose-saved'), { reply_markup: savedStylesKeyboard(ctx, draft.id, saved) });
+      await showSavedExamples(ctx, saved);
       return;
     }
     if (!deps.generationConfigured) return answerUnavailable(ctx);
