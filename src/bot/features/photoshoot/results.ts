@@ -100,10 +100,11 @@ export function createResultsFeature(enqueue: Enqueue) {
     if (await hasRetry(ctx.db, parent.id)) return ctx.answerCallbackQuery({ text: ctx.t('already-retried') });
     // A style the image service declined is not sent unchanged again: it would be declined
     // again (and a retry is given once); it is retried in the neutral studio scene instead.
+    const safer = saferStyle(await ctx.i18n.getLocale());
     await repeat(ctx, parent, {
       styleSource: 'retry',
       free: true,
-      styles: failed.map((i) => (wasDeclined(i.error) ? saferStyle() : { name: i.style, prompt: i.prompt })),
+      styles: failed.map((i) => (wasDeclined(i.error) ? safer : { name: i.style, prompt: i.prompt })),
     });
   });
 
