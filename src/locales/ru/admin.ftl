@@ -1,14 +1,18 @@
 # Admin screens, ledger reasons and order lines
 ledger-signup_bonus = приветственный подарок
-ledger-photoshoot_reserve = фотосессия #{ $id }
+ledger-photoshoot_reserve = фотосессия #{ $id } зарезервирована
 ledger-photoshoot_release = фотосессия #{ $id } возвращена (ничего не доставлено)
 ledger-purchase = покупка, заказ #{ $id }
 ledger-refund = возврат, заказ #{ $id }
 ledger-admin_grant = подарок от команды
-order-line = #{ $id } · { photoshoots } · { $stars } ⭐ · { $status } · { $date } · отметка: { $flag }
+order-line = #{ $id } · { photoshoots } · { $stars } ⭐ · { $status } · { $date }{ $flag }
+order-flag = {" "}· ⚠️ { $flag }
 admin-refund-usage = Использование: /refund <номер заказа или charge id>
 admin-refund-unknown = Заказ «{ $reference }» не найден.
-admin-refund-done = ↩️ Заказ #{ $order } возвращён: { $stars } ⭐; из { $bought } купленных фотосессий списано { $debited }, уже использовано { $shortfall }.{ $running ->
+admin-refund-done = ↩️ Заказ #{ $order } возвращён: { $stars } ⭐; из { $bought ->
+    [one] { $bought } купленной фотосессии
+   *[other] { $bought } купленных фотосессий
+} списано { $debited }, уже использовано { $shortfall }.{ $running ->
     [0] {""}
    *[other] {" "}Из использованных ещё выполняется: { $running }; если ничего не будет доставлено, фотосессия не вернётся на баланс.
 } Баланс продавца: { $balance } (куплено: { $paid }, бесплатных: { $free }).
@@ -38,7 +42,10 @@ command-orders = Заказы по статусу
 command-refund = Вернуть оплату заказа
 command-reply = Ответить на запрос в поддержку
 admin-stats =
-    📊 Статистика ({ $source }, { $at } { $zone })
+    📊 Статистика ({ $source ->
+        [cached] из кэша
+       *[fresh] свежая
+    }, { $at })
 
     👤 Пользователи: { $usersTotal } · новых сегодня { $usersToday } · новых за 7 дней { $usersWeek } · активных за 7 дней { $usersActive }
     📸 Фотосессии: { $photoshootsTotal } · сегодня { $photoshootsToday } · с ошибкой { $photoshootsFailed }
@@ -56,7 +63,7 @@ admin-stats =
 admin-user-usage = Использование: /user <telegram id или @username>
 admin-user-unknown = Пользователь «{ $user }» не найден.
 admin-user =
-    👤 { $name } { $username } · id { $id } · язык { $language }
+    👤 { $user } · язык { $language }
     С нами с { $joined } · был(а) { $seen }
     Баланс: { $balance } (куплено: { $bought }, бесплатных: { $free })
     Фотосессии: { $photoshoots } (готово { $photoshootsDone }, с ошибкой { $photoshootsFailed }) · последняя { $lastPhotoshoot }
@@ -72,7 +79,10 @@ admin-user =
     Последние изменения баланса:
     { $ledger }
 admin-grant-usage = Использование: /grant <telegram id или @username> <фотосессий, от 1 до { $max }>
-admin-grant-done = 🎁 Начислено { photoshoots } пользователю { $user }; его баланс: { $balance }.
+admin-grant-done = 🎁 { $count ->
+    [one] Начислена
+   *[other] Начислено
+} { photoshoots } пользователю { $user }. Его баланс теперь: { $balance }.
 admin-orders-usage = Использование: /orders [статус] [страница]; статус — all или один из: { $statuses }.
 admin-orders-title = 🧾 Заказы ({ $status }), страница { $page }, сначала новые:
 admin-orders-line = #{ $id } · { $status } · { $stars } ⭐ · { photoshoots } · { $date } · { $user }{ $flag }
@@ -91,3 +101,12 @@ admin-credit-duplicate = Charge { $charge } уже записан (заказ #{
 admin-generation-unconfigured = ⚙️ Фотосессии не генерируются: не задана переменная { $variable }. Продавцам об этом сообщается до любого списания. Задайте { $variable } в окружении бота (или в .env) и перезапустите бота.
 admin-upstream-incident = 🚨 Сервис { $upstream } отклоняет аккаунт бота: { $reason }. Фотосессии не принимаются (без списаний), пока он не заработает; бот проверяет каждые { $seconds } с и сообщит о восстановлении.
 admin-upstream-recovered = ✅ Сервис { $upstream } снова работает (был недоступен примерно { $minutes } мин). Фотосессии принимаются.
+help-admin =
+    🛠 Команды администратора (эту часть видят только администраторы):
+    /stats — показатели бизнеса (/stats fresh пересчитывает их)
+    /user <telegram id или @username> — данные продавца
+    /grant <telegram id или @username> <фотосессий> — начислить продавцу фотосессии
+    /orders [статус] [страница] — заказы, сначала новые
+    /refund <номер заказа или charge id> — вернуть звёзды за заказ
+    /credit <charge id> <звёзды> <telegram id> [payload счёта] — записать Stars-оплату, которую бот пропустил
+    /reply <telegram id> <текст> — ответить на запрос в поддержку
