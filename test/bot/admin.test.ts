@@ -434,13 +434,18 @@ describe('admin texts in words', () => {
     try {
       const lines = (await ask(h, '/orders paid')).text.split('\n');
       expect(lines.filter((l) => l.includes('⚠️'))).toEqual([
-        expect.stringMatching(/ · U8001 \(@Alpha_shop, 8001\) ⚠️ paid_after_expiry$/),
+        expect.stringMatching(/ · U8001 \(@Alpha_shop, 8001\) · ⚠️ paid after its invoice expired$/),
       ]);
+      const ru = await askInRussian(h, '/orders paid');
+      expect(ru.split('\n')[0]).toBe('🧾 Заказы (оплачен), страница 1, сначала новые:');
+      expect(ru).toMatch(
+        / · оплачен · 450 ⭐ · 10 фотосессий · .* UTC · U8001 \(@Alpha_shop, 8001\) · ⚠️ оплачен после истечения счёта\n/,
+      );
       // The support request's order lines: no "flag: -", the flag where there is one.
       await ask(h, '/paysupport', SELLER_A);
       const forwarded = (await ask(h, 'I was charged twice', SELLER_A)).text;
       expect(forwarded).toMatch(
-        /#\d+ · 10 photoshoots · 450 ⭐ · paid · \d{4}-\d\d-\d\d \d\d:\d\d UTC · ⚠️ paid_after_expiry\n/,
+        /#\d+ · 10 photoshoots · 450 ⭐ · paid · \d{4}-\d\d-\d\d \d\d:\d\d UTC · ⚠️ paid after its invoice expired\n/,
       );
       expect(forwarded).toMatch(/#\d+ · 3 photoshoots · 150 ⭐ · pending · \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
       expect(forwarded).toContain('Payment support request from U8001 (@Alpha_shop, 8001):');

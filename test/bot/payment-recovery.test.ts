@@ -93,7 +93,9 @@ describe('/credit', () => {
       photoshoots: PKG.photoshoots,
       flag: 'unknown_order',
     });
-    expect(textsTo(from, ADMIN)).toEqual([expect.stringMatching(/credited as a purchase: .* Flag: unknown_order\.$/)]);
+    expect(textsTo(from, ADMIN)).toEqual([
+      expect.stringMatching(/credited as a purchase: .* Flag: the payment matches no order\.$/),
+    ]);
     expect(textsTo(from, seller.id)).toEqual([expect.stringContaining('Your payment is now on your balance')]);
     expect(await purchasesOf(seller.id)).toEqual([PKG.photoshoots]);
   });

@@ -212,7 +212,7 @@ describe('successful payments', () => {
     await send(successfulPayment(user, { payload: order.invoicePayload, amount: pkg.stars, chargeId: 'ch-6302' }));
     expect(textsTo(from, user.id)).toEqual([expect.stringContaining('Payment received')]);
     expect(textsTo(from, ADMIN)).toEqual([
-      expect.stringMatching(/paid_after_expiry.*order #\d+, from Seller \(6302\)/),
+      expect.stringMatching(/needs attention \(paid after its invoice expired\): order #\d+, from Seller \(6302\)/),
     ]);
     expect(await balanceAndLedger(db(), user.id)).toEqual({
       balance: 2 + pkg.photoshoots,

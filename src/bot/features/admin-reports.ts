@@ -175,7 +175,7 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
                 count: o.photoshoots,
                 date: formatZonedTime(o.createdAt, tz),
                 user: userLabel(o),
-                flag: o.flag ? ` ⚠️ ${o.flag}` : '',
+                flag: o.flag ? ctx.t('order-flag', { reason: o.flag }) : '',
               }),
             ),
           ].join('\n');

@@ -27,7 +27,7 @@ export const orderLine = (ctx: BotContext, order: Order) =>
     status: order.status,
     date: formatZonedTime(order.createdAt, ctx.config.admin.statsTimeZone),
     // Only a flagged order says so: no "flag: -" on every ordinary one.
-    flag: order.flag ? ctx.t('order-flag', { flag: order.flag }) : '',
+    flag: order.flag ? ctx.t('order-flag', { reason: order.flag }) : '',
   });
 
 export interface LedgerEntry {

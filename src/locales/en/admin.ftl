@@ -5,8 +5,26 @@ ledger-photoshoot_release = photoshoot #{ $id } returned (nothing delivered)
 ledger-purchase = purchase, order #{ $id }
 ledger-refund = refund, order #{ $id }
 ledger-admin_grant = gift from our team
-order-line = #{ $id } · { photoshoots } · { $stars } ⭐ · { $status } · { $date }{ $flag }
-order-flag = {" "}· ⚠️ { $flag }
+# An order's status and a payment's flag in words ($status, $reason: the codes)
+order-status = { $status ->
+    [all] all
+    [pending] pending
+    [paid] paid
+    [refunded] refunded
+    [canceled] canceled
+    [failed] failed
+   *[other] { $status }
+}
+payment-flag = { $reason ->
+    [paid_after_expiry] paid after its invoice expired
+    [unknown_order] the payment matches no order
+    [order_not_pending] its order was no longer awaiting payment
+    [other_payer] paid by someone other than the order's buyer
+    [wrong_amount] the amount differs from the order's price
+   *[other] { $reason }
+}
+order-line = #{ $id } · { photoshoots } · { $stars } ⭐ · { order-status } · { $date }{ $flag }
+order-flag = {" "}· ⚠️ { payment-flag }
 admin-refund-usage = Usage: /refund <order number or charge id>
 admin-refund-unknown = No order matches “{ $reference }”.
 admin-refund-done = ↩️ Order #{ $order } refunded: { $stars } ⭐ returned; { $debited } of its { $bought ->
@@ -17,9 +35,9 @@ admin-refund-done = ↩️ Order #{ $order } refunded: { $stars } ⭐ returned; 
    *[other] {" "}Of those, { $running } still running: if one delivers nothing, its photoshoot is not returned.
 } The seller's balance: { $balance } ({ $paid } bought, { $free } free).
 admin-refund-already = Order #{ $order } is already refunded. Nothing more to do.
-admin-refund-not-paid = Order #{ $order } is { $status }; only paid orders can be refunded.
+admin-refund-not-paid = Order #{ $order } is { order-status }; only paid orders can be refunded.
 admin-refund-failed = Telegram did not refund order #{ $order }: { $reason }
-admin-payment-flagged = ⚠️ Payment needs attention ({ $reason }): order #{ $order }, from { $user }, { $stars } ⭐, { $photoshoots ->
+admin-payment-flagged = ⚠️ Payment needs attention ({ payment-flag }): order #{ $order }, from { $user }, { $stars } ⭐, { $photoshoots ->
     [one] { $photoshoots } photoshoot
    *[other] { $photoshoots } photoshoots
 } credited. Charge: { $charge }
@@ -87,10 +105,10 @@ admin-user =
 admin-grant-usage = Usage: /grant <telegram id or @username> <photoshoots, 1 to { $max }>
 admin-grant-done = 🎁 Granted { photoshoots } to { $user }. Their balance is now { $balance }.
 admin-orders-usage = Usage: /orders [status] [page]; status is all or one of { $statuses }.
-admin-orders-title = 🧾 Orders ({ $status }), page { $page }, newest first:
-admin-orders-line = #{ $id } · { $status } · { $stars } ⭐ · { photoshoots } · { $date } · { $user }{ $flag }
-admin-orders-empty = No orders ({ $status }).
-admin-orders-beyond = No orders ({ $status }) on page { $page }.
+admin-orders-title = 🧾 Orders ({ order-status }), page { $page }, newest first:
+admin-orders-line = #{ $id } · { order-status } · { $stars } ⭐ · { photoshoots } · { $date } · { $user }{ $flag }
+admin-orders-empty = No orders ({ order-status }).
+admin-orders-beyond = No orders ({ order-status }) on page { $page }.
 button-first-page = « First page
 admin-payment-waiting = 🚨 A payment is still not recorded after { $minutes } min (the database cannot be reached): from { $user }, { $stars } ⭐, charge { $charge }. The bot keeps retrying and will credit it by itself; if it cannot, credit it as a purchase:
     { $command }
@@ -99,8 +117,8 @@ command-credit = Credit a Stars payment by its charge id
 admin-credit-usage = Usage: /credit <charge id> <stars> <user's telegram id> [invoice payload], as in the bot's Stars transaction (getStarTransactions: id, amount, source.user.id, source.invoice_payload).
 admin-credit-unknown-user = No user with Telegram id { $user } has started the bot; nothing was credited.
 admin-credit-done = ✅ Charge { $charge } credited as a purchase: order #{ $order }, { $stars } ⭐, { photoshoots } for { $user }; their balance is { $balance }.{ $flag }
-admin-credit-flag = {" "}Flag: { $reason }.
-admin-credit-duplicate = Charge { $charge } is already recorded (order #{ $order }, { $status }). Nothing more credited.
+admin-credit-flag = {" "}Flag: { payment-flag }.
+admin-credit-duplicate = Charge { $charge } is already recorded (order #{ $order }, { order-status }). Nothing more credited.
 admin-generation-unconfigured = ⚙️ Photoshoots cannot be generated: { $variable } is not set. Sellers are told before anything is charged. Set { $variable } in the bot's environment (or .env) and restart the bot.
 admin-upstream-incident = 🚨 The { $upstream } service refuses the bot's account: { $reason }. Photoshoots are refused before any charge until it works again; the bot retries every { $seconds } s and says when it recovers.
 admin-upstream-recovered = ✅ The { $upstream } service works again (out for about { $minutes } min). Photoshoots are accepted.

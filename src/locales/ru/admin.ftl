@@ -5,8 +5,26 @@ ledger-photoshoot_release = фотосессия #{ $id } возвращена (
 ledger-purchase = покупка, заказ #{ $id }
 ledger-refund = возврат, заказ #{ $id }
 ledger-admin_grant = подарок от команды
-order-line = #{ $id } · { photoshoots } · { $stars } ⭐ · { $status } · { $date }{ $flag }
-order-flag = {" "}· ⚠️ { $flag }
+# Статус заказа и отметка об оплате словами ($status, $reason — коды)
+order-status = { $status ->
+    [all] все
+    [pending] ожидает оплаты
+    [paid] оплачен
+    [refunded] возвращён
+    [canceled] отменён
+    [failed] не прошёл
+   *[other] { $status }
+}
+payment-flag = { $reason ->
+    [paid_after_expiry] оплачен после истечения счёта
+    [unknown_order] оплата не соответствует ни одному заказу
+    [order_not_pending] заказ уже не ждал оплаты
+    [other_payer] оплатил не тот, кто оформил заказ
+    [wrong_amount] сумма не совпадает с ценой заказа
+   *[other] { $reason }
+}
+order-line = #{ $id } · { photoshoots } · { $stars } ⭐ · { order-status } · { $date }{ $flag }
+order-flag = {" "}· ⚠️ { payment-flag }
 admin-refund-usage = Использование: /refund <номер заказа или charge id>
 admin-refund-unknown = Заказ «{ $reference }» не найден.
 admin-refund-done = ↩️ Заказ #{ $order } возвращён: { $stars } ⭐; из { $bought ->
@@ -17,9 +35,9 @@ admin-refund-done = ↩️ Заказ #{ $order } возвращён: { $stars }
    *[other] {" "}Из использованных ещё выполняется: { $running }; если ничего не будет доставлено, фотосессия не вернётся на баланс.
 } Баланс продавца: { $balance } (куплено: { $paid }, бесплатных: { $free }).
 admin-refund-already = Заказ #{ $order } уже возвращён. Больше ничего делать не нужно.
-admin-refund-not-paid = Заказ #{ $order } в статусе { $status }; вернуть можно только оплаченный заказ.
+admin-refund-not-paid = Заказ #{ $order }: { order-status }; вернуть можно только оплаченный заказ.
 admin-refund-failed = Telegram не вернул оплату заказа #{ $order }: { $reason }
-admin-payment-flagged = ⚠️ Оплата требует внимания ({ $reason }): заказ #{ $order }, пользователь { $user }, { $stars } ⭐, зачислено фотосессий: { $photoshoots }. Charge: { $charge }
+admin-payment-flagged = ⚠️ Оплата требует внимания ({ payment-flag }): заказ #{ $order }, пользователь { $user }, { $stars } ⭐, зачислено фотосессий: { $photoshoots }. Charge: { $charge }
 admin-payment-unrecorded = 🚨 Не удалось записать оплату, повторов не будет: пользователь { $user }, { $stars } ⭐, charge { $charge }. Проверьте её в Stars-транзакциях бота и зачислите как покупку:
     { $command }
 admin-refund-unknown-charge = ⚠️ Telegram сообщил о возврате { $stars } ⭐ (charge { $charge }) пользователю { $user }, но оплаченного заказа с ним нет.
@@ -84,10 +102,10 @@ admin-grant-done = 🎁 { $count ->
    *[other] Начислено
 } { photoshoots } пользователю { $user }. Его баланс теперь: { $balance }.
 admin-orders-usage = Использование: /orders [статус] [страница]; статус — all или один из: { $statuses }.
-admin-orders-title = 🧾 Заказы ({ $status }), страница { $page }, сначала новые:
-admin-orders-line = #{ $id } · { $status } · { $stars } ⭐ · { photoshoots } · { $date } · { $user }{ $flag }
-admin-orders-empty = Заказов ({ $status }) нет.
-admin-orders-beyond = На странице { $page } заказов ({ $status }) нет.
+admin-orders-title = 🧾 Заказы ({ order-status }), страница { $page }, сначала новые:
+admin-orders-line = #{ $id } · { order-status } · { $stars } ⭐ · { photoshoots } · { $date } · { $user }{ $flag }
+admin-orders-empty = Заказов ({ order-status }) нет.
+admin-orders-beyond = На странице { $page } заказов ({ order-status }) нет.
 button-first-page = « Первая страница
 admin-payment-waiting = 🚨 Оплата всё ещё не записана спустя { $minutes } мин (база данных недоступна): пользователь { $user }, { $stars } ⭐, charge { $charge }. Бот продолжает попытки и зачислит её сам; если не получится, зачислите её как покупку:
     { $command }
@@ -96,8 +114,8 @@ command-credit = Зачислить Stars-оплату по её charge id
 admin-credit-usage = Использование: /credit <charge id> <звёзды> <telegram id пользователя> [payload счёта], как в Stars-транзакции бота (getStarTransactions: id, amount, source.user.id, source.invoice_payload).
 admin-credit-unknown-user = Пользователь с Telegram id { $user } не запускал бота; ничего не зачислено.
 admin-credit-done = ✅ Charge { $charge } зачислен как покупка: заказ #{ $order }, { $stars } ⭐, { photoshoots } пользователю { $user }; его баланс: { $balance }.{ $flag }
-admin-credit-flag = {" "}Отметка: { $reason }.
-admin-credit-duplicate = Charge { $charge } уже записан (заказ #{ $order }, { $status }). Больше ничего не зачислено.
+admin-credit-flag = {" "}Отметка: { payment-flag }.
+admin-credit-duplicate = Charge { $charge } уже записан (заказ #{ $order }, { order-status }). Больше ничего не зачислено.
 admin-generation-unconfigured = ⚙️ Фотосессии не генерируются: не задана переменная { $variable }. Продавцам об этом сообщается до любого списания. Задайте { $variable } в окружении бота (или в .env) и перезапустите бота.
 admin-upstream-incident = 🚨 Сервис { $upstream } отклоняет аккаунт бота: { $reason }. Фотосессии не принимаются (без списаний), пока он не заработает; бот проверяет каждые { $seconds } с и сообщит о восстановлении.
 admin-upstream-recovered = ✅ Сервис { $upstream } снова работает (был недоступен примерно { $minutes } мин). Фотосессии принимаются.
