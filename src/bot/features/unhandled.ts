@@ -22,8 +22,8 @@ const PRICE_WORDS = [
   String.raw`сколько(?:\s+\p{L}+)?\s+сто(?:ит|ят|ить|ила|или|ило)`,
 ];
 const PRICE_QUESTION = new RegExp(`${START}(?:${PRICE_WORDS.join('|')})${END}`, 'u');
-/** "How much?" or "Сколько?" alone. */
-const BARE_HOW_MUCH = /^\s*(?:сколько|how\s+much)\s*[?!.…]*\s*$/u;
+/** "Сколько?" alone (with other words it may ask how long or how many). */
+const BARE_HOW_MUCH = /^\s*сколько\s*[?!.…]*\s*$/u;
 
 /** True for a message asking what photoshoots cost ("how much does it cost?", "сколько стоит?", "цена"). */
 export function isPriceQuestion(text: string): boolean {
