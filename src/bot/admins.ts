@@ -2,6 +2,7 @@ import type { Api } from 'grammy';
 import type { Logger } from '../logger.js';
 import type { BotContext } from './context.js';
 import { describeBotApiError, telegramError } from './telegram-error.js';
+import { senderLabel } from './views/user-label.js';
 
 /** True when the sender is one of ADMIN_IDS. */
 export const isAdmin = (ctx: BotContext): boolean =>
@@ -33,9 +34,12 @@ export async function notifyAdmins(api: Api, adminIds: readonly number[], text: 
 
 /**
  * Tells the admins about a payment outside the normal path, in the bot's default language;
- * `key` names the text, which also gets the sender's Telegram id as `user`.
+ * `key` names the text, which also gets the sender as `user` ("Ann (@ann_shop, 700000001)").
  */
 export function alertAdmins(ctx: BotContext, key: string, vars: Record<string, string | number>) {
-  const text = ctx.i18n.fluent.translate(ctx.config.defaultLocale, key, { user: String(ctx.from?.id ?? 0), ...vars });
+  const text = ctx.i18n.fluent.translate(ctx.config.defaultLocale, key, {
+    user: ctx.from ? senderLabel(ctx.from) : '0',
+    ...vars,
+  });
   return notifyAdmins(ctx.api, ctx.config.admin.ids, text, ctx.logger);
 }

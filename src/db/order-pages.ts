@@ -13,6 +13,8 @@ export interface OrdersPageEntry {
   flag: string | null;
   telegramId: number;
   username: string | null;
+  firstName: string | null;
+  lastName: string | null;
 }
 
 /**
@@ -25,7 +27,7 @@ export async function ordersPage(
 ): Promise<{ entries: OrdersPageEntry[]; hasMore: boolean }> {
   const rows = await queryRows<Record<string, unknown>>(
     db,
-    sql`select o.id, o.status, o.amount, o.photoshoots, o.created_at, o.flag, u.telegram_id, u.username
+    sql`select o.id, o.status, o.amount, o.photoshoots, o.created_at, o.flag, u.telegram_id, u.username, u.first_name, u.last_name
           from orders o join users u on u.id = o.user_id
          where ${options.status ? sql`o.status = ${options.status}::order_status` : sql`true`}
          order by o.created_at desc, o.id desc
@@ -41,6 +43,8 @@ export async function ordersPage(
       flag: (r.flag as string | null) ?? null,
       telegramId: n(r.telegram_id),
       username: (r.username as string | null) ?? null,
+      firstName: (r.first_name as string | null) ?? null,
+      lastName: (r.last_name as string | null) ?? null,
     })),
     hasMore: rows.length > options.pageSize,
   };

@@ -5,6 +5,7 @@ import { type Database, queryRows } from './client.js';
 export interface BusinessStats {
   users: { total: number; today: number; week: number; activeWeek: number };
   photoshoots: { total: number; today: number; failed: number };
+  /** Free and paid count delivered images only; a failed image is neither. */
   images: { total: number; today: number; failed: number; free: number; paid: number };
   orders: { total: number; paid: number; pending: number; refunded: number };
   revenue: { total: number; today: number; month: number };
@@ -60,8 +61,9 @@ export async function businessStats(db: Database, timeZone: string): Promise<Bus
                 from photoshoots) p,
              (select count(*) as images_total,
                      count(*) filter (where status = 'failed') as images_failed,
-                     count(*) filter (where is_free) as images_free,
-                     count(*) filter (where not is_free) as images_paid
+                     -- Free and paid count delivered images only: a failed one was neither given nor sold.
+                     count(*) filter (where is_free and status = 'done') as images_free,
+                     count(*) filter (where not is_free and status = 'done') as images_paid
                 from processed_images) i,
              (select count(*) as images_today from processed_images where created_at >= ${todayStart}) it,
              (select count(*) as orders_total,

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_COMMANDS } from '../../src/bot/commands.js';
 import { ordersPageData, parseUserLookup } from '../../src/bot/features/admin-reports.js';
 import { queryRows } from '../../src/db/client.js';
 import { businessStats } from '../../src/db/stats.js';
@@ -8,9 +9,11 @@ import { createMemoryCache } from '../../src/services/cache.js';
 import { createBotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { balanceAndLedger } from '../support/ledger.js';
-import { callbackQuery, textMessage, withId } from '../support/updates.js';
+import { callbackQuery, type Sender, textMessage, withId } from '../support/updates.js';
 
 const ADMIN = 9101;
+/** Seller A as Telegram sends them (the bot keeps their name and username up to date). */
+const SELLER_A = { id: 8001, first_name: 'U8001', username: 'Alpha_shop' };
 const statements: string[] = [];
 let database: TestDatabase;
 
@@ -58,6 +61,14 @@ async function seedFixture() {
     (${a}, 'p3', 150, 3, 'refunded', 'fx-4', 'fx-c4', now() - interval '5 days', now() - interval '5 days', 0),
     (${b}, 'p30', 1200, 30, 'paid', 'fx-5', 'fx-c5', now() - interval '100 days', now() - interval '100 days', 0)`);
   await db.execute(sql`insert into saved_styles (user_id, slot, name, scene) values (${a}, 1, 'Marble', 'm')`);
+  // A's balance changes, an hour apart, each reason with the reference the bot writes.
+  const order = sql`(select 'order:' || id from orders where invoice_payload = 'fx-4')`;
+  await db.execute(sql`insert into balance_ledger (user_id, delta, reason, reference, balance_after, created_at) values
+    (${a}, 2, 'signup_bonus', null, 2, now() - interval '5 hours'),
+    (${a}, 3, 'purchase', ${order}, 5, now() - interval '4 hours'),
+    (${a}, -1, 'photoshoot_reserve', ${`photoshoot:${failed?.id}`}, 4, now() - interval '3 hours'),
+    (${a}, 1, 'photoshoot_release', ${`photoshoot:${failed?.id}`}, 5, now() - interval '2 hours'),
+    (${a}, -3, 'refund', ${order}, 2, now() - interval '1 hour')`);
   // AI usage: today $0.26 on the done photoshoot and $0.02 outside any; $0.50 on the failed one
   // 10 days ago; $9.99 on it 40 days ago (outside the 30 days).
   await db.execute(sql`insert into ai_usage (photoshoot_id, upstream, model, images, input_tokens, output_tokens, cost_usd, created_at) values
@@ -84,10 +95,10 @@ function admin(options: { cache?: ReturnType<typeof createMemoryCache>; ttl?: nu
   });
 }
 
-async function ask(h: ReturnType<typeof admin>, text: string, from = ADMIN) {
+async function ask(h: ReturnType<typeof admin>, text: string, from: number | Sender = ADMIN) {
   const before = h.sent().length;
   statements.length = 0;
-  await h.handle(withId(textMessage({ id: from }, text)));
+  await h.handle(withId(textMessage(typeof from === 'number' ? { id: from } : from, text)));
   return {
     text: h
       .sent()
@@ -96,6 +107,13 @@ async function ask(h: ReturnType<typeof admin>, text: string, from = ADMIN) {
       .join('\n'),
     statements: appStatements(),
   };
+}
+
+/** The admin's first reply to `text` sent from a Russian client. */
+async function askInRussian(h: ReturnType<typeof createBotHarness>, text: string) {
+  const before = h.sent().length;
+  await h.handle(withId(textMessage({ id: ADMIN, language_code: 'ru' }, text)));
+  return String(h.sent()[before]?.payload.text);
 }
 
 describe('/stats', () => {
@@ -108,7 +126,8 @@ describe('/stats', () => {
     // Users: A, B, C and the admin. New today: B and the admin; active this week: B, C, admin.
     expect(text).toContain('Users: 4 · new today 2 · new 7 days 3 · active 7 days 3');
     expect(text).toContain('Photoshoots: 2 · today 1 · failed 1');
-    expect(text).toContain('Images: 4 · today 3 · failed 1 · free 1 · paid 3');
+    // The failed image was a free one: it counts as failed, neither free nor paid (3 delivered, all paid).
+    expect(text).toContain('Images: 4 · today 3 · failed 1 · free 0 · paid 3');
     expect(text).toContain('Orders: 5 · paid 3 · pending 1 · refunded 1');
     // 150 + 450 + 1200: A has 4 images and 2 paid orders, yet each order counts once.
     expect(text).toContain('Revenue: 1,800 · today 150 · 30 days 600');
@@ -181,11 +200,7 @@ describe('AI spend in /stats', () => {
   it('speaks Russian to a Russian admin, and shows a dash for the cost per photoshoot when none was made', async () => {
     const db = database.handle.db;
     const h = admin();
-    const russian = async (text: string) => {
-      const before = h.sent().length;
-      await h.handle(withId(textMessage({ id: ADMIN, language_code: 'ru' }, text)));
-      return String(h.sent()[before]?.payload.text);
-    };
+    const russian = (text: string) => askInRussian(h, text);
     expect(await russian('/stats fresh')).toContain(
       '🤖 Расходы на ИИ: 0,28 $ сегодня · 0,78 $ за 30 дней (изображений: 6, на фотосессию: 0,38 $)',
     );
@@ -231,12 +246,13 @@ describe('/user, /grant, /orders', () => {
     for (const who of ['8001', '@alpha_SHOP']) {
       const { text, statements: used } = await ask(h, `/user ${who}`);
       expect(used.length).toBeLessThanOrEqual(4);
-      expect(text).toContain('U8001 @Alpha_shop · id 8001');
+      expect(text).toContain('👤 U8001 (@Alpha_shop, 8001) · language —');
+      expect(text).toMatch(/\nJoined \d{4}-\d\d-\d\d \d\d:\d\d UTC · last seen \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
       expect(text).toContain('Balance: 3 (2 bought, 1 free)');
       expect(text).toContain('Photoshoots: 2 (done 1, failed 1)');
       expect(text).toContain('Images: done 3, failed 1');
       expect(text).toContain('Top styles: Marble (3), Cafe (1)');
-      expect(text).toContain('Aspect ratios: 1:1: 3, 9:16: 1');
+      expect(text).toContain('Aspect ratios: 1:1 ×3, 9:16 ×1');
       expect(text).toContain('Saved styles: Marble');
       expect(text).toContain('Orders: 4 (paid 2) · spent 600 ⭐');
       // Their last photoshoots, whenever made: 0.26 + 0.50 + 9.99 over 2.
@@ -258,7 +274,7 @@ describe('/user, /grant, /orders', () => {
   it('/grant adds photoshoots through the ledger and tells the user; refuses bad amounts', async () => {
     const h = admin();
     const { text } = await ask(h, '/grant 8003 4');
-    expect(text.split('\n')[0]).toBe('🎁 Granted 4 photoshoots to 8003; their balance is 9.');
+    expect(text.split('\n')[0]).toBe('🎁 Granted 4 photoshoots to U8003 (8003). Their balance is now 9.');
     const toUser = h.sent().find((c) => c.payload.chat_id === 8003);
     expect(String(toUser?.payload.text)).toBe('🎁 Our team added 4 photoshoots to your balance. Your balance: 9.');
     const [grant] = await queryRows<{ delta: number; reason: string; reference: string }>(
@@ -312,5 +328,149 @@ describe('admin commands for anyone else', () => {
     await h.handle(withId(callbackQuery({ id: 8002 }, ordersPageData.pack({ status: 'all', page: 0 }))));
     expect(h.sent('answerCallbackQuery').at(-1)?.payload.text).toBe('This button is no longer active.');
     expect(await balanceAndLedger(database.handle.db, 8002)).toMatchObject({ balance: 0 });
+  });
+});
+
+describe('admin texts in words', () => {
+  /** The order A bought and had refunded, as the ledger names it. */
+  const refundedOrder = async () =>
+    (await queryRows<{ id: number }>(database.handle.db, sql`select id from orders where invoice_payload = 'fx-4'`))[0]
+      ?.id;
+  const failedPhotoshoot = async () =>
+    (
+      await queryRows<{ id: number }>(
+        database.handle.db,
+        sql`select id from photoshoots where aspect_ratio = '9:16' and user_id = (select id from users where telegram_id = 8001)`,
+      )
+    )[0]?.id;
+  /** The lines under the ledger heading, each time replaced by TIME. */
+  const ledgerLines = (text: string, heading: string) =>
+    text
+      .slice(text.indexOf(heading) + heading.length)
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d /, 'TIME '));
+
+  it('/user names every ledger reason in words, in the admin time zone, in English and Russian', async () => {
+    const order = await refundedOrder();
+    const photoshoot = await failedPhotoshoot();
+    const h = createBotHarness({ db: database.handle.db, adminIds: [ADMIN], timeZone: 'Asia/Tokyo' });
+    const en = await ask(h, '/user 8001');
+    expect(ledgerLines(en.text, 'Last balance changes:')).toEqual([
+      `TIME Asia/Tokyo · −3 · refund, order #${order}`,
+      `TIME Asia/Tokyo · +1 · photoshoot #${photoshoot} returned (nothing delivered)`,
+      `TIME Asia/Tokyo · −1 · photoshoot #${photoshoot} reserved`,
+      `TIME Asia/Tokyo · +3 · purchase, order #${order}`,
+      'TIME Asia/Tokyo · +2 · welcome gift',
+    ]);
+    expect(en.text).toMatch(/Joined \d{4}-\d\d-\d\d \d\d:\d\d Asia\/Tokyo · last seen .* Asia\/Tokyo\n/);
+    expect(en.text).not.toMatch(/signup_bonus|photoshoot_re|order:\d|photoshoot:\d/);
+    const ru = await askInRussian(h, '/user @alpha_shop');
+    expect(ru).toContain('👤 U8001 (@Alpha_shop, 8001) · язык —');
+    expect(ru).toContain('Соотношения сторон: 1:1 ×3, 9:16 ×1');
+    expect(ledgerLines(ru, 'Последние изменения баланса:')).toEqual([
+      `TIME Asia/Tokyo · −3 · возврат, заказ #${order}`,
+      `TIME Asia/Tokyo · +1 · фотосессия #${photoshoot} возвращена (ничего не доставлено)`,
+      `TIME Asia/Tokyo · −1 · фотосессия #${photoshoot} зарезервирована`,
+      `TIME Asia/Tokyo · +3 · покупка, заказ #${order}`,
+      'TIME Asia/Tokyo · +2 · приветственный подарок',
+    ]);
+  });
+
+  it('/balance shows the seller the same reasons in words, in UTC', async () => {
+    const order = await refundedOrder();
+    const photoshoot = await failedPhotoshoot();
+    const { text } = await ask(admin(), '/balance', SELLER_A);
+    expect(ledgerLines(text, 'Recent changes:')).toEqual([
+      `TIME UTC · −3 · refund, order #${order}`,
+      `TIME UTC · +1 · photoshoot #${photoshoot} returned (nothing delivered)`,
+      `TIME UTC · −1 · photoshoot #${photoshoot} reserved`,
+      `TIME UTC · +3 · purchase, order #${order}`,
+      'TIME UTC · +2 · welcome gift',
+    ]);
+  });
+
+  it('/grant names the user with their @username and id, with plurals, and the gift shows in words', async () => {
+    const db = database.handle.db;
+    await registerUser(db, { id: 700000001, first_name: 'Ann', username: 'ann_shop' }, { freePhotoshoots: 0 });
+    await registerUser(db, { id: 700000002, first_name: 'Bob', last_name: 'Lee' }, { freePhotoshoots: 0 });
+    const h = admin();
+    expect((await ask(h, '/grant @ann_shop 1')).text.split('\n')[0]).toBe(
+      '🎁 Granted 1 photoshoot to Ann (@ann_shop, 700000001). Their balance is now 1.',
+    );
+    expect((await ask(h, '/grant 700000002 2')).text.split('\n')[0]).toBe(
+      '🎁 Granted 2 photoshoots to Bob Lee (700000002). Their balance is now 2.',
+    );
+    const russian = (text: string) => askInRussian(h, text);
+    expect(await russian('/grant 700000001 1')).toBe(
+      '🎁 Начислена 1 фотосессия пользователю Ann (@ann_shop, 700000001). Его баланс теперь: 2.',
+    );
+    expect(await russian('/grant 700000001 5')).toBe(
+      '🎁 Начислено 5 фотосессий пользователю Ann (@ann_shop, 700000001). Его баланс теперь: 7.',
+    );
+    expect(ledgerLines((await ask(h, '/user 700000001')).text, 'Last balance changes:')[0]).toBe(
+      'TIME UTC · +5 · gift from our team',
+    );
+    expect(ledgerLines(await russian('/user 700000001'), 'Последние изменения баланса:')[0]).toBe(
+      'TIME UTC · +5 · подарок от команды',
+    );
+  });
+
+  it('/stats counts free and paid among delivered images only, in Russian too', async () => {
+    const h = admin();
+    const ru = await askInRussian(h, '/stats fresh');
+    expect(ru).toMatch(/^📊 Статистика \(свежая, \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
+    expect(ru).toContain('🖼 Изображения: 4 · сегодня 3 · с ошибкой 1 · бесплатных 0 · платных 3');
+    const stats = await businessStats(database.handle.db, 'UTC');
+    expect(stats.images.free + stats.images.paid).toBe(stats.images.total - stats.images.failed);
+  });
+
+  it('order lines show a flag only when there is one, in words around it', async () => {
+    const db = database.handle.db;
+    const h = admin();
+    const unflagged = (await ask(h, '/orders')).text;
+    expect(unflagged).not.toMatch(/flag|⚠️|: -|· -/);
+    await db.execute(sql`update orders set flag = 'paid_after_expiry' where invoice_payload = 'fx-2'`);
+    try {
+      const lines = (await ask(h, '/orders paid')).text.split('\n');
+      expect(lines.filter((l) => l.includes('⚠️'))).toEqual([
+        expect.stringMatching(/ · U8001 \(@Alpha_shop, 8001\) · ⚠️ paid after its invoice expired$/),
+      ]);
+      const ru = await askInRussian(h, '/orders paid');
+      expect(ru.split('\n')[0]).toBe('🧾 Заказы (оплачен), страница 1, сначала новые:');
+      expect(ru).toMatch(
+        / · оплачен · 450 ⭐ · 10 фотосессий · .* UTC · U8001 \(@Alpha_shop, 8001\) · ⚠️ оплачен после истечения счёта\n/,
+      );
+      // The support request's order lines: no "flag: -", the flag where there is one.
+      await ask(h, '/paysupport', SELLER_A);
+      const forwarded = (await ask(h, 'I was charged twice', SELLER_A)).text;
+      expect(forwarded).toMatch(
+        /#\d+ · 10 photoshoots · 450 ⭐ · paid · \d{4}-\d\d-\d\d \d\d:\d\d UTC · ⚠️ paid after its invoice expired\n/,
+      );
+      expect(forwarded).toMatch(/#\d+ · 3 photoshoots · 150 ⭐ · pending · \d{4}-\d\d-\d\d \d\d:\d\d UTC\n/);
+      expect(forwarded).toContain('Payment support request from U8001 (@Alpha_shop, 8001):');
+      expect(forwarded).not.toMatch(/flag/i);
+    } finally {
+      await db.execute(sql`update orders set flag = null where invoice_payload = 'fx-2'`);
+    }
+  });
+});
+
+describe('/help', () => {
+  it('shows an admin the seller help and then the admin commands; a seller sees none of them', async () => {
+    const h = admin();
+    const seller = (await ask(h, '/help', 8002)).text;
+    const forAdmin = (await ask(h, '/help')).text;
+    expect(forAdmin.startsWith(`${seller}\n\n🛠 Admin commands (only admins see this part):\n`)).toBe(true);
+    for (const command of ADMIN_COMMANDS) {
+      expect(forAdmin).toMatch(new RegExp(`\\n/${command}( |$)`));
+      expect(seller).not.toMatch(new RegExp(`/${command}\\b`));
+    }
+    expect(seller).not.toContain('🛠');
+    const ru = await askInRussian(h, '/help');
+    expect(ru).toContain('Как это работает');
+    expect(ru).toContain(
+      '\n\n🛠 Команды администратора (эту часть видят только администраторы):\n/stats — показатели бизнеса',
+    );
   });
 });

@@ -58,7 +58,7 @@ describe('/credit', () => {
     const [row] = await db().select().from(orders).where(eq(orders.id, order.id));
     expect(row).toMatchObject({ status: 'paid', telegramPaymentChargeId: 'ch-6701', flag: null });
     expect(textsTo(from, ADMIN)).toEqual([
-      `✅ Charge ch-6701 credited as a purchase: order #${order.id}, ${PKG.stars} ⭐, ${PKG.photoshoots} photoshoots for user 6701; their balance is ${2 + PKG.photoshoots}.`,
+      `✅ Charge ch-6701 credited as a purchase: order #${order.id}, ${PKG.stars} ⭐, ${PKG.photoshoots} photoshoots for Seller (6701); their balance is ${2 + PKG.photoshoots}.`,
     ]);
     expect(textsTo(from, seller.id)).toEqual([
       `✅ Ваша оплата зачислена на баланс: добавлено ${PKG.photoshoots} фотосессии. Ваш баланс: ${2 + PKG.photoshoots}.`,
@@ -93,7 +93,9 @@ describe('/credit', () => {
       photoshoots: PKG.photoshoots,
       flag: 'unknown_order',
     });
-    expect(textsTo(from, ADMIN)).toEqual([expect.stringMatching(/credited as a purchase: .* Flag: unknown_order\.$/)]);
+    expect(textsTo(from, ADMIN)).toEqual([
+      expect.stringMatching(/credited as a purchase: .* Flag: the payment matches no order\.$/),
+    ]);
     expect(textsTo(from, seller.id)).toEqual([expect.stringContaining('Your payment is now on your balance')]);
     expect(await purchasesOf(seller.id)).toEqual([PKG.photoshoots]);
   });
@@ -204,7 +206,7 @@ describe.runIf(usingPostgres)('a payment while the database is cut (in process)'
             ),
             expect.stringMatching(
               new RegExp(
-                `delayed payment \\(charge ${chargeId}, user ${sellerId}, ${PKG.stars} ⭐\\) is now recorded by the bot: order #${order.id}\\. No /credit needed\\.`,
+                `delayed payment \\(charge ${chargeId}, from Seller \\(${sellerId}\\), ${PKG.stars} ⭐\\) is now recorded by the bot: order #${order.id}\\. No /credit needed\\.`,
               ),
             ),
           ]);

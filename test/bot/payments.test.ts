@@ -211,7 +211,9 @@ describe('successful payments', () => {
     const from = suite.telegram.calls.length;
     await send(successfulPayment(user, { payload: order.invoicePayload, amount: pkg.stars, chargeId: 'ch-6302' }));
     expect(textsTo(from, user.id)).toEqual([expect.stringContaining('Payment received')]);
-    expect(textsTo(from, ADMIN)).toEqual([expect.stringMatching(/paid_after_expiry.*order #\d+.*user 6302/)]);
+    expect(textsTo(from, ADMIN)).toEqual([
+      expect.stringMatching(/needs attention \(paid after its invoice expired\): order #\d+, from Seller \(6302\)/),
+    ]);
     expect(await balanceAndLedger(db(), user.id)).toEqual({
       balance: 2 + pkg.photoshoots,
       ledgerSum: 2 + pkg.photoshoots,
@@ -304,7 +306,7 @@ describe('refunds', () => {
     const from = suite.telegram.calls.length;
     await send(refundedPayment(user, { payload: 'ord-unknown', amount: 150, chargeId: 'ch-6406' }));
     expect(textsTo(from, ADMIN)).toEqual([
-      expect.stringMatching(/refund of 150 ⭐ \(charge ch-6406\) for user 6406 that matches no paid order/),
+      expect.stringMatching(/refund of 150 ⭐ \(charge ch-6406\) to Seller \(6406\) that matches no paid order/),
     ]);
     expect(await balanceAndLedger(db(), user.id)).toEqual(before);
   });
@@ -360,7 +362,7 @@ describe('/paysupport and /terms', () => {
     expect(prompt).toContain('Describe the problem');
     expect(sent).toContain('Sent to our team');
     const [forwarded] = textsTo(from, ADMIN);
-    expect(forwarded).toContain('Ivy @ivy_shop (id 6501)');
+    expect(forwarded).toContain('Ivy (@ivy_shop, 6501)');
     expect(forwarded).toContain('I paid but want a refund');
     expect(forwarded).toMatch(new RegExp(`#${order.id} · ${pkg.photoshoots} photoshoots · ${pkg.stars} ⭐ · paid`));
 
@@ -393,7 +395,7 @@ describe('a payment the database cannot take', () => {
     expect(textsTo(from, 6602)).toEqual([expect.stringContaining('our team has been told and will add it shortly')]);
     expect(textsTo(from, ADMIN)).toEqual([
       expect.stringMatching(
-        /could not be recorded and will not be retried: user 6602, 0 ⭐, charge ch-6602[\s\S]*\n\s*\/credit ch-6602 0 6602 ord-none$/,
+        /could not be recorded and will not be retried: from Seller \(6602\), 0 ⭐, charge ch-6602[\s\S]*\n\s*\/credit ch-6602 0 6602 ord-none$/,
       ),
     ]);
     expect(lines.filter((l) => l.includes('"msg":"recording a payment failed"'))).toHaveLength(2);
@@ -428,7 +430,7 @@ describe('a payment the database cannot take', () => {
     expect(textsTo(from, 6601)).toEqual([expect.stringContaining('it will be added automatically')]);
     expect(textsTo(from, ADMIN)).toEqual([
       expect.stringMatching(
-        /still not recorded after 1 min .*user 6601, 150 ⭐, charge ch-6601[\s\S]*\/credit ch-6601 150 6601 ord-x$/,
+        /still not recorded after 1 min .*from Seller \(6601\), 150 ⭐, charge ch-6601[\s\S]*\/credit ch-6601 150 6601 ord-x$/,
       ),
     ]);
     const retries = lines.filter((l) => l.includes('payment not recorded yet; retrying')).length;

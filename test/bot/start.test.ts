@@ -31,7 +31,7 @@ describe('/start', () => {
     const [reply] = h.sent();
     expect(reply?.payload.chat_id).toBe(101);
     expect(textOf(reply)).toContain('Welcome, Ann!');
-    expect(textOf(reply)).toContain('2 photoshoots free');
+    expect(textOf(reply)).toContain('Your first 2 photoshoots are free.');
     const { user, rows } = await signupBonuses(101);
     expect(user?.balance).toBe(2);
     expect(rows).toHaveLength(1);

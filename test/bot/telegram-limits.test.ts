@@ -118,7 +118,7 @@ describe('texts the bot sends', () => {
     expect(String(toUser.payload.text)).toMatch(/^💬 Our team: 😀/);
     await fake.waitForCall(
       'sendMessage',
-      (c) => c.payload.chat_id === ADMIN && String(c.payload.text) === 'Sent to 812.',
+      (c) => c.payload.chat_id === ADMIN && String(c.payload.text) === 'Sent to Seller (812).',
     );
     // Every other method the bot calls is clipped on the way out as well.
     await h.bot.api.answerCallbackQuery('q', { text: 'a'.repeat(500) });

@@ -4,6 +4,7 @@ import { findUserByTelegramId } from '../../db/users.js';
 import { isAdmin } from '../admins.js';
 import type { BotContext } from '../context.js';
 import { tellAfterCommit } from '../tell-user.js';
+import { userLabel } from '../views/user-label.js';
 
 /** Largest amount /credit takes (a typo should not mint thousands of photoshoots). */
 const MAX_CREDIT_STARS = 100_000;
@@ -86,7 +87,7 @@ export function createAdminCreditFeature() {
         order: String(order.id),
         stars: order.amount,
         count: order.photoshoots,
-        user: String(owner.telegramId),
+        user: userLabel(owner),
         balance,
         flag: flag ? ctx.t('admin-credit-flag', { reason: flag }) : '',
       }),

@@ -12,7 +12,9 @@ import { isAdmin } from '../admins.js';
 import { createCallbackData, parseWholeNumber, telegramId } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
 import { tellAfterCommit } from '../tell-user.js';
-import { formatTime } from '../views/time.js';
+import { ledgerLine } from '../views/payments.js';
+import { formatZonedTime } from '../views/time.js';
+import { userLabel } from '../views/user-label.js';
 
 /** The most photoshoots one /grant may add (a typo should not mint thousands). */
 export const MAX_GRANT = 1000;
@@ -36,8 +38,9 @@ export function parseUserLookup(text: string): UserLookup | undefined {
   return username ? { username } : undefined;
 }
 
-// v2: the figures gained the AI spend; a v1 entry cached by an older release is not read.
-const statsKey = (timeZone: string) => `stats:v2:${timeZone}`;
+// v3: free and paid images count delivered ones only (v2 gained the AI spend); an entry cached
+// by an older release is not read.
+const statsKey = (timeZone: string) => `stats:v3:${timeZone}`;
 
 /** "none" selects the dash in the messages: a cost per photoshoot needs at least one. */
 const perPhotoshoot = (cost: number | null) => cost ?? 'none';
@@ -70,8 +73,7 @@ function statsText(ctx: BotContext, stats: BusinessStats, timeZone: string, cach
     aiPerPhotoshoot: perPhotoshoot(stats.ai.perPhotoshoot),
     outstanding: stats.outstanding,
     top,
-    at: formatTime(new Date(stats.computedAt), timeZone),
-    zone: timeZone,
+    at: formatZonedTime(new Date(stats.computedAt), timeZone),
     source: cached ? 'cached' : 'fresh',
   });
 }
@@ -99,30 +101,25 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
     const user = await userDetail(ctx.db, lookup);
     if (!user) return ctx.reply(ctx.t('admin-user-unknown', { user: ctx.match.trim() }));
     const tz = ctx.config.admin.statsTimeZone;
-    const name = [user.firstName, user.lastName].filter(Boolean).join(' ') || '—';
-    const ledger = user.ledger.map(
-      (e) =>
-        `${formatTime(e.createdAt, tz)} ${e.delta > 0 ? '+' : ''}${e.delta} ${e.reason}${e.reference ? ` (${e.reference})` : ''}`,
-    );
+    const ledger = user.ledger.map((e) => ledgerLine(ctx, e, tz));
     await ctx.reply(
       ctx.t('admin-user', {
-        id: String(user.telegramId),
-        name,
-        username: user.username ? `@${user.username}` : '—',
+        user: userLabel(user),
         language: user.languageCode ?? '—',
-        joined: formatTime(user.createdAt, tz),
-        seen: formatTime(user.lastSeenAt, tz),
+        joined: formatZonedTime(user.createdAt, tz),
+        seen: formatZonedTime(user.lastSeenAt, tz),
         balance: user.balance,
         bought: user.bought,
         free: user.balance - user.bought,
         photoshoots: user.photoshoots.total,
         photoshootsDone: user.photoshoots.done,
         photoshootsFailed: user.photoshoots.failed,
-        lastPhotoshoot: user.photoshoots.lastAt ? formatTime(user.photoshoots.lastAt, tz) : '—',
+        lastPhotoshoot: user.photoshoots.lastAt ? formatZonedTime(user.photoshoots.lastAt, tz) : '—',
         imagesDone: user.images.done,
         imagesFailed: user.images.failed,
         styles: user.topStyles.map((s) => `${s.style} (${s.images})`).join(', ') || '—',
-        ratios: user.ratios.map((r) => `${r.ratio}: ${r.images}`).join(', ') || '—',
+        // "1:1 ×3, 9:16 ×1": each ratio with how many images were made in it.
+        ratios: user.ratios.map((r) => `${r.ratio} ×${r.images}`).join(', ') || '—',
         saved: user.savedStyles.join(', ') || '—',
         orders: user.orders.total,
         paid: user.orders.paid,
@@ -152,7 +149,7 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
     });
     ctx.logger.info({ user_id: user.id, granted: count, admin_id: ctx.from.id }, 'photoshoots granted');
     tellAfterCommit(ctx, user, { key: 'grant-user', variables: { count, balance } }, 'a grant', { user_id: user.id });
-    await ctx.reply(ctx.t('admin-grant-done', { count, user: String(user.telegramId), balance }));
+    await ctx.reply(ctx.t('admin-grant-done', { count, user: userLabel(user), balance }));
   });
 
   async function showOrders(ctx: BotContext, status: z.infer<typeof statusFilter>, page: number, edit: boolean) {
@@ -176,9 +173,9 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
                 status: o.status,
                 stars: o.amount,
                 count: o.photoshoots,
-                date: formatTime(o.createdAt, tz),
-                user: o.username ? `@${o.username}` : String(o.telegramId),
-                flag: o.flag ? ` ⚠️ ${o.flag}` : '',
+                date: formatZonedTime(o.createdAt, tz),
+                user: userLabel(o),
+                flag: o.flag ? ctx.t('order-flag', { reason: o.flag }) : '',
               }),
             ),
           ].join('\n');

@@ -8,6 +8,7 @@ import { tellRefund } from '../refund-notice.js';
 import { telegramError } from '../telegram-error.js';
 import { textFor } from '../tell-user.js';
 import { refundFigures } from '../views/payments.js';
+import { userLabel } from '../views/user-label.js';
 
 const composer = new Composer<BotContext>();
 // Anyone else falls through to the catch-all: the same answer as an unknown command.
@@ -63,13 +64,14 @@ admin.command('reply', async (ctx) => {
   const telegramId = parseWholeNumber(match?.[1] ?? '', telegramIdSchema);
   if (!match?.[2] || telegramId === undefined) return ctx.reply(ctx.t('admin-reply-usage'));
   const recipient = await findUserByTelegramId(ctx.db, telegramId);
+  const user = userLabel(recipient ?? { telegramId });
   try {
     await ctx.api.sendMessage(telegramId, textFor(ctx, recipient, 'support-reply', { text: match[2].trim() }));
   } catch (err) {
     const reason = telegramError(err)?.description ?? 'Telegram could not be reached';
-    return ctx.reply(ctx.t('admin-reply-failed', { user: String(telegramId), reason }));
+    return ctx.reply(ctx.t('admin-reply-failed', { user, reason }));
   }
-  await ctx.reply(ctx.t('admin-reply-sent', { user: String(telegramId) }));
+  await ctx.reply(ctx.t('admin-reply-sent', { user }));
 });
 
 /** Admin commands (ADMIN_IDS only): refunds and support replies. */

@@ -5,9 +5,11 @@ import { buyData, packageData } from '../callback-data/buy.js';
 import type { BotContext } from '../context.js';
 import { packagesKeyboard } from '../keyboards/buy.js';
 import { invoiceFor } from '../views/payments.js';
+import { packagesText } from '../views/prices.js';
 
-async function showPackages(ctx: BotContext) {
-  await ctx.reply(ctx.t('buy-title'), { reply_markup: packagesKeyboard(ctx) });
+/** The packages on sale, each with its price per photoshoot and saving, and a button to buy it. */
+export async function showPackages(ctx: BotContext) {
+  await ctx.reply(packagesText(ctx), { reply_markup: packagesKeyboard(ctx) });
 }
 
 /**

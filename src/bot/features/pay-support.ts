@@ -5,6 +5,7 @@ import { notifyAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';
 import { clip } from '../telegram-text.js';
 import { orderLine } from '../views/payments.js';
+import { senderLabel } from '../views/user-label.js';
 
 /** Room for the user's own words in a support request; the header and orders take the rest. */
 const SUPPORT_TEXT_MAX = 3000;
@@ -19,10 +20,9 @@ async function forwardToSupport(ctx: BotContext, text: string) {
     return ctx.reply(ctx.t('paysupport-unavailable'));
   }
   const orders = await recentOrders(ctx.db, user.id, 5);
-  const who = `${ctx.from.first_name}${ctx.from.username ? ` @${ctx.from.username}` : ''} (id ${ctx.from.id})`;
   const locale = ctx.config.defaultLocale;
   const message = ctx.i18n.fluent.translate(locale, 'admin-support-request', {
-    user: who,
+    user: senderLabel(ctx.from),
     text: clip(text, SUPPORT_TEXT_MAX),
     orders:
       orders.length > 0

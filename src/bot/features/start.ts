@@ -1,6 +1,8 @@
 import { Composer } from 'grammy';
 import { rememberStartPayload } from '../../db/users.js';
+import { isAdmin } from '../admins.js';
 import type { BotContext } from '../context.js';
+import { priceFigures } from '../views/prices.js';
 
 const composer = new Composer<BotContext>();
 const feature = composer.chatType('private');
@@ -11,14 +13,20 @@ feature.command('start', async (ctx) => {
   const payload = ctx.match.trim();
   if (payload) await rememberStartPayload(ctx.db, user.id, payload);
   const name = ctx.from.first_name;
+  const { price, free } = priceFigures(ctx);
   await ctx.reply(
     ctx.isNewUser
-      ? ctx.t('welcome-new', { name, count: user.balance })
-      : ctx.t('welcome-back', { name, balance: user.balance }),
+      ? ctx.t('welcome-new', { name, count: free, price })
+      : ctx.t('welcome-back', { name, count: user.balance, price }),
   );
 });
 
-feature.command('help', (ctx) => ctx.reply(ctx.t('help')));
+// Admins get the seller's help and, below it, their own commands; nobody else sees those.
+feature.command('help', async (ctx) => {
+  const { price, free } = priceFigures(ctx);
+  const help = ctx.t('help', { count: free, price });
+  await ctx.reply(isAdmin(ctx) ? `${help}\n\n${ctx.t('help-admin')}` : help);
+});
 
-/** /start (registers and welcomes; stores the deep-link payload) and /help. */
+/** /start (registers and welcomes, with what photoshoots cost; stores the deep-link payload) and /help. */
 export const startFeature = composer;

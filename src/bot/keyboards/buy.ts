@@ -1,17 +1,18 @@
 import { InlineKeyboard } from 'grammy';
 import { buyData, packageData } from '../callback-data/buy.js';
 import type { BotContext } from '../context.js';
+import { packagePrices } from '../views/prices.js';
 
 /** The "buy photoshoots" button shown wherever the balance matters. */
 export const buyKeyboard = (ctx: BotContext) => new InlineKeyboard().text(ctx.t('button-buy'), buyData.pack({}));
 
-/** One button per package on sale (from the config). */
+/** One button per package on sale (from the config), with its saving against the smallest. */
 export function packagesKeyboard(ctx: BotContext) {
   const keyboard = new InlineKeyboard();
-  for (const pkg of ctx.config.payments.packages) {
+  for (const { pkg, saving } of packagePrices(ctx.config.payments.packages)) {
     keyboard
       .text(
-        ctx.t('buy-package', { count: pkg.photoshoots, stars: pkg.stars }),
+        ctx.t('buy-package', { count: pkg.photoshoots, stars: pkg.stars, saving }),
         packageData.pack({ photoshoots: pkg.photoshoots, stars: pkg.stars }),
       )
       .row();

@@ -2,7 +2,7 @@ import type { StarsPackage } from '../../config/index.js';
 import type { Order, RefundOutcome } from '../../db/orders.js';
 import type { BotContext } from '../context.js';
 import { clip, TELEGRAM_LIMITS } from '../telegram-text.js';
-import { formatZonedTime, sellerTime } from './time.js';
+import { formatZonedTime, SELLER_TIME_ZONE } from './time.js';
 
 /** Telegram's limits for an invoice. */
 export const INVOICE_TITLE_MAX = TELEGRAM_LIMITS.invoiceTitle;
@@ -26,17 +26,25 @@ export const orderLine = (ctx: BotContext, order: Order) =>
     stars: order.amount,
     status: order.status,
     date: formatZonedTime(order.createdAt, ctx.config.admin.statsTimeZone),
-    flag: order.flag ?? '-',
+    // Only a flagged order says so: no "flag: -" on every ordinary one.
+    flag: order.flag ? ctx.t('order-flag', { reason: order.flag }) : '',
   });
 
-/** A ledger row in plain words: "+10 · purchase, order #5". */
-export function ledgerLine(
-  ctx: BotContext,
-  entry: { delta: number; reason: string; reference: string | null; createdAt: Date },
-) {
+export interface LedgerEntry {
+  delta: number;
+  reason: string;
+  reference: string | null;
+  createdAt: Date;
+}
+
+/**
+ * A ledger row in plain words: "2026-12-03 16:40 UTC · +10 · purchase, order #5". Sellers read
+ * the time in UTC (the default); admins pass STATS_TIME_ZONE.
+ */
+export function ledgerLine(ctx: BotContext, entry: LedgerEntry, timeZone = SELLER_TIME_ZONE) {
   const id = /:(\d+)$/.exec(entry.reference ?? '')?.[1] ?? '';
   const delta = entry.delta > 0 ? `+${entry.delta}` : `−${-entry.delta}`;
-  return `${sellerTime(entry.createdAt)} · ${delta} · ${ctx.t(`ledger-${entry.reason}`, { id })}`;
+  return `${formatZonedTime(entry.createdAt, timeZone)} · ${delta} · ${ctx.t(`ledger-${entry.reason}`, { id })}`;
 }
 
 export type RecordedRefund = Extract<RefundOutcome, { kind: 'refunded' }>;

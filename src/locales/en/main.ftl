@@ -8,36 +8,6 @@ photoshoots = { $count ->
    *[other] { $count } photoshoots
 }
 
-welcome-new =
-    Welcome, { $name }! 📸
-
-    Send me a photo of your product and I will turn it into a professional photoshoot: four marketing images in different styles, as previews and as full-quality PNG files.
-
-    You have { photoshoots } free to start with.
-
-welcome-back =
-    Welcome back, { $name }! 📸
-
-    Send me a product photo to start a new photoshoot. Photoshoots left: { $balance }.
-
-help =
-    How it works:
-    1. Send a photo of your product (as a photo or as an image file).
-    2. Choose the aspect ratio and where the styles come from.
-    3. Confirm, and receive four images as previews and PNG files.
-
-    Commands:
-    /start – start over
-    /balance – photoshoots left
-    /buy – buy photoshoots
-    /cancel – cancel the running photoshoot
-    /history – earlier photoshoots
-    /styles – saved styles
-    /language – change language
-    /help – this message
-    /paysupport – help with a payment
-    /terms – terms of sale
-
 language-choose = Choose your language:
 language-changed = Language set to English.
 
@@ -130,8 +100,6 @@ command-buy = Buy photoshoots
 command-paysupport = Help with a payment
 command-terms = Terms of sale
 button-buy = 🛒 Buy photoshoots
-buy-title = 🛒 Choose a package. One photoshoot is four images of your product in the styles you pick, as previews and full-quality PNG files. Paid with Telegram Stars.
-buy-package = { photoshoots } · { $stars } ⭐
 package-changed = Prices have changed; here are the current packages.
 invoice-title = { photoshoots }
 invoice-description = { photoshoots } for your products: each is four marketing images in the styles you choose, as previews and PNG files. Added to your balance right after payment.
