@@ -131,3 +131,4 @@ help-admin =
     /refund <order number or charge id> – refund an order's Stars
     /credit <charge id> <stars> <telegram id> [invoice payload] – record a Stars payment the bot missed
     /reply <telegram id> <text> – answer a support request
+    /gallery – the style gallery sellers see (/gallery build as the caption of a sample product photo makes the missing examples, /gallery rebuild all of them)

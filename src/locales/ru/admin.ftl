@@ -128,3 +128,4 @@ help-admin =
     /refund <номер заказа или charge id> — вернуть звёзды за заказ
     /credit <charge id> <звёзды> <telegram id> [payload счёта] — записать Stars-оплату, которую бот пропустил
     /reply <telegram id> <текст> — ответить на запрос в поддержку
+    /gallery — галерея стилей для продавцов (/gallery build в подписи к фото образца товара делает недостающие примеры, /gallery rebuild — все заново)
