@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyPageData, resendData } from '../../src/bot/features/history.js';
 import { deleteStyleData } from '../../src/bot/features/styles.js';
-import { imagesOf, recordImage } from '../../src/db/processed-images.js';
-import { queuePhotoshoot } from '../../src/db/queue.js';
 import { savedStylesOf, saveStyle } from '../../src/db/saved-styles.js';
-import { finishPhotoshoot } from '../../src/db/settlement.js';
 import { registerUser } from '../../src/db/users.js';
 import { createBotHarness } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
+import { sellerWithHistory } from '../support/history.js';
 import { callbackQuery, textMessage, withId } from '../support/updates.js';
 
 let database: TestDatabase;
@@ -16,37 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
-/** A user with `count` delivered photoshoots (4 images each, with file ids). */
-async function sellerWithHistory(telegramId: number, count: number) {
-  const db = database.handle.db;
-  const { user } = await registerUser(db, { id: telegramId, first_name: 'H' }, { freePhotoshoots: count });
-  const ids: number[] = [];
-  for (let n = 0; n < count; n++) {
-    const job = await queuePhotoshoot(db, {
-      userId: user.id,
-      chatId: telegramId,
-      sourceFileId: 'src',
-      sourceFileUniqueId: 'src-u',
-      aspectRatio: '1:1',
-      styleSource: 'random',
-      styles: ['A', 'B', 'C', 'D'].map((name) => ({ name, prompt: name })),
-    });
-    for (const image of await imagesOf(db, job.id)) {
-      await recordImage(db, image.id, {
-        status: 'done',
-        resultFileId: `png-${image.id}`,
-        previewFileId: `jpg-${image.id}`,
-      });
-    }
-    await finishPhotoshoot(db, job.id, 'done');
-    ids.push(job.id);
-  }
-  return { user, ids };
-}
-
 describe('/history', () => {
   it('lists photoshoots newest first, five a page, and resends one from stored file ids', async () => {
-    const { ids } = await sellerWithHistory(801, 7);
+    const { ids } = await sellerWithHistory(database.handle.db, { id: 801, first_name: 'H' }, 7);
     const h = createBotHarness({ db: database.handle.db });
     await h.handle(withId(textMessage({ id: 801 }, '/history')));
     const first = h.sent()[0];
@@ -80,7 +50,7 @@ describe('/history', () => {
   });
 
   it("refuses to resend someone else's photoshoot, and says when there is nothing yet", async () => {
-    const { ids } = await sellerWithHistory(802, 1);
+    const { ids } = await sellerWithHistory(database.handle.db, { id: 802, first_name: 'H' }, 1);
     const h = createBotHarness({ db: database.handle.db });
     await h.handle(withId(callbackQuery({ id: 803 }, resendData.pack({ job: ids[0] ?? 0 }))));
     expect(h.sent('answerCallbackQuery')[0]?.payload.text).toBe('This button is not yours.');

@@ -12,7 +12,7 @@ import { isAdmin } from '../admins.js';
 import { createCallbackData, parseWholeNumber, telegramId } from '../callback-data/codec.js';
 import type { BotContext } from '../context.js';
 import { tellAfterCommit } from '../tell-user.js';
-import { formatTime } from '../views/time.js';
+import { formatTime, formatZonedTime } from '../views/time.js';
 
 /** The most photoshoots one /grant may add (a typo should not mint thousands). */
 export const MAX_GRANT = 1000;
@@ -102,7 +102,7 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
     const name = [user.firstName, user.lastName].filter(Boolean).join(' ') || '—';
     const ledger = user.ledger.map(
       (e) =>
-        `${formatTime(e.createdAt, tz)} ${e.delta > 0 ? '+' : ''}${e.delta} ${e.reason}${e.reference ? ` (${e.reference})` : ''}`,
+        `${formatZonedTime(e.createdAt, tz)} ${e.delta > 0 ? '+' : ''}${e.delta} ${e.reason}${e.reference ? ` (${e.reference})` : ''}`,
     );
     await ctx.reply(
       ctx.t('admin-user', {
@@ -110,15 +110,15 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
         name,
         username: user.username ? `@${user.username}` : '—',
         language: user.languageCode ?? '—',
-        joined: formatTime(user.createdAt, tz),
-        seen: formatTime(user.lastSeenAt, tz),
+        joined: formatZonedTime(user.createdAt, tz),
+        seen: formatZonedTime(user.lastSeenAt, tz),
         balance: user.balance,
         bought: user.bought,
         free: user.balance - user.bought,
         photoshoots: user.photoshoots.total,
         photoshootsDone: user.photoshoots.done,
         photoshootsFailed: user.photoshoots.failed,
-        lastPhotoshoot: user.photoshoots.lastAt ? formatTime(user.photoshoots.lastAt, tz) : '—',
+        lastPhotoshoot: user.photoshoots.lastAt ? formatZonedTime(user.photoshoots.lastAt, tz) : '—',
         imagesDone: user.images.done,
         imagesFailed: user.images.failed,
         styles: user.topStyles.map((s) => `${s.style} (${s.images})`).join(', ') || '—',
@@ -176,7 +176,7 @@ export function createAdminReportsFeature(deps: { cache: Cache }) {
                 status: o.status,
                 stars: o.amount,
                 count: o.photoshoots,
-                date: formatTime(o.createdAt, tz),
+                date: formatZonedTime(o.createdAt, tz),
                 user: o.username ? `@${o.username}` : String(o.telegramId),
                 flag: o.flag ? ` ⚠️ ${o.flag}` : '',
               }),
