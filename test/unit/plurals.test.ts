@@ -8,7 +8,7 @@ import { createI18n, LOCALES, type Locale } from '../../src/bot/i18n.js';
  * covered), rendered with each count in COUNTS for every variable, must render, and a number in
  * the text must agree with the noun after it.
  */
-const COUNTS = [0, 1, 2, 5, 11, 21, 22];
+const COUNTS = [0, 1, 2, 5, 11, 21, 22, 1.5];
 
 type Pattern = FluentResource['body'][number]['value'];
 type Node = Exclude<Pattern, string | null>[number];
@@ -72,7 +72,7 @@ const PLURAL_KEYS = new Set(['zero', 'one', 'two', 'few', 'many', 'other']);
 /**
  * The forms of a noun (or an adjective used alone) that may follow a number of each plural
  * category, in the cases the messages put counts in. English: [singular, plural]. Russian:
- * nominative or accusative ("ждать 1 минуту"), so no count in the messages may stand after a
+ * nominative or accusative ("ждать 1 минуту"; a fraction: "1,5 минуты"), so no count in the messages may stand after a
  * preposition that takes the genitive ("из 3 фотосессий").
  */
 const ENGLISH_NOUNS: [string, string][] = [
@@ -113,8 +113,8 @@ const RUSSIAN_NOUNS: RussianForms[] = [
   { one: ['продавец'], few: ['продавца'], many: ['продавцов'] },
   { one: ['пример'], few: ['примера'], many: ['примеров'] },
   { one: ['звезда', 'звезду'], few: ['звезды'], many: ['звёзд'] },
-  { one: ['купленная', 'купленную'], few: ['купленные'], many: ['купленных'] },
-  { one: ['бесплатная', 'бесплатную'], few: ['бесплатные'], many: ['бесплатных'] },
+  { one: ['купленная', 'купленную'], few: ['купленные'], many: ['купленных'], other: ['купленной'] },
+  { one: ['бесплатная', 'бесплатную'], few: ['бесплатные'], many: ['бесплатных'], other: ['бесплатной'] },
 ];
 
 /** The form a noun must have after a number of `category`, when `word` is one of its forms. */
@@ -124,7 +124,8 @@ function expectedForm(locale: Locale, category: Intl.LDMLPluralRule, word: strin
     return noun && [category === 'one' ? noun[0] : noun[1]];
   }
   const noun = RUSSIAN_NOUNS.find((forms) => Object.values(forms).some((list) => list?.includes(word)));
-  return noun && (noun[category] ?? []);
+  // A fraction ("1,5 минуты") takes the genitive singular, which is the "few" form of these nouns.
+  return noun && (noun[category] ?? (category === 'other' ? noun.few : undefined) ?? []);
 }
 
 /**
@@ -134,9 +135,10 @@ function expectedForm(locale: Locale, category: Intl.LDMLPluralRule, word: strin
 function disagreements(locale: Locale, text: string): string[] {
   const rules = new Intl.PluralRules(locale);
   const found: string[] = [];
-  for (const match of text.matchAll(/(?<![\d#/:.,\p{L}])(\d+)[ \u00a0]+([\p{L}-]+)(?:[ \u00a0]+([\p{L}-]+))?/gu)) {
+  const number = /(?<![\d#/:.,\p{L}])(\d+(?:[.,]\d+)?)[ \u00a0]+([\p{L}-]+)(?:[ \u00a0]+([\p{L}-]+))?/gu;
+  for (const match of text.matchAll(number)) {
     const [phrase, digits = '', ...words] = match;
-    const category = rules.select(Number(digits));
+    const category = rules.select(Number(digits.replace(',', '.')));
     for (const word of words) {
       if (!word) continue;
       const expected = expectedForm(locale, category, word.toLowerCase());
@@ -152,8 +154,9 @@ describe('the plural checker', () => {
     expect(disagreements('en', '21 photoshoots, 2 image')).toHaveLength(1);
     expect(disagreements('en', '1 photoshoot, 21 images, 2 bought photoshoots, order #1 images')).toEqual([]);
     expect(disagreements('ru', 'У вас 21 изображений')).toHaveLength(1);
-    expect(disagreements('ru', '2 стилей, 5 фотосессии, 1 купленных')).toHaveLength(3);
-    expect(disagreements('ru', '21 фотосессия: 10 купленных и 1 бесплатная, ждать 1 минуту, 3 изображения')).toEqual(
+    expect(disagreements('ru', '2 стилей, 5 фотосессии, 1 купленных, 1,5 минут')).toHaveLength(4);
+    expect(disagreements('en', 'about 1.5 minute')).toHaveLength(1);
+    expect(disagreements('ru', '21 фотосессия: 10 купленных и 1 бесплатная, ждать 1,5 минуты, 3 изображения')).toEqual(
       [],
     );
   });
