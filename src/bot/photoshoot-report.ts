@@ -113,7 +113,7 @@ export function createTelegramPhotoshootReporter(deps: {
             delivered === images.length
               ? t('progress-done', { count: delivered })
               : delivered > 0
-                ? t('progress-partial', { delivered, total: images.length })
+                ? t('progress-partial', { delivered, total: images.length, failed: images.length - delivered })
                 : busy
                   ? t(busy.key, busy.variables)
                   : t('progress-failed');

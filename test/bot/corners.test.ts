@@ -154,7 +154,7 @@ describe('style names', () => {
     const user = await userOf(telegramId);
     const job = await deliveredPhotoshoot(db, { userId: user?.id ?? -1, chatId: telegramId, styles: ['A', 'B'] });
     await h.handle(withId(callbackQuery({ id: telegramId }, saveData.pack({ job: job.id, position: 0 }))));
-    expect(lastText(h)).toContain('How should I call this style?');
+    expect(lastText(h)).toContain('What should I call this style?');
     return { h, userId: user?.id ?? -1 };
   }
 

@@ -61,7 +61,7 @@ describe('/credit', () => {
       `✅ Charge ch-6701 credited as a purchase: order #${order.id}, ${PKG.stars} ⭐, ${PKG.photoshoots} photoshoots for Seller (6701); their balance is ${2 + PKG.photoshoots}.`,
     ]);
     expect(textsTo(from, seller.id)).toEqual([
-      `✅ Ваша оплата зачислена на баланс: добавлено ${PKG.photoshoots} фотосессии. Ваш баланс: ${2 + PKG.photoshoots}.`,
+      `✅ Ваша оплата зачислена: +${PKG.photoshoots} фотосессии. Ваш баланс: ${2 + PKG.photoshoots}.`,
     ]);
     expect(await purchasesOf(seller.id)).toEqual([PKG.photoshoots]);
     expect(await revenue()).toBe(revenueBefore + PKG.stars);

@@ -295,7 +295,7 @@ describe('refunds', () => {
     expect(row).toMatchObject({ status: 'refunded', refundDebited: 1, refundShortfall: pkg.photoshoots - 1 });
     expect(await balanceAndLedger(db(), user.id)).toEqual({ balance: 0, ledgerSum: 0 });
     expect(textsTo(from, user.id)).toEqual([
-      `↩️ Your payment for order #${order.id} (${pkg.stars} ⭐) was refunded. 1 of its ${pkg.photoshoots} bought photoshoots were still unused and were removed (${pkg.photoshoots - 1} already used). Your balance: 0 (0 bought, 0 free).`,
+      `↩️ Your payment for order #${order.id} (${pkg.stars} ⭐) was refunded. 1 of its ${pkg.photoshoots} bought photoshoots was still unused and was removed (${pkg.photoshoots - 1} already used). Your balance: 0 (0 bought, 0 free).`,
     ]);
   });
 

@@ -219,7 +219,7 @@ describe('saving a style', () => {
     const { h, job, userId } = await finishedPhotoshoot(720);
     await h.handle(withId(callbackQuery({ id: 720 }, saveData.pack({ job: job.id, position: 1 }))));
     const prompt = h.sent().at(-1);
-    expect(String(prompt?.payload.text)).toContain('How should I call this style?');
+    expect(String(prompt?.payload.text)).toContain('What should I call this style?');
     expect(buttons(prompt).map((b) => b.callback_data)).toEqual([keepNameData.pack({ job: job.id, position: 1 })]);
     await h.handle(withId(textMessage({ id: 720 }, 'x'.repeat(STYLE_NAME_MAX + 1))));
     expect(lastText(h)).toContain(`1 to ${STYLE_NAME_MAX} characters`);

@@ -89,13 +89,13 @@ describe('a refund takes back only what that order bought, and says so', () => {
       `↩️ Order #${order.id} refunded: 150 ⭐ returned; 2 of its 3 bought photoshoots taken back, 1 already used. Of those, 1 still running: if one delivers nothing, its photoshoot is not returned. The seller's balance: 0 (0 bought, 0 free).`,
     ]);
     expect(toSeller).toEqual([
-      `↩️ Оплата заказа #${order.id} (150 ⭐) возвращена. Из 3 купленных фотосессий списаны неиспользованные: 2 (уже использовано: 1). Ваш баланс: 0 (куплено: 0, бесплатных: 0).`,
+      `↩️ Оплата заказа #${order.id} (150 ⭐) возвращена. Куплено по нему: 3 фотосессии; неиспользованные списаны с баланса: 2 фотосессии, уже использованы: 1 фотосессия. Теперь у вас 0 фотосессий: 0 купленных и 0 бесплатных.`,
     ]);
 
     // The worker ends it with nothing delivered: the credit belongs to a refunded order.
     expect(await finishPhotoshoot(db(), job.id, 'failed', 'all styles failed')).toBe('forfeited');
     expect(await textsTo(h, seller.id, () => h.handle(withId(textMessage(seller, '/balance'))))).toEqual([
-      expect.stringMatching(/^💳 У вас осталось: 0 фотосессий \(куплено: 0, бесплатных: 0\)\./),
+      expect.stringMatching(/^💳 У вас 0 фотосессий: 0 купленных и 0 бесплатных\./),
     ]);
     const [row] = await db().select().from(orders).where(eq(orders.id, order.id));
     expect(row).toMatchObject({ status: 'refunded', remaining: 0, refundDebited: 3, refundShortfall: 0 });

@@ -351,7 +351,7 @@ describe('a photoshoot, end to end', () => {
     telegram.pushUpdate(callbackQuery(seller, button(done, /Save “Marble studio”/), 1));
     const namePrompt = await telegram.waitForCall(
       'sendMessage',
-      (c) => /How should I call this style/.test(String(c.payload.text)),
+      (c) => /What should I call this style/.test(String(c.payload.text)),
       {
         timeoutMs: 10_000,
       },

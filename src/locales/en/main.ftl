@@ -16,14 +16,32 @@ payment-unavailable = This purchase is not available. Nothing was charged. Pleas
 button-expired = This button is no longer active.
 error-generic = Sorry, something went wrong on our side. Nothing was charged. Please try again in a moment.
 
-progress-queued = ⏳ Your photoshoot is in the queue: position { $position }, about { $minutes } min.
+progress-queued = ⏳ Your photoshoot is in the queue: position { $position }, about { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}.
 progress-analysing = 🔍 Analysing the product…
 progress-generating = 🎨 Generating { $done }/{ $total }…
 progress-delivering = 📤 Sending the results…
-progress-done = ✅ Your photoshoot is ready: { $count } images above, as previews and as PNG files.
-progress-partial = ✅ { $delivered } of { $total } images are ready. The other styles failed; you can retry them for free.
+progress-done = ✅ Your photoshoot is ready: { $count ->
+    [one] { $count } image
+   *[other] { $count } images
+} above, as previews and as PNG files.
+progress-partial = ✅ { $delivered } of { $total ->
+    [one] { $total } image
+   *[other] { $total } images
+} { $delivered ->
+    [one] is
+   *[other] are
+} ready. { $failed ->
+    [one] The other style failed; you can retry it for free.
+   *[other] The other { $failed } styles failed; you can retry them for free.
+}
 progress-failed = 😔 We could not generate your photoshoot. Nothing was charged; please try again.
-progress-busy = 🛠 The AI service is busy right now. Nothing was charged; please try again in about { $seconds } s.
+progress-busy = 🛠 The AI service is busy right now. Nothing was charged; please try again in about { $seconds ->
+    [one] { $seconds } second
+   *[other] { $seconds } seconds
+}.
 progress-canceled = ✖️ Photoshoot cancelled. { $charged ->
     [yes] Images already delivered were charged.
    *[no] Nothing was sent or charged; images already made were discarded.
@@ -74,7 +92,10 @@ command-balance = Your balance
 
 history-empty = You have no finished photoshoots yet. Send a product photo to make one.
 history-title = 🗂 Your photoshoots (newest first):
-history-item = #{ $id } · { $date } · { $ratio } · { $count } images
+history-item = #{ $id } · { $date } · { $ratio } · { $count ->
+    [one] { $count } image
+   *[other] { $count } images
+}
 button-resend = 📥 Send #{ $id } again
 button-prev = ← Newer
 button-next = Older →
@@ -102,7 +123,7 @@ command-terms = Terms of sale
 button-buy = 🛒 Buy photoshoots
 package-changed = Prices have changed; here are the current packages.
 invoice-title = { photoshoots }
-invoice-description = { photoshoots } for your products: each is four marketing images in the styles you choose, as previews and PNG files. Added to your balance right after payment.
+invoice-description = { photoshoots } for your products. Each is four marketing images in the styles you choose, as previews and PNG files. Added to your balance right after payment.
 payment-received = ✅ Payment received: { photoshoots } added. Your balance: { $balance }.
 payment-delayed = ✅ We received your payment. Adding it to your balance is taking longer than usual; it will be added automatically, and I will tell you here as soon as it is.
 checkout-unknown-order = This invoice is no longer valid. Please use /buy to get a new one.
@@ -113,9 +134,16 @@ checkout-wrong-currency = This invoice can only be paid in Telegram Stars.
 checkout-wrong-amount = The amount does not match this invoice. Please use /buy to get a new one.
 balance-summary = 💳 You have { photoshoots } left ({ $paid } bought, { $free } free).
 balance-history = Recent changes:
-refund-user = ↩️ Your payment for order #{ $order } ({ $stars } ⭐) was refunded. { $debited ->
-    [0] None of its { $bought } bought photoshoots was still unused, so nothing was removed
-   *[other] { $debited } of its { $bought } bought photoshoots were still unused and were removed
+refund-user = ↩️ Your payment for order #{ $order } ({ $stars } ⭐) was refunded. { $bought ->
+    [one] Its one bought photoshoot { $debited ->
+        [0] was already used, so nothing was removed
+       *[other] was still unused and was removed
+    }
+   *[other] { $debited ->
+        [0] None of its { $bought } bought photoshoots was still unused, so nothing was removed
+        [one] { $debited } of its { $bought } bought photoshoots was still unused and was removed
+       *[other] { $debited } of its { $bought } bought photoshoots were still unused and were removed
+    }
 }{ $used ->
     [0] {""}
    *[other] {" "}({ $used } already used)
@@ -137,9 +165,15 @@ terms =
 # Admins
 
 # Saving a style under a name
-style-name-prompt = ⭐ How should I call this style? Send a name of up to { $max } characters, or keep “{ $name }”.
+style-name-prompt = ⭐ What should I call this style? Send a name of up to { $max ->
+    [one] { $max } character
+   *[other] { $max } characters
+}, or keep “{ $name }”.
 button-keep-name = Keep “{ $name }”
-style-name-invalid = A name has 1 to { $max } characters. Please send another one.
+style-name-invalid = A name has 1 to { $max ->
+    [one] { $max } character
+   *[other] { $max } characters
+}. Please send another one.
 
 # Admin reports
 grant-user = 🎁 Our team added { photoshoots } to your balance. Your balance: { $balance }.
@@ -177,5 +211,8 @@ progress-style-declined = 🚫 { $count ->
 retry-declined-neutral = Styles the image service declined are retried in a neutral studio scene.
 
 # The image provider's pace and account incidents
-progress-waiting-budget = ⏳ Waiting for the image service, about { $minutes } min.
+progress-waiting-budget = ⏳ Waiting for the image service, about { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}.
 generation-outage = ⚙️ The image service is unavailable right now. Nothing was charged and your choices are kept: press the button again later.

@@ -27,10 +27,7 @@ order-line = #{ $id } · { photoshoots } · { $stars } ⭐ · { order-status } �
 order-flag = {" "}· ⚠️ { payment-flag }
 admin-refund-usage = Использование: /refund <номер заказа или charge id>
 admin-refund-unknown = Заказ «{ $reference }» не найден.
-admin-refund-done = ↩️ Заказ #{ $order } возвращён: { $stars } ⭐; из { $bought ->
-    [one] { $bought } купленной фотосессии
-   *[other] { $bought } купленных фотосессий
-} списано { $debited }, уже использовано { $shortfall }.{ $running ->
+admin-refund-done = ↩️ Заказ #{ $order } возвращён: { $stars } ⭐. Куплено фотосессий в заказе: { $bought }; списано с баланса: { $debited }, уже использовано: { $shortfall }.{ $running ->
     [0] {""}
    *[other] {" "}Из использованных ещё выполняется: { $running }; если ничего не будет доставлено, фотосессия не вернётся на баланс.
 } Баланс продавца: { $balance } (куплено: { $paid }, бесплатных: { $free }).
@@ -105,7 +102,7 @@ admin-orders-usage = Использование: /orders [статус] [стр�
 admin-orders-title = 🧾 Заказы ({ order-status }), страница { $page }, сначала новые:
 admin-orders-line = #{ $id } · { order-status } · { $stars } ⭐ · { photoshoots } · { $date } · { $user }{ $flag }
 admin-orders-empty = Заказов ({ order-status }) нет.
-admin-orders-beyond = На странице { $page } заказов ({ order-status }) нет.
+admin-orders-beyond = Заказов ({ order-status }) на странице { $page } нет.
 button-first-page = « Первая страница
 admin-payment-waiting = 🚨 Оплата всё ещё не записана спустя { $minutes } мин (база данных недоступна): пользователь { $user }, { $stars } ⭐, charge { $charge }. Бот продолжает попытки и зачислит её сам; если не получится, зачислите её как покупку:
     { $command }

@@ -6,10 +6,7 @@ gallery-chosen-header = 🎲 Ваши стили:
 gallery-unpictured-header = Пока без примера:
 command-gallery = Галерея стилей: примеры случайных стилей
 gallery-status =
-    🖼 Галерея стилей: пример есть у { $built } из { $total } { $total ->
-        [one] стиля
-       *[other] стилей
-    }{ $at ->
+    🖼 Галерея стилей: стилей с примером — { $built } из { $total }{ $at ->
         [none] .
        *[other] , последний сделан { $at }.
     }{ $missing ->
@@ -26,15 +23,14 @@ gallery-progress = ⏳ Собираю галерею стилей: готово 
 gallery-done = ✅ Галерея стилей: { $made ->
         [one] { $made } новый пример
         [few] { $made } новых примера
-       *[other] { $made } новых примеров
-    }; пример теперь есть у { $built } из { $total } { $total ->
-        [one] стиля
-       *[other] стилей
-    }.
+        [many] { $made } новых примеров
+       *[other] { $made } нового примера
+    }; стилей с примером теперь { $built } из { $total }.
 gallery-failed-styles = ⚠️ { $count ->
         [one] Не получился { $count } стиль
         [few] Не получились { $count } стиля
-       *[other] Не получились { $count } стилей
+        [many] Не получились { $count } стилей
+       *[other] Не получились { $count } стиля
     }: { $styles }. Отправьте /gallery build на фото ещё раз — сделаются только недостающие.
 gallery-photo-failed = ❌ Галерея не собрана: фото не подошло ({ $reason }). Ни одного изображения не создано.
 gallery-analysis-failed = ❌ Галерея не собрана: товар не удалось проанализировать ({ $reason }). Ни одного изображения не создано; попробуйте позже.
