@@ -92,9 +92,6 @@ command-balance = Your balance
 
 history-empty = You have no finished photoshoots yet. Send a product photo to make one.
 history-title = 🗂 Your photoshoots (newest first):
-history-item = #{ $id } · { $date } · { $ratio } · { $count ->
-    [one] { $count } image
-   *[other] { $count } images
 }
 button-resend = 📥 Send #{ $id } again
 button-prev = ← Newer

@@ -107,11 +107,6 @@ command-balance = Ваш баланс
 
 history-empty = Готовых фотосессий пока нет. Пришлите фото товара, чтобы сделать первую.
 history-title = 🗂 Ваши фотосессии (сначала новые):
-history-item = #{ $id } · { $date } · { $ratio } · { $count ->
-    [one] { $count } изображение
-    [few] { $count } изображения
-    [many] { $count } изображений
-   *[other] { $count } изображения
 }
 button-resend = 📥 Прислать #{ $id } ещё раз
 button-prev = ← Более новые
