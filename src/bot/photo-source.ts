@@ -31,6 +31,12 @@ export function isTruncated(data: Buffer, format: string | undefined): boolean {
   return false;
 }
 
+/** The file begins with the signature of a JPEG, PNG or WebP. */
+const looksLikeImage = (data: Buffer) =>
+  (data[0] === 0xff && data[1] === 0xd8) ||
+  data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) ||
+  (data.toString('latin1', 0, 4) === 'RIFF' && data.toString('latin1', 8, 12) === 'WEBP');
+
 /**
  * A seller's photo, fetched from Telegram and normalised for the models: getFile, a bounded
  * download (the URL holds the bot token and is never logged), then the converter's checks.
@@ -81,6 +87,9 @@ export function createPhotoSource(deps: {
       try {
         meta = await sharp(data, { limitInputPixels: false }).metadata();
       } catch (err) {
+        // An image's signature with a header that does not decode is a damaged image, not another kind of file.
+        if (looksLikeImage(data))
+          throw new ImageRejectedError('corrupt', 'The image header is damaged', { cause: err });
         throw new ImageRejectedError('not_an_image', 'The file is not an image we can read', { cause: err });
       }
       if (!ACCEPTED_FORMATS.includes(meta.format as (typeof ACCEPTED_FORMATS)[number])) {
