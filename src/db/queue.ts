@@ -68,7 +68,10 @@ export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise
           parentId: job.parentId ?? null,
           isFree: job.free === true,
           creditState: job.free ? 'free' : 'reserved',
-          sourceMessageId: job.sourceMessageId ?? null,
+          // A repeat (same again, retry) answers the photo its first photoshoot answered.
+          sourceMessageId:
+            job.sourceMessageId ??
+            (job.parentId ? sql`(select source_message_id from photoshoots where id = ${job.parentId})` : null),
           progressMessageId: job.progressMessageId ?? null,
         })
         .returning();

@@ -190,6 +190,8 @@ describe('photo intake, as the seller reads it', () => {
       // The set-up message says so once; the second tap changes nothing.
       const edits = fake.calls.slice(before).filter((c) => c.method === 'editMessageText');
       expect(edits.map((e) => String(e.payload.text))).toEqual([expect.stringContaining(waiting)]);
+      // Generate stays under it, for after a purchase.
+      expect(JSON.stringify(edits[0]?.payload.reply_markup)).toContain(generateData.pack({ draft: next?.id ?? 0 }));
       const waited = (await draftsOf(from.id))[1];
       expect(waited?.waitingSince).toBeInstanceOf(Date);
       expect(waited?.submittedAt).toBeNull();

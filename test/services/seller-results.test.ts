@@ -6,8 +6,9 @@ import { buyData } from '../../src/bot/callback-data/buy.js';
 import { generateData, ratioData, sourceData } from '../../src/bot/callback-data/photoshoot.js';
 import { createI18n } from '../../src/bot/i18n.js';
 import { createTelegramPreviewReporter } from '../../src/bot/preview-report.js';
+import { queuePhotoshoot } from '../../src/db/queue.js';
 import { photoshootDrafts, photoshoots } from '../../src/db/schema.js';
-import { findUserByTelegramId } from '../../src/db/users.js';
+import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
 import { createPreviewWorker, type PreviewWorker } from '../../src/photoshoot/preview.js';
 import { createBotHarness, TEST_TOKEN } from '../support/bot-harness.js';
 import type { RecordedCall } from '../support/fake-bot-api.js';
@@ -281,5 +282,46 @@ describe('results the seller can tell apart', () => {
     expect(system2).toContain('written in English');
     expect(user2).not.toContain("seller's wish");
     await expect.poll(() => textsTo(en.id).at(-1)).toContain('Marble studio');
+  });
+
+  it('answers a repeat under the photo of the photoshoot it repeats', async () => {
+    const db = bed.database.handle.db;
+    const { user } = await registerUser(db, { id: nextUser++, first_name: 'S' }, { freePhotoshoots: 2 });
+    const base = {
+      userId: user.id,
+      chatId: user.telegramId,
+      sourceFileId: 'f',
+      sourceFileUniqueId: 'u',
+      aspectRatio: '1:1',
+    };
+    const styles = [{ name: 'Studio', prompt: 'The product in a studio' }];
+    const first = await queuePhotoshoot(db, { ...base, styleSource: 'random', styles, sourceMessageId: 4242 });
+    await db.update(photoshoots).set({ status: 'done' }).where(eq(photoshoots.id, first.id));
+    const repeat = await queuePhotoshoot(db, { ...base, styleSource: 'same', styles, parentId: first.id, free: true });
+    expect(repeat.sourceMessageId).toBe(4242);
+  });
+});
+
+describe('the fake Bot API, on replies', () => {
+  it('refuses a reply to a message the chat does not have, unless allow_sending_without_reply, as Telegram does', async () => {
+    const chat = nextUser++;
+    const send = async (reply_parameters: Record<string, unknown>) => {
+      const response = await fetch(`${bed.telegram.apiRoot}/bot${TOKEN}/sendMessage`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ chat_id: chat, text: 'Results', reply_parameters }),
+      });
+      return (await response.json()) as { ok: boolean; error_code?: number; description?: string };
+    };
+    expect(await send({ message_id: 77 })).toEqual({
+      ok: false,
+      error_code: 400,
+      description: 'Bad Request: message to be replied not found',
+    });
+    expect((await send({ message_id: 77, allow_sending_without_reply: true })).ok).toBe(true);
+    bed.telegram.userSent(chat, 77);
+    expect((await send({ message_id: 77 })).ok).toBe(true);
+    bed.telegram.userDeleted(chat, 77);
+    expect((await send({ message_id: 77 })).ok).toBe(false);
   });
 });

@@ -142,7 +142,8 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
         return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
       const first = await markWaiting(ctx.db, draft.id, user.id);
       await ctx.answerCallbackQuery({ text: ctx.t('intake-waiting') });
-      if (first) await ctx.editMessageText(ctx.t('intake-waiting'));
+      // Generate stays: after a purchase (no balance when the current one ended) it starts this one.
+      if (first) await ctx.editMessageText(ctx.t('intake-waiting'), { reply_markup: confirmKeyboard(ctx, draft.id) });
       return;
     }
     // Submission and charge share one savepoint: a refused charge leaves the draft open.
