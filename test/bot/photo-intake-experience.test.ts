@@ -141,6 +141,24 @@ describe('photo intake, as the seller reads it', () => {
     });
   }
 
+  it('downloads the file for its header with no transaction open', async () => {
+    const h = harness();
+    const from = seller('en');
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    fake.holdNext('getFile', held);
+    const handled = h.handle(imageFile(from, fixture('flowers.jpeg')));
+    await expect.poll(() => fake.calls.some((c) => c.method === 'getFile')).toBe(true);
+    // The update waits for Telegram: it holds no transaction (nor a pooled connection) meanwhile.
+    expect(h.transactionStats().active).toBe(0);
+    release();
+    await handled;
+    expect(await draftsOf(from.id)).toHaveLength(1);
+    expect(h.transactionStats().active).toBe(0);
+  });
+
   it("keeps the photo's caption as the draft's wish: trimmed, bounded, storable", async () => {
     const h = harness();
     const from = seller('en');

@@ -16,7 +16,7 @@ import { FAKE_ANALYSIS, useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
 import { balanceAndLedger } from '../support/ledger.js';
 import { silentLogger } from '../support/logger.js';
-import { callbackQuery, photoMessage, type Sender, withId } from '../support/updates.js';
+import { callbackQuery, photoMessage, type Sender, textMessage, withId } from '../support/updates.js';
 import { useWorkerTestbed } from '../support/worker-testbed.js';
 
 // The bot and the worker share one token, as in app.ts.
@@ -169,6 +169,23 @@ describe('the next photoshoot, set up while one runs', () => {
       .toContain('Your photoshoot is ready: 4 images of the ceramic coffee mug');
   });
 
+  it('starts a waiting draft whose running photoshoot was cancelled while queued, when the worker sweeps', async () => {
+    const { worker, bot } = start(2);
+    const from = seller();
+    await sendPhoto(bot, from);
+    await generate(bot, from, await setUp(bot, from));
+    await sendPhoto(bot, from);
+    await generate(bot, from, await setUp(bot, from));
+    await bot.handle(withId(textMessage(from, '/cancel')));
+    expect((await jobsOf(from.id)).map((j) => j.status)).toEqual(['canceled']);
+    // The worker's first pass sweeps: the draft no longer has anything to wait for.
+    void worker.start();
+    await expect
+      .poll(async () => (await jobsOf(from.id)).map((j) => j.status).join(','), { timeout: 20_000, interval: 50 })
+      .toBe('canceled,done');
+    expect(await balanceAndLedger(bed.database.handle.db, from.id)).toEqual({ balance: 1, ledgerSum: 1 });
+  });
+
   for (const locale of ['en', 'ru'] as const) {
     it(`with no balance left when the running one ends, tells the seller with a buy button and keeps the draft open (${locale})`, async () => {
       const { worker, bot } = start(1);
@@ -202,38 +219,49 @@ describe('the next photoshoot, set up while one runs', () => {
 });
 
 describe('results the seller can tell apart', () => {
-  it('replies to each batch photo with its own results, names the product, and puts the caption in every image prompt', async () => {
-    const { worker, bot } = start(2);
-    const from = seller();
-    const album = `album-${from.id}`;
-    const first = await sendPhoto(bot, from, { album, caption: 'white background, for a marketplace' });
-    const second = await sendPhoto(bot, from, { album });
-    // A photo deleted before its results arrive: they go out all the same, as no reply.
-    bed.telegram.userDeleted(from.id, second);
-    const before = openai().requestsTo('edits').length;
-    await generate(bot, from, await setUp(bot, from));
-    void worker.start();
-    await allSettled(from.id, 2);
-    const jobs = await jobsOf(from.id);
-    expect(jobs.map((j) => j.sourceMessageId)).toEqual([first, second]);
-    const groups = callsTo(from.id, 'sendMediaGroup');
-    expect(groups).toHaveLength(4);
-    // The two jobs run at once: their albums may interleave.
-    expect(groups.map((g) => replyOf(g)).sort((a, b) => (a?.message_id ?? 0) - (b?.message_id ?? 0))).toEqual(
-      [first, first, second, second]
-        .map((id) => ({ message_id: id, allow_sending_without_reply: true }))
-        .sort((a, b) => a.message_id - b.message_id),
-    );
-    await expect
-      .poll(() => textsTo(from.id).filter((t) => t.includes(`images of the ${FAKE_ANALYSIS.product_type}`)).length)
-      .toBe(2);
-    const prompts = openai()
-      .requestsTo('edits')
-      .slice(before)
-      .map((r) => String(r.body.prompt));
-    expect(prompts).toHaveLength(8);
-    for (const prompt of prompts) expect(prompt).toContain('white background, for a marketplace');
-  });
+  for (const locale of ['en', 'ru'] as const) {
+    it(`replies to each batch photo with its own results, names the product, and puts the caption in every image prompt (${locale})`, async () => {
+      const { worker, bot } = start(2);
+      const from = seller(locale);
+      const album = `album-${from.id}`;
+      const first = await sendPhoto(bot, from, { album, caption: 'white background, for a marketplace' });
+      const second = await sendPhoto(bot, from, { album });
+      // A photo deleted before its results arrive: they go out all the same, as no reply.
+      bed.telegram.userDeleted(from.id, second);
+      const before = openai().requestsTo('edits').length;
+      await generate(bot, from, await setUp(bot, from));
+      void worker.start();
+      await allSettled(from.id, 2);
+      const jobs = await jobsOf(from.id);
+      expect(jobs.map((j) => j.sourceMessageId)).toEqual([first, second]);
+      const groups = callsTo(from.id, 'sendMediaGroup');
+      expect(groups).toHaveLength(4);
+      // The two jobs run at once: their albums may interleave.
+      expect(groups.map((g) => replyOf(g)).sort((a, b) => (a?.message_id ?? 0) - (b?.message_id ?? 0))).toEqual(
+        [first, first, second, second]
+          .map((id) => ({ message_id: id, allow_sending_without_reply: true }))
+          .sort((a, b) => a.message_id - b.message_id),
+      );
+      await expect
+        .poll(
+          () =>
+            textsTo(from.id).filter((t) =>
+              t.includes(
+                locale === 'en'
+                  ? `Your photoshoot is ready: 4 images of the ${FAKE_ANALYSIS.product_type} above`
+                  : `Фотосессия готова: 4 изображения товара «${FAKE_ANALYSIS.product_type}» выше`,
+              ),
+            ).length,
+        )
+        .toBe(2);
+      const prompts = openai()
+        .requestsTo('edits')
+        .slice(before)
+        .map((r) => String(r.body.prompt));
+      expect(prompts).toHaveLength(8);
+      for (const prompt of prompts) expect(prompt).toContain('white background, for a marketplace');
+    });
+  }
 
   it('asks for the analysed style names in the seller language with their wish, and names the files in ASCII', async () => {
     const { worker, bot } = start(2);
