@@ -139,15 +139,21 @@ const promptRequests = () =>
 const messagesOf = (request: { body: Record<string, unknown> }) =>
   (request.body.messages as { role: string; content: string }[]).map((m) => m.content);
 
+/** A photoshoot queued (the worker not yet started), then a second photo set up and Generate pressed: it waits. */
+async function queuedAndWaiting(bot: Bot, from: Sender) {
+  await sendPhoto(bot, from);
+  await generate(bot, from, await setUp(bot, from));
+  await sendPhoto(bot, from);
+  const next = await setUp(bot, from);
+  await generate(bot, from, next);
+  return next;
+}
+
 describe('the next photoshoot, set up while one runs', () => {
   it('waits for the running one and starts when it is done: each charged once, the set-up message becomes its progress', async () => {
     const { worker, bot } = start(2);
     const from = seller();
-    await sendPhoto(bot, from);
-    await generate(bot, from, await setUp(bot, from));
-    await sendPhoto(bot, from);
-    const next = await setUp(bot, from);
-    await generate(bot, from, next);
+    const next = await queuedAndWaiting(bot, from);
     await generate(bot, from, next);
     expect(await jobsOf(from.id)).toHaveLength(1);
     void worker.start();
@@ -172,10 +178,7 @@ describe('the next photoshoot, set up while one runs', () => {
   it('starts a waiting draft whose running photoshoot was cancelled while queued, when the worker sweeps', async () => {
     const { worker, bot } = start(2);
     const from = seller();
-    await sendPhoto(bot, from);
-    await generate(bot, from, await setUp(bot, from));
-    await sendPhoto(bot, from);
-    await generate(bot, from, await setUp(bot, from));
+    await queuedAndWaiting(bot, from);
     await bot.handle(withId(textMessage(from, '/cancel')));
     expect((await jobsOf(from.id)).map((j) => j.status)).toEqual(['canceled']);
     // The worker's first pass sweeps: the draft no longer has anything to wait for.
@@ -190,11 +193,7 @@ describe('the next photoshoot, set up while one runs', () => {
     it(`with no balance left when the running one ends, tells the seller with a buy button and keeps the draft open (${locale})`, async () => {
       const { worker, bot } = start(1);
       const from = seller(locale);
-      await sendPhoto(bot, from);
-      await generate(bot, from, await setUp(bot, from));
-      await sendPhoto(bot, from);
-      const next = await setUp(bot, from);
-      await generate(bot, from, next);
+      const next = await queuedAndWaiting(bot, from);
       void worker.start();
       await allSettled(from.id, 1);
       const told = await bed.telegram.waitForCall(
