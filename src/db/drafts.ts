@@ -87,9 +87,17 @@ export async function markWaiting(db: Database, id: number, userId: number): Pro
   return rows.length > 0;
 }
 
-/** The draft no longer waits (it could not be started); it stays open for another Generate. */
-export async function stopWaiting(db: Database, id: number): Promise<void> {
-  await db.update(photoshootDrafts).set({ waitingSince: null }).where(eq(photoshootDrafts.id, id));
+/**
+ * The draft no longer waits (it could not be started); it stays open for another Generate.
+ * True for the one caller that ended the wait (of several workers sweeping at once).
+ */
+export async function stopWaiting(db: Database, id: number): Promise<boolean> {
+  const rows = await db
+    .update(photoshootDrafts)
+    .set({ waitingSince: null })
+    .where(and(eq(photoshootDrafts.id, id), isNotNull(photoshootDrafts.waitingSince)))
+    .returning({ id: photoshootDrafts.id });
+  return rows.length > 0;
 }
 
 /** The user's oldest draft waiting for their running photoshoot to end. */

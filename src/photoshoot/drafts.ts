@@ -83,8 +83,8 @@ export async function startWaitingDraft(db: Database, userId: number): Promise<W
   } catch (err) {
     if (err instanceof ActivePhotoshootError) return { kind: 'busy' };
     if (err instanceof InsufficientBalanceError) {
-      await stopWaiting(db, waiting.id);
-      return { kind: 'no-balance', draft: waiting };
+      // The seller is told once, by whoever ended the wait.
+      return (await stopWaiting(db, waiting.id)) ? { kind: 'no-balance', draft: waiting } : { kind: 'none' };
     }
     throw err;
   }
