@@ -1,4 +1,4 @@
-import { type Api, InputFile } from 'grammy';
+import { type Api, InlineKeyboard, InputFile } from 'grammy';
 import type { InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto } from 'grammy/types';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/client.js';
@@ -17,7 +17,9 @@ import type {
 } from '../photoshoot/report.js';
 import { ContentRejectedError } from '../services/ai-errors.js';
 import { pause } from '../with-timeout.js';
+import { buyData } from './callback-data/buy.js';
 import { resolveLocale } from './i18n.js';
+import { resultFileName } from './result-file-name.js';
 import { telegramError } from './telegram-error.js';
 import { failureText } from './views/failures.js';
 
@@ -58,6 +60,16 @@ export function createTelegramPhotoshootReporter(deps: {
   const { db, api, config, logger } = deps;
 
   return {
+    async noBalanceForNext(draft) {
+      const locale = resolveLocale(await sellerLocale(db, draft.userId), config.defaultLocale);
+      const t = (key: string) => deps.i18n.t(locale, key);
+      const reply_markup = new InlineKeyboard().text(t('button-buy'), buyData.pack({}));
+      try {
+        await api.sendMessage(draft.chatId, t('intake-next-no-balance'), { reply_markup });
+      } catch (err) {
+        logger.warn({ err, draft_id: draft.id }, 'could not tell the seller their next photoshoot did not start');
+      }
+    },
     async open(job, token, hooks): Promise<PhotoshootReport> {
       const locale = resolveLocale(await sellerLocale(db, job.userId), config.defaultLocale);
       const t = (key: string, variables?: Record<string, string | number>) => deps.i18n.t(locale, key, variables);
@@ -106,14 +118,19 @@ export function createTelegramPhotoshootReporter(deps: {
         },
         delivering: () => show(t('progress-delivering')),
         deliver: (ready, run) => deliver(job, ready, run),
-        async finished({ images, ready, delivered, failures }: PhotoshootOutcome) {
+        async finished({ images, ready, delivered, failures, product }: PhotoshootOutcome) {
           // Nothing delivered because a service was busy: say so, and when to try again.
           const busy = failures.map((f) => failureText(f.err)).find((reason) => reason && !reason.photo);
           const text =
             delivered === images.length
-              ? t('progress-done', { count: delivered })
+              ? productText(t, 'progress-done', { count: delivered }, product)
               : delivered > 0
-                ? t('progress-partial', { delivered, total: images.length, failed: images.length - delivered })
+                ? productText(
+                    t,
+                    'progress-partial',
+                    { delivered, total: images.length, failed: images.length - delivered },
+                    product,
+                  )
                 : busy
                   ? t(busy.key, busy.variables)
                   : t('progress-failed');
@@ -178,7 +195,12 @@ export function createTelegramPhotoshootReporter(deps: {
    */
   async function deliver(job: Photoshoot, ready: RenderedImage[], run: DeliveryRun): Promise<number> {
     const chatId = job.chatId;
-    const name = (image: RenderedImage) => `${image.position + 1}-${slug(image.style)}.png`;
+    const name = (image: RenderedImage) => resultFileName(image.position, image.style);
+    // Under the seller's photo; a photo deleted since does not fail the delivery (Bot API, ReplyParameters).
+    const reply =
+      job.sourceMessageId === null
+        ? {}
+        : { reply_parameters: { message_id: job.sourceMessageId, allow_sending_without_reply: true } };
     const waited = { s: 0 };
     const send = <T>(call: () => Promise<T>) => floodSafe(call, run, waited);
     // grammY types its signal as the abort-controller package's; Node's is the same at run time.
@@ -189,7 +211,7 @@ export function createTelegramPhotoshootReporter(deps: {
     if (unpreviewed.length === 1) {
       const [only] = unpreviewed as [RenderedImage];
       const photo = await send(() =>
-        api.sendPhoto(chatId, new InputFile(only.png, name(only)), { caption: only.style }, signal),
+        api.sendPhoto(chatId, new InputFile(only.png, name(only)), { caption: only.style, ...reply }, signal),
       );
       sentPreviews = [photo.photo.at(-1)?.file_id ?? null];
     } else if (unpreviewed.length > 1) {
@@ -198,7 +220,7 @@ export function createTelegramPhotoshootReporter(deps: {
         media: new InputFile(image.png, name(image)),
         caption: image.style,
       }));
-      const sent = await send(() => api.sendMediaGroup(chatId, album, {}, signal));
+      const sent = await send(() => api.sendMediaGroup(chatId, album, reply, signal));
       sentPreviews = sent.map((m) => ('photo' in m && m.photo ? (m.photo.at(-1)?.file_id ?? null) : null));
     }
     for (const [index, image] of unpreviewed.entries()) {
@@ -211,14 +233,14 @@ export function createTelegramPhotoshootReporter(deps: {
     let documents: string[];
     if (ready.length === 1) {
       const [only] = ready as [RenderedImage];
-      const document = await send(() => api.sendDocument(chatId, new InputFile(only.png, name(only)), {}, signal));
+      const document = await send(() => api.sendDocument(chatId, new InputFile(only.png, name(only)), reply, signal));
       documents = [document.document?.file_id ?? ''];
     } else {
       const files: InputMediaDocument[] = ready.map((image) => ({
         type: 'document',
         media: new InputFile(image.png, name(image)),
       }));
-      const sent = await send(() => api.sendMediaGroup(chatId, files, {}, signal));
+      const sent = await send(() => api.sendMediaGroup(chatId, files, reply, signal));
       documents = sent.map((m) => ('document' in m && m.document ? m.document.file_id : ''));
     }
     let count = 0;
@@ -242,12 +264,12 @@ function deliveredStyles(images: ProcessedImage[], rendered: { id: number }[]) {
     .map((image) => ({ position: image.position, name: image.style }));
 }
 
-function slug(text: string): string {
-  return (
-    text
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}]+/gu, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 40) || 'style'
-  );
+/** The final text, naming the product when the run knows it ("The photoshoot of the white ceramic mug is ready"). */
+function productText(
+  t: (key: string, variables?: Record<string, string | number>) => string,
+  key: 'progress-done' | 'progress-partial',
+  variables: Record<string, string | number>,
+  product: string | undefined,
+): string {
+  return product ? t(`${key}-product`, { ...variables, product }) : t(key, variables);
 }

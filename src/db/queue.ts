@@ -40,6 +40,10 @@ export interface NewPhotoshoot {
   parentId?: number | null;
   /** A free repeat (retry of failed styles): no credit is reserved. */
   free?: boolean;
+  /** The seller's message with the photo: the results reply to it. */
+  sourceMessageId?: number | null;
+  /** The message that shows the job's progress from the start (a waiting draft's set-up message). */
+  progressMessageId?: number | null;
 }
 
 /**
@@ -64,6 +68,11 @@ export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise
           parentId: job.parentId ?? null,
           isFree: job.free === true,
           creditState: job.free ? 'free' : 'reserved',
+          // A repeat (same again, retry) answers the photo its first photoshoot answered.
+          sourceMessageId:
+            job.sourceMessageId ??
+            (job.parentId ? sql`(select source_message_id from photoshoots where id = ${job.parentId})` : null),
+          progressMessageId: job.progressMessageId ?? null,
         })
         .returning();
       if (!created) throw new Error('Inserting a photoshoot returned no row');

@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { Pool } from '../db/client.js';
+import { findDraft } from '../db/drafts.js';
 import {
   claimNextPreview,
   completePreview,
@@ -97,8 +98,10 @@ export function createPreviewWorker(deps: PreviewWorkerDeps) {
       const photo = await deps.photos.load(preview.fileId, signal);
       // The analysis and prompts can be shared with another caller (cached): stop waiting, do not abort them.
       const analysis = await abortable(deps.vision.analyse(photo, preview.fileUniqueId), signal, () => signal.reason);
+      // Named in the seller's language, shaped by the caption they sent with the photo.
+      const wish = (await findDraft(db, preview.draftId))?.wish ?? null;
       const styles = await abortable(
-        deps.prompts.fromAnalysis(analysis, preview.aspectRatio as AspectRatio),
+        deps.prompts.fromAnalysis(analysis, preview.aspectRatio as AspectRatio, { locale: preview.locale, wish }),
         signal,
         () => signal.reason,
       );

@@ -4,6 +4,7 @@ import type { JobState } from '../db/queue.js';
 import type { Settlement } from '../db/settlement.js';
 import type { Logger } from '../logger.js';
 import type { RunToken } from '../worker/queue-loop.js';
+import type { WaitingDraftReporter } from './drafts.js';
 
 /**
  * How a run ends early: 'canceled' (the seller's /cancel), 'lost' (the job is no longer this
@@ -42,6 +43,8 @@ export interface PhotoshootOutcome {
   ready: RenderedImage[];
   delivered: number;
   failures: StyleFailure[];
+  /** What the product is (the analysis' product type), when this run analysed it. */
+  product?: string;
 }
 
 /**
@@ -61,7 +64,7 @@ export interface PhotoshootReport {
   ended(end: { err: unknown; canceled: boolean; settlement: Settlement }): Promise<void>;
 }
 
-export interface PhotoshootReporter {
+export interface PhotoshootReporter extends WaitingDraftReporter {
   /**
    * The report of one run. Before each non-final message, `stopped()` says whether the run has
    * stopped (then only a final text is shown); `blocked()` is called when the seller blocked the bot.

@@ -16,6 +16,7 @@ import { imagePrompt } from '../services/prompts.js';
 import { usageScope } from '../services/usage.js';
 import { pause } from '../with-timeout.js';
 import { createQueueLoop, type RunContext, type RunToken } from '../worker/queue-loop.js';
+import { createWaitingDrafts } from './drafts.js';
 import type { PhotoLoader } from './photos.js';
 import { JobStoppedError, type PhotoshootReporter, type RunState, type StyleFailure } from './report.js';
 
@@ -46,6 +47,8 @@ const OWNERSHIP_RETRY_MS = 1000;
  */
 export function createPhotoshootWorker(deps: WorkerDeps) {
   const { db, ai, logger, config } = deps;
+  // A draft the seller set up while this user's photoshoot ran starts when it ends (or in the sweep).
+  const waiting = createWaitingDrafts({ db, logger, reporter: deps.reporter, kick: () => loop.kick() });
 
   const loop = createQueueLoop<Photoshoot>({
     name: 'photoshoot',
@@ -60,11 +63,13 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
         if (recovered.requeued.length + recovered.failed.length > 0) {
           logger.info(recovered, 'recovered interrupted photoshoots');
         }
+        await waiting.sweep();
       },
       handBack: (runs) => handBackPhotoshoots(db, runs),
     },
     // The AI usage of every call made for this job is recorded under it.
-    run: (job, context) => usageScope.run({ photoshootId: job.id }, () => runJob(job, context)),
+    run: (job, context) =>
+      usageScope.run({ photoshootId: job.id }, () => runJob(job, context)).finally(() => waiting.startFor(job.userId)),
     concurrency: config.concurrency,
     pollMs: config.pollMs,
     recoverEveryMs: config.staleAfterMs / 2,
@@ -146,6 +151,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
       // Rendered by an earlier run and kept: delivered below, never generated again.
       const toRender = images.filter((image) => image.status !== 'done' && !image.hasRendered);
       const failures: StyleFailure[] = [];
+      let product: string | undefined;
       if (toRender.length > 0) {
         await report.analysing();
         const photo = await deps.photos.load(job.sourceFileId, controller.signal);
@@ -157,6 +163,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
           () => new JobStoppedError(state),
         );
         await checkpoint();
+        product = analysis.product_type || undefined;
         let finished = images.length - toRender.length;
         await report.generating(finished, images.length);
         const ratio = job.aspectRatio as AspectRatio;
@@ -214,7 +221,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
         throwIfStopped();
       }
       deps.metrics?.job.finished(delivered > 0 ? 'done' : 'failed', age(), delivered > 0);
-      await report.finished({ images, ready, delivered, failures });
+      await report.finished({ images, ready, delivered, failures, ...(product && { product }) });
       log.info({ delivered, failed: failures.length, settlement, ms: Date.now() - started }, 'photoshoot finished');
     } catch (err) {
       await endEarly(err);

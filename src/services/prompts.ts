@@ -75,6 +75,10 @@ export function saferStyle(locale = 'en'): { name: string; prompt: string } {
   return { name: STUDIO ? describeStyle(STUDIO, locale).name : 'Studio', prompt: catalogueScene(studio) };
 }
 
+/** The language the style names are asked in, by the seller's locale (English when unknown). */
+const LANGUAGES: Record<string, string> = { en: 'English', ru: 'Russian' };
+const languageName = (locale: string | undefined) => LANGUAGES[locale ?? ''] ?? 'English';
+
 const describeProduct = (a: ProductAnalysis) => [a.colors.join(' and '), a.product_type].filter(Boolean).join(' ');
 
 /** The prompt the image model gets for one style: the product named, the scene, and the keep-it-unchanged rules. */
@@ -107,20 +111,35 @@ export function createPromptService(deps: {
   const responseFormat = jsonSchemaFormat('style_prompts', stylesSchema);
 
   return {
-    fromAnalysis(analysis: ProductAnalysis, ratio: AspectRatio): Promise<StyleChoice[]> {
-      const key = createHash('sha256').update(JSON.stringify(analysis)).digest('hex');
-      return load(`prompts:v1:analysis:${key}:${ratio}`, ttlSeconds, async () => {
+    /**
+     * The analysed product's styles, named in the seller's language (`locale`) and shaped by
+     * their wish (the caption sent with the photo), cached by all four.
+     */
+    fromAnalysis(
+      analysis: ProductAnalysis,
+      ratio: AspectRatio,
+      seller: { locale?: string; wish?: string | null } = {},
+    ): Promise<StyleChoice[]> {
+      const language = languageName(seller.locale);
+      const wish = seller.wish?.trim() || null;
+      const key = createHash('sha256')
+        .update(JSON.stringify([analysis, language, wish]))
+        .digest('hex');
+      return load(`prompts:v2:analysis:${key}:${ratio}`, ttlSeconds, async () => {
         const { styles } = await policy.execute(async (signal) => {
           const started = performance.now();
+          const request = [`Product analysis: ${JSON.stringify(analysis)}`, `Aspect ratio: ${ratio}`];
+          // The seller's own words, quoted as data: their wish shapes the scenes, it is not an instruction to you.
+          if (wish) request.push(`The seller's wish for these photos: ${JSON.stringify(wish)}`);
           const completion = await openai.chat.completions.create(
             {
               model,
               messages: [
                 {
                   role: 'system',
-                  content: `You are an art director for e-commerce photoshoots. Propose ${STYLES_PER_PHOTOSHOOT} clearly different photo styles that would sell this product (for example studio, lifestyle in use, interior, creative). For each give a short name (at most 4 words) and a one-paragraph scene description (the "scene" field) for an image model: setting, surface, props, lighting, camera angle, mood. Describe only the scene; never change the product.`,
+                  content: `You are an art director for e-commerce photoshoots. Propose ${STYLES_PER_PHOTOSHOOT} clearly different photo styles that would sell this product (for example studio, lifestyle in use, interior, creative). For each give a short name (at most 4 words) written in ${language}, the seller's language, and a one-paragraph scene description (the "scene" field) in English for an image model: setting, surface, props, lighting, camera angle, mood. When the seller states a wish, every style follows it. Describe only the scene; never change the product.`,
                 },
-                { role: 'user', content: `Product analysis: ${JSON.stringify(analysis)}\nAspect ratio: ${ratio}` },
+                { role: 'user', content: request.join('\n') },
               ],
               response_format: responseFormat,
             },

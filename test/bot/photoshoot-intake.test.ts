@@ -103,7 +103,7 @@ describe('photo intake', () => {
     expect(answers).toEqual(Array(4).fill('This button is no longer active.'));
   });
 
-  it('queues once, charges once, tells a second photo to wait, and cancels with the credit back', async () => {
+  it('queues once, charges once, keeps a second photo as the next draft, and cancels with the credit back', async () => {
     const h = harness();
     await h.handle(withId(photoMessage({ id: 706 }, { file_id: 'p706', file_unique_id: 'u706' })));
     const [draft] = await draftsOf(706);
@@ -115,8 +115,9 @@ describe('photo intake', () => {
     expect((await findUserByTelegramId(database.handle.db, 706))?.balance).toBe(1);
 
     await h.handle(withId(photoMessage({ id: 706 }, { file_id: 'p706b', file_unique_id: 'u706b' })));
-    expect(lastText(h)).toContain('already have a photoshoot in progress');
-    expect(await draftsOf(706)).toHaveLength(1);
+    expect(lastText(h)).toContain('Your current photoshoot is still running: set this one up now');
+    expect(await draftsOf(706)).toHaveLength(2);
+    expect((await findUserByTelegramId(database.handle.db, 706))?.balance).toBe(1);
 
     await h.handle(withId(textMessage({ id: 706 }, '/cancel')));
     expect(lastText(h)).toContain('Photoshoot cancelled.');

@@ -441,8 +441,43 @@ export class FakeBotApi {
     };
   }
 
+  /** Messages the users sent (by `chat:message`), which the bot's messages may reply to. */
+  private readonly userMessages = new Set<string>();
+
+  /** A message a user sent in `chatId`, as Telegram knows it (updates pushed here are noted by themselves). */
+  userSent(chatId: number, messageId: number): void {
+    this.userMessages.add(`${chatId}:${messageId}`);
+  }
+
+  /** The user deleted their message: a reply to it finds nothing. */
+  userDeleted(chatId: number, messageId: number): void {
+    this.userMessages.delete(`${chatId}:${messageId}`);
+  }
+
+  /**
+   * Bot API, ReplyParameters: `message_id` of the message to reply to, in this chat unless
+   * `chat_id` says otherwise; when it is not found the call fails ("Bad Request: message to be
+   * replied not found"; newer servers say "reply message not found") unless
+   * `allow_sending_without_reply` is true, when the message goes out as no reply.
+   */
+  private checkReplyTarget(method: string, payload: Record<string, unknown>): void {
+    if (!/^(send|copy|forward)/.test(method) || payload.reply_parameters === undefined) return;
+    const raw = payload.reply_parameters;
+    const reply = (typeof raw === 'string' ? JSON.parse(raw) : raw) as {
+      message_id?: unknown;
+      chat_id?: unknown;
+      allow_sending_without_reply?: unknown;
+    };
+    if (typeof reply.message_id !== 'number') throw new Error('invalid reply parameters: message_id is required');
+    const key = `${Number(reply.chat_id ?? payload.chat_id)}:${reply.message_id}`;
+    if (this.userMessages.has(key) || this.messages.has(key)) return;
+    if (reply.allow_sending_without_reply !== true) throw new Error('message to be replied not found');
+  }
+
   /** Queues an update for getUpdates; returns its update_id. */
   pushUpdate(update: UpdateBody): number {
+    const sent = (update as { message?: { chat: { id: number }; message_id: number } }).message;
+    if (sent) this.userSent(sent.chat.id, sent.message_id);
     const update_id = this.nextUpdateId++;
     this.pending.push({ update_id, ...update } as Update);
     for (const wake of this.waiters) wake();
@@ -600,6 +635,7 @@ export class FakeBotApi {
     }
     try {
       checkTextLimits(method, payload);
+      this.checkReplyTarget(method, payload);
       this.reply(res, 200, { ok: true, result: await handler(payload, call) });
     } catch (err) {
       this.reply(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${(err as Error).message}` });

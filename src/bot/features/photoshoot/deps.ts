@@ -4,8 +4,8 @@ import type { PromptService } from '../../../services/prompts.js';
 import type { PhotoSource } from '../../photo-source.js';
 
 export interface PhotoshootFeatureDeps {
-  /** Its size limit is checked at intake, before anything is queued. */
-  photos: Pick<PhotoSource, 'maxBytes'>;
+  /** Its size limit is checked at intake, and an image file's header (probe), before anything is queued. */
+  photos: Pick<PhotoSource, 'maxBytes' | 'probe'>;
   /** Random creative styles (the analysed ones are the preview worker's). */
   prompts: Pick<PromptService, 'randomCreative'>;
   /** Wakes the worker after a job is queued. */

@@ -1,9 +1,8 @@
 import { Composer } from 'grammy';
-import { type Draft, findDraft, openDraft, submitDraft, updateDraft } from '../../../db/drafts.js';
-import type { Photoshoot } from '../../../db/photoshoots.js';
+import { type Draft, findDraft, markWaiting, openDraft, updateDraft } from '../../../db/drafts.js';
 import { queuePreview } from '../../../db/previews.js';
-import { queuePhotoshoot } from '../../../db/queue.js';
 import { savedStylesOf } from '../../../db/saved-styles.js';
+import { queueDraft, runsPhotoshoot } from '../../../photoshoot/drafts.js';
 import { variationsOf } from '../../../photoshoot/variations.js';
 import { backData, generateData, ratioData, savedData, sourceData, toRatio } from '../../callback-data/photoshoot.js';
 import type { BotContext } from '../../context.js';
@@ -139,30 +138,22 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const data = generateData.unpack(ctx.callbackQuery.data);
     const user = ctx.user;
     if (!data || !user) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    // Another photoshoot of theirs still runs: this one waits for it (the worker starts it), nothing charged yet.
+    if (await runsPhotoshoot(ctx.db, user.id)) {
+      const draft = await draftFor(ctx, data.draft);
+      if (!draft) return;
+      if (!draft.styles?.length || !draft.aspectRatio)
+        return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+      const first = await markWaiting(ctx.db, draft.id, user.id);
+      await ctx.answerCallbackQuery({ text: ctx.t('intake-waiting') });
+      // Generate stays: after a purchase (no balance when the current one ended) it starts this one.
+      if (first) await ctx.editMessageText(ctx.t('intake-waiting'), { reply_markup: confirmKeyboard(ctx, draft.id) });
+      return;
+    }
     // Submission and charge share one savepoint: a refused charge leaves the draft open.
     const outcome = await enqueue(
       ctx,
-      async (tx) => {
-        const draft = await submitDraft(tx, data.draft, user.id);
-        if (!draft?.styles?.length || !draft.aspectRatio || draft.photos.length === 0) return undefined;
-        // A batch is one job per photo, all charged here or none (a refused charge undoes them all).
-        const batchId = draft.photos.length > 1 ? `draft-${draft.id}` : null;
-        let first: Photoshoot | undefined;
-        for (const photo of draft.photos) {
-          const job = await queuePhotoshoot(tx, {
-            userId: user.id,
-            chatId: draft.chatId,
-            sourceFileId: photo.fileId,
-            sourceFileUniqueId: photo.fileUniqueId,
-            aspectRatio: draft.aspectRatio,
-            styleSource: draft.styleSource ?? 'random',
-            batchId,
-            styles: draft.styles.map((s) => ({ name: s.name, prompt: s.scene })),
-          });
-          first ??= job;
-        }
-        return first;
-      },
+      async (tx) => (await queueDraft(tx, data.draft, user.id))?.job,
       ctx.callbackQuery.message,
     );
     if (outcome === 'expired') {
