@@ -123,14 +123,9 @@ export function createTelegramPhotoshootReporter(deps: {
           const busy = failures.map((f) => failureText(f.err)).find((reason) => reason && !reason.photo);
           const text =
             delivered === images.length
-              ? productText(t, 'progress-done', { count: delivered }, product)
+              ? t('progress-done', { count: delivered })
               : delivered > 0
-                ? productText(
-                    t,
-                    'progress-partial',
-                    { delivered, total: images.length, failed: images.length - delivered },
-                    product,
-                  )
+                ? t('progress-partial', { delivered, total: images.length, failed: images.length - delivered })
                 : busy
                   ? t(busy.key, busy.variables)
                   : t('progress-failed');
@@ -143,7 +138,8 @@ export function createTelegramPhotoshootReporter(deps: {
                   delivered: deliveredStyles(images, ready),
                 })
               : undefined;
-          await show(withDeclined(text, failures, delivered > 0), markup, true);
+          const named = delivered > 0 ? withProduct(t, text, product?.[locale]) : text;
+          await show(withDeclined(named, failures, delivered > 0), markup, true);
         },
         async ended({ err, canceled, settlement }) {
           let text: string;
@@ -264,12 +260,11 @@ function deliveredStyles(images: ProcessedImage[], rendered: { id: number }[]) {
     .map((image) => ({ position: image.position, name: image.style }));
 }
 
-/** The final text, naming the product when the run knows it ("The photoshoot of the white ceramic mug is ready"). */
-function productText(
+/** The final text under a line naming the product, when the run knows its name in the seller's language. */
+function withProduct(
   t: (key: string, variables?: Record<string, string | number>) => string,
-  key: 'progress-done' | 'progress-partial',
-  variables: Record<string, string | number>,
+  text: string,
   product: string | undefined,
 ): string {
-  return product ? t(`${key}-product`, { ...variables, product }) : t(key, variables);
+  return product ? `${t('result-product', { product })}\n${text}` : text;
 }

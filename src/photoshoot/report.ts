@@ -43,8 +43,8 @@ export interface PhotoshootOutcome {
   ready: RenderedImage[];
   delivered: number;
   failures: StyleFailure[];
-  /** What the product is (the analysis' product type), when this run analysed it. */
-  product?: string;
+  /** The product's name by language (the analysis'), when this run analysed it. */
+  product?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -151,7 +151,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
       // Rendered by an earlier run and kept: delivered below, never generated again.
       const toRender = images.filter((image) => image.status !== 'done' && !image.hasRendered);
       const failures: StyleFailure[] = [];
-      let product: string | undefined;
+      let product: Readonly<Record<string, string>> | undefined;
       if (toRender.length > 0) {
         await report.analysing();
         const photo = await deps.photos.load(job.sourceFileId, controller.signal);
@@ -163,7 +163,7 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
           () => new JobStoppedError(state),
         );
         await checkpoint();
-        product = analysis.product_type || undefined;
+        product = analysis.product_name;
         let finished = images.length - toRender.length;
         await report.generating(finished, images.length);
         const ratio = job.aspectRatio as AspectRatio;

@@ -14,6 +14,10 @@ export const productAnalysisSchema = z.strictObject({
   colors: z.array(z.string()),
   style: z.string(),
   notable_details: z.array(z.string()).describe('Labels, logos, printed text and other details to keep exactly'),
+  /** What the seller reads: a short name of the product in each language the bot speaks. */
+  product_name: z
+    .strictObject({ en: z.string().trim().min(1), ru: z.string().trim().min(1) })
+    .describe('A short name of the product (2-5 words, lower case) in English and in Russian'),
 });
 
 export type ProductAnalysis = z.infer<typeof productAnalysisSchema>;
@@ -42,7 +46,7 @@ export function createVisionService(deps: {
   return {
     analyse(photo: NormalisedPhoto, photoId?: string): Promise<ProductAnalysis> {
       const id = photoId ?? createHash('sha256').update(photo.data).digest('hex');
-      return load(`analysis:v1:${id}`, ttlSeconds, () =>
+      return load(`analysis:v2:${id}`, ttlSeconds, () =>
         policy.execute(async (signal) => {
           const started = performance.now();
           const completion = await openai.chat.completions.create(

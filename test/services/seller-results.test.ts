@@ -172,7 +172,7 @@ describe('the next photoshoot, set up while one runs', () => {
           .map((c) => String(c.payload.text))
           .at(-1),
       )
-      .toContain('Your photoshoot is ready: 4 images of the ceramic coffee mug');
+      .toBe('📦 ceramic coffee mug\n✅ Your photoshoot is ready: 4 images above, as previews and as PNG files.');
   });
 
   it('starts a waiting draft whose running photoshoot was cancelled while queued, when the worker sweeps', async () => {
@@ -246,9 +246,11 @@ describe('results the seller can tell apart', () => {
           () =>
             textsTo(from.id).filter((t) =>
               t.includes(
-                locale === 'en'
-                  ? `Your photoshoot is ready: 4 images of the ${FAKE_ANALYSIS.product_type} above`
-                  : `Фотосессия готова: 4 изображения товара «${FAKE_ANALYSIS.product_type}» выше`,
+                `📦 ${FAKE_ANALYSIS.product_name[locale]}\n${
+                  locale === 'en'
+                    ? '✅ Your photoshoot is ready: 4 images above'
+                    : '✅ Фотосессия готова: выше 4 изображения'
+                }`,
               ),
             ).length,
         )

@@ -70,6 +70,7 @@ export const FAKE_ANALYSIS = {
   colors: ['white', 'navy blue'],
   style: 'minimalist',
   notable_details: ['small logo "ACME" on the side'],
+  product_name: { en: 'ceramic coffee mug', ru: 'керамическая кофейная кружка' },
 };
 
 /**

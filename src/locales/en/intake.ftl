@@ -5,8 +5,4 @@ intake-small-photo = ⚠️ This photo is small ({ $width }×{ $height } px), so
 intake-next-draft = ⏳ Your current photoshoot is still running: set this one up now, and I'll start it when the current one is done.
 intake-waiting = ⏳ I'll start this one when the current photoshoot is done. Nothing is charged until then.
 intake-next-no-balance = Your photoshoot is done, but you have no photoshoots left to start the next one you set up. Buy a package, then press Generate on it again.
-progress-done-product = ✅ Your photoshoot is ready: { $count } { $count ->
-    [one] image
-   *[other] images
-  } of the { $product } above, as previews and as PNG files.
-progress-partial-product = ✅ { $delivered } of { $total } images are ready in the photoshoot of the { $product }. The other styles failed; you can retry them for free.
+result-product = 📦 { $product }
