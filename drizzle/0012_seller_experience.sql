@@ -12,6 +12,7 @@ ALTER TABLE "photoshoots" ADD COLUMN "source_message_id" integer;--> statement-b
 ALTER TABLE "saved_styles" ADD COLUMN "content_hash" text;--> statement-breakpoint
 ALTER TABLE "saved_styles" ADD COLUMN "example_file_id" text;--> statement-breakpoint
 ALTER TABLE "style_gallery" ADD CONSTRAINT "style_gallery_built_by_users_id_fk" FOREIGN KEY ("built_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "idx_photoshoot_drafts_waiting" ON "photoshoot_drafts" USING btree ("user_id") WHERE "photoshoot_drafts"."waiting_since" is not null and "photoshoot_drafts"."submitted_at" is null;--> statement-breakpoint
 -- The content of each saved style; a later duplicate of one already saved keeps a null hash (still listed once).
 UPDATE "saved_styles" AS s SET "content_hash" = d."hash"
 FROM (

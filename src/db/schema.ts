@@ -265,6 +265,10 @@ export const photoshootDrafts = pgTable(
   },
   (t) => [
     index('idx_photoshoot_drafts_user').on(t.userId, t.createdAt),
+    // The worker's sweep for drafts waiting for their seller's running photoshoot to end.
+    index('idx_photoshoot_drafts_waiting')
+      .on(t.userId)
+      .where(sql`${t.waitingSince} is not null and ${t.submittedAt} is null`),
     uniqueIndex('uq_photoshoot_drafts_album').on(t.userId, t.mediaGroupId),
   ],
 );
