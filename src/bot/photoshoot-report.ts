@@ -19,7 +19,7 @@ import { ContentRejectedError } from '../services/ai-errors.js';
 import { pause } from '../with-timeout.js';
 import { resolveLocale } from './i18n.js';
 import { telegramError } from './telegram-error.js';
-import { failureText } from './views/failures.js';
+import { type FailureText, failureText } from './views/failures.js';
 
 /** Texts by locale (the bot's I18n instance fits). */
 export interface Translator {
@@ -34,6 +34,11 @@ export type ResultMarkup = (result: {
   failed: number;
   /** Names of the styles delivered, by position. */
   delivered: { position: number; name: string }[];
+  /**
+   * Set when nothing was delivered and the credit was released: only "Try again", which works
+   * from this time on (Unix seconds; 0: at once, later when a service was busy).
+   */
+  tryAgainAt?: number;
 }) => InlineKeyboardMarkup | undefined;
 
 /** A wait for the image budget shorter than this is the normal pace, not worth a message. */
@@ -96,6 +101,17 @@ export function createTelegramPhotoshootReporter(deps: {
         return `${text}\n\n${retryOffered ? `${line} ${t('retry-declined-neutral')}` : line}`;
       };
 
+      /**
+       * "Try again" under a photoshoot that delivered nothing (credit released), unless only its
+       * photo failed; when a service was busy, it works once the service is tried again.
+       */
+      const tryAgain = (reasons: (FailureText | undefined)[]) => {
+        if (reasons.length > 0 && reasons.every((reason) => reason?.photo)) return undefined;
+        const waitS = Math.max(0, ...reasons.map((reason) => reason?.retryInSeconds ?? 0));
+        const tryAgainAt = waitS > 0 ? Math.ceil(Date.now() / 1000) + waitS : 0;
+        return deps.resultMarkup?.({ jobId: job.id, locale, failed: 0, delivered: [], tryAgainAt });
+      };
+
       return {
         analysing: () => show(t('progress-analysing')),
         generating: (done, total) => show(t('progress-generating', { done, total })),
@@ -117,27 +133,28 @@ export function createTelegramPhotoshootReporter(deps: {
                 : busy
                   ? t(busy.key, busy.variables)
                   : t('progress-failed');
+          const failed = images.length - delivered;
           const markup =
             delivered > 0
-              ? deps.resultMarkup?.({
-                  jobId: job.id,
-                  locale,
-                  failed: images.length - delivered,
-                  delivered: deliveredStyles(images, ready),
-                })
-              : undefined;
-          await show(withDeclined(text, failures, delivered > 0), markup, true);
+              ? deps.resultMarkup?.({ jobId: job.id, locale, failed, delivered: deliveredStyles(images, ready) })
+              : tryAgain(failures.map((f) => failureText(f.err)));
+          // Try again, like the free retry, renders a declined style in the neutral studio scene.
+          await show(withDeclined(text, failures, delivered > 0 || markup !== undefined), markup, true);
         },
         async ended({ err, canceled, settlement }) {
           let text: string;
+          let markup: InlineKeyboardMarkup | undefined;
           if (canceled) text = t('progress-canceled', { charged: settlement === 'committed' ? 'yes' : 'no' });
           else {
             const reason = failureText(err);
             if (!reason) text = t('progress-failed');
-            else if (reason.photo) text = t('progress-rejected', { reason: t(reason.key) });
+            // Another photo is needed: no button to try this one again.
+            else if (reason.photo)
+              text = `${t('progress-rejected', { reason: t(reason.key) })}\n\n${t('failure-new-photo')}`;
             else text = t(reason.key, reason.variables);
+            if (settlement === 'released') markup = tryAgain([reason]);
           }
-          await show(text, undefined, true);
+          await show(text, markup, true);
         },
       };
     },

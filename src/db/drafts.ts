@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { photoshootDrafts } from './schema.js';
 
@@ -30,7 +30,7 @@ export async function findDraft(db: Database, id: number): Promise<Draft | undef
 export async function updateDraft(
   db: Database,
   id: number,
-  patch: Partial<Pick<Draft, 'aspectRatio' | 'styleSource' | 'styles'>>,
+  patch: Partial<Pick<Draft, 'aspectRatio' | 'styleSource' | 'styles' | 'messageId'>>,
 ): Promise<void> {
   await db.update(photoshootDrafts).set(patch).where(eq(photoshootDrafts.id, id));
 }
@@ -42,6 +42,32 @@ export async function submitDraft(db: Database, id: number, userId: number): Pro
     .set({ submittedAt: sql`now()` })
     .where(and(eq(photoshootDrafts.id, id), eq(photoshootDrafts.userId, userId), isNull(photoshootDrafts.submittedAt)))
     .returning();
+  return row;
+}
+
+/** How long a draft set up to its confirm step is offered again after a payment. */
+export const RESUMABLE_DRAFT_HOURS = 24;
+
+/**
+ * The user's newest draft set up to its confirm step (ratio and styles chosen), neither
+ * submitted nor waiting to start, made in the last RESUMABLE_DRAFT_HOURS.
+ */
+export async function resumableDraft(db: Database, userId: number): Promise<Draft | undefined> {
+  const [row] = await db
+    .select()
+    .from(photoshootDrafts)
+    .where(
+      and(
+        eq(photoshootDrafts.userId, userId),
+        isNull(photoshootDrafts.submittedAt),
+        isNull(photoshootDrafts.waitingSince),
+        isNotNull(photoshootDrafts.aspectRatio),
+        sql`jsonb_array_length(coalesce(${photoshootDrafts.styles}, '[]'::jsonb)) > 0`,
+        sql`${photoshootDrafts.createdAt} > now() - make_interval(hours => ${RESUMABLE_DRAFT_HOURS}::int)`,
+      ),
+    )
+    .orderBy(desc(photoshootDrafts.createdAt))
+    .limit(1);
   return row;
 }
 

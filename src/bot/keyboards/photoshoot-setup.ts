@@ -1,5 +1,6 @@
 import { InlineKeyboard } from 'grammy';
 import { ASPECT_RATIOS } from '../../services/aspect-ratio.js';
+import { buyData } from '../callback-data/buy.js';
 import { backData, generateData, ratioData, savedData, sourceData, toRatioCode } from '../callback-data/photoshoot.js';
 
 /** Texts in the reader's language: an update's context, or a translator bound to a locale. */
@@ -31,9 +32,10 @@ export function savedStylesKeyboard(ctx: Texts, draftId: number, saved: readonly
   return keyboard.text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
 }
 
-/** Generate (which charges) or back to the style source. */
-export const confirmKeyboard = (ctx: Texts, draftId: number) =>
-  new InlineKeyboard()
-    .text(ctx.t('button-generate'), generateData.pack({ draft: draftId }))
-    .row()
-    .text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
+/** Generate (which charges), or Buy when the balance does not cover it; or back to the style source. */
+export function confirmKeyboard(ctx: Texts, draftId: number, { affordable = true } = {}) {
+  const keyboard = affordable
+    ? new InlineKeyboard().text(ctx.t('button-generate'), generateData.pack({ draft: draftId }))
+    : new InlineKeyboard().text(ctx.t('button-buy'), buyData.pack({}));
+  return keyboard.row().text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
+}

@@ -2,20 +2,35 @@ import { Composer } from 'grammy';
 import { createDraft, updateDraft } from '../../../db/drafts.js';
 import { awaitInput, clearInput } from '../../../db/pending-inputs.js';
 import { findPhotoshoot, hasRetry, type Photoshoot } from '../../../db/photoshoots.js';
-import { imagesOf } from '../../../db/processed-images.js';
+import { imagesOf, type ProcessedImage } from '../../../db/processed-images.js';
 import { queuePhotoshoot } from '../../../db/queue.js';
 import { MAX_SAVED_STYLES, savedStylesOf, saveStyle } from '../../../db/saved-styles.js';
 import { wasDeclined } from '../../../services/ai-errors.js';
 import { saferStyle } from '../../../services/prompts.js';
-import { againData, keepNameData, otherData, retryData, saveData } from '../../callback-data/photoshoot.js';
+import {
+  againData,
+  keepNameData,
+  otherData,
+  retryData,
+  saveData,
+  tryAgainData,
+} from '../../callback-data/photoshoot.js';
 import type { BotContext } from '../../context.js';
 import { keepNameKeyboard } from '../../keyboards/photoshoot-results.js';
 import { sourceKeyboard } from '../../keyboards/photoshoot-setup.js';
-import { type ResultOffer, resultOffer } from '../../result-offer.js';
+import { type ResultOffer, resultOffer, tryAgainOffered } from '../../result-offer.js';
 import { readStyleName, STYLE_NAME_MAX } from '../../style-name.js';
 import type { Enqueue } from './charge.js';
 
 type Offered = { parent: Photoshoot } & Omit<Extract<ResultOffer, { kind: 'offered' }>, 'kind'>;
+
+/** The sender's photoshoot behind a button; otherwise the button is answered. */
+async function ownJob(ctx: BotContext, data: { job: number } | undefined): Promise<Photoshoot | undefined> {
+  const job = data && (await findPhotoshoot(ctx.db, data.job));
+  if (job && job.userId === ctx.user?.id) return job;
+  await ctx.answerCallbackQuery({ text: job ? ctx.t('not-your-button') : ctx.t('button-expired') });
+  return undefined;
+}
 
 /** The sender's finished photoshoot behind a results button; otherwise the button is answered. */
 async function parentJob(
@@ -23,11 +38,8 @@ async function parentJob(
   data: { job: number } | undefined,
   nothingDelivered = 'result-not-offered',
 ): Promise<Offered | undefined> {
-  const job = data && (await findPhotoshoot(ctx.db, data.job));
-  if (!job || job.userId !== ctx.user?.id) {
-    await ctx.answerCallbackQuery({ text: job ? ctx.t('not-your-button') : ctx.t('button-expired') });
-    return undefined;
-  }
+  const job = await ownJob(ctx, data);
+  if (!job) return undefined;
   // Only what the result keyboard offered: a forged payload is checked, not trusted.
   const offer = resultOffer(job, await imagesOf(ctx.db, job.id));
   if (offer.kind === 'offered') return { ...offer, parent: job };
@@ -38,6 +50,13 @@ async function parentJob(
   });
   return undefined;
 }
+
+/**
+ * A style to render again. One the image service declined is not sent unchanged: it would be
+ * declined again; it is rendered in the neutral studio scene instead.
+ */
+const styleAgain = (image: ProcessedImage) =>
+  wasDeclined(image.error) ? saferStyle() : { name: image.style, prompt: image.prompt };
 
 /** The delivered image behind a save button, if the sender owns its photoshoot; otherwise the button is answered. */
 async function imageToSave(ctx: BotContext, data: { job: number; position: number } | undefined) {
@@ -92,13 +111,24 @@ export function createResultsFeature(enqueue: Enqueue) {
     const { parent, undelivered: failed } = found;
     if (failed.length === 0) return ctx.answerCallbackQuery({ text: ctx.t('retry-nothing-failed'), show_alert: true });
     if (await hasRetry(ctx.db, parent.id)) return ctx.answerCallbackQuery({ text: ctx.t('already-retried') });
-    // A style the image service declined is not sent unchanged again: it would be declined
-    // again (and a retry is given once); it is retried in the neutral studio scene instead.
-    await repeat(ctx, parent, {
-      styleSource: 'retry',
-      free: true,
-      styles: failed.map((i) => (wasDeclined(i.error) ? saferStyle() : { name: i.style, prompt: i.prompt })),
-    });
+    await repeat(ctx, parent, { styleSource: 'retry', free: true, styles: failed.map(styleAgain) });
+  });
+
+  // Under a photoshoot that delivered nothing: the same photo, ratio and styles as a new,
+  // charged photoshoot, once; while a service is busy, the wait is said and nothing is charged.
+  feature.callbackQuery(tryAgainData.filter, async (ctx) => {
+    const data = tryAgainData.unpack(ctx.callbackQuery.data);
+    const job = await ownJob(ctx, data);
+    if (!data || !job) return;
+    const waitS = data.at - Math.floor(Date.now() / 1000);
+    if (waitS > 0)
+      return ctx.answerCallbackQuery({ text: ctx.t('progress-busy', { seconds: waitS }), show_alert: true });
+    const images = await imagesOf(ctx.db, job.id);
+    if (!tryAgainOffered(job, images)) {
+      return ctx.answerCallbackQuery({ text: ctx.t('result-not-offered'), show_alert: true });
+    }
+    if (await hasRetry(ctx.db, job.id, 'same')) return ctx.answerCallbackQuery({ text: ctx.t('try-again-used') });
+    await repeat(ctx, job, { styleSource: 'same', styles: images.map(styleAgain) });
   });
 
   feature.callbackQuery(otherData.filter, async (ctx) => {

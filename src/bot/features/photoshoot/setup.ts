@@ -6,18 +6,13 @@ import { queuePhotoshoot } from '../../../db/queue.js';
 import { savedStylesOf } from '../../../db/saved-styles.js';
 import { backData, generateData, ratioData, savedData, sourceData, toRatio } from '../../callback-data/photoshoot.js';
 import type { BotContext } from '../../context.js';
-import {
-  confirmKeyboard,
-  ratioKeyboard,
-  savedStylesKeyboard,
-  sourceKeyboard,
-} from '../../keyboards/photoshoot-setup.js';
-import { confirmText } from '../../views/confirm.js';
+import { ratioKeyboard, savedStylesKeyboard, sourceKeyboard } from '../../keyboards/photoshoot-setup.js';
+import { confirmStep } from '../../views/confirm.js';
 import { answerUnavailable, type Enqueue } from './charge.js';
 import type { PhotoshootFeatureDeps } from './deps.js';
 
 /** The draft behind a button, if the sender owns it and it is still open; otherwise the button is answered. */
-async function draftFor(ctx: BotContext, draftId: number | undefined): Promise<Draft | undefined> {
+export async function draftFor(ctx: BotContext, draftId: number | undefined): Promise<Draft | undefined> {
   const user = ctx.user;
   if (!user || draftId === undefined) {
     await ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
@@ -72,12 +67,8 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
       const styles = deps.prompts.randomCreative();
       await updateDraft(ctx.db, draft.id, { styleSource: 'random', styles });
       await ctx.answerCallbackQuery();
-      await ctx.editMessageText(
-        confirmText(ctx, { styles, ratio, balance: ctx.user?.balance ?? 0, photos: draft.photos.length }),
-        {
-          reply_markup: confirmKeyboard(ctx, draft.id),
-        },
-      );
+      const step = confirmStep(ctx, { ...draft, styleSource: 'random', styles }, ctx.user?.balance ?? 0);
+      await ctx.editMessageText(step.text, { reply_markup: step.reply_markup });
       return;
     }
     if (data.source === 'saved') {
@@ -118,17 +109,8 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const styles = Array.from({ length: 4 }, () => ({ name: style.name, scene: style.scene }));
     await updateDraft(ctx.db, draft.id, { styleSource: 'saved', styles });
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(
-      confirmText(ctx, {
-        styles: styles.slice(0, 1),
-        ratio: draft.aspectRatio ?? '1:1',
-        balance: ctx.user?.balance ?? 0,
-        photos: draft.photos.length,
-      }),
-      {
-        reply_markup: confirmKeyboard(ctx, draft.id),
-      },
-    );
+    const step = confirmStep(ctx, { ...draft, styleSource: 'saved', styles }, ctx.user?.balance ?? 0);
+    await ctx.editMessageText(step.text, { reply_markup: step.reply_markup });
   });
 
   feature.callbackQuery(generateData.filter, async (ctx) => {
