@@ -108,7 +108,7 @@ export function createTelegramPhotoshootReporter(deps: {
       const tryAgain = (reasons: (FailureText | undefined)[]) => {
         if (reasons.length > 0 && reasons.every((reason) => reason?.photo)) return undefined;
         const waitS = Math.max(0, ...reasons.map((reason) => reason?.retryInSeconds ?? 0));
-        const tryAgainAt = waitS > 0 ? Math.ceil(Date.now() / 1000) + waitS : 0;
+        const tryAgainAt = waitS > 0 ? Math.floor(Date.now() / 1000) + waitS : 0;
         return deps.resultMarkup?.({ jobId: job.id, locale, failed: 0, delivered: [], tryAgainAt });
       };
 
