@@ -41,7 +41,7 @@ afterEach(() => {
 });
 
 const db = () => database.handle.db;
-const ADMIN = 9501;
+const ADMIN = 9999;
 const config = parseConfig({ BOT_TOKEN: '1:test' });
 const i18n = createI18n('en');
 
@@ -211,6 +211,21 @@ describe.each(LOCALES)('the confirm step knows the balance (%s)', (locale) => {
     const covered = createPhotoshootHarness({ db: db(), freePhotoshoots: 3 });
     const enough = await toConfirm(covered, { id: base + 3, language_code: locale }, 3);
     expect(buttonTexts(enough.confirm)).toEqual([words.generate, words.back]);
+  });
+
+  it("offers Continue with a payment an admin credited by hand (/credit), in the seller's language", async () => {
+    const h = createPhotoshootHarness({ db: db(), freePhotoshoots: 0, adminIds: [ADMIN] });
+    const seller = { id: base + 5, language_code: locale };
+    const { draftId } = await toConfirm(h, seller);
+    const pkg = config.payments.packages[0];
+    if (!pkg) throw new Error('no package');
+    const calls = await handle(h, textMessage({ id: ADMIN }, `/credit stx-${seller.id} ${pkg.stars} ${seller.id}`));
+    const told = calls.find((c) => c.method === 'sendMessage' && c.payload.chat_id === seller.id);
+    expect(String(told?.payload.text)).toContain(words.balance(pkg.photoshoots));
+    expect(buttonTexts(told)).toEqual([words.continue]);
+    const back = last(await handle(h, callbackQuery(seller, buttonData(told, words.continue))), 'sendMessage');
+    expect(buttonTexts(back)).toEqual([words.generate, words.back]);
+    expect((await draftsOf(seller))[0]?.id).toBe(draftId);
   });
 
   it('sends a payment with no set-up draft without Continue', async () => {
