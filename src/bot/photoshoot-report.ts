@@ -17,6 +17,7 @@ import type {
 } from '../photoshoot/report.js';
 import { ContentRejectedError } from '../services/ai-errors.js';
 import { pause } from '../with-timeout.js';
+import { retryAt } from './busy-wait.js';
 import { resolveLocale } from './i18n.js';
 import { telegramError } from './telegram-error.js';
 import { type FailureText, failureText } from './views/failures.js';
@@ -108,8 +109,7 @@ export function createTelegramPhotoshootReporter(deps: {
       const tryAgain = (reasons: (FailureText | undefined)[]) => {
         if (reasons.length > 0 && reasons.every((reason) => reason?.photo)) return undefined;
         const waitS = Math.max(0, ...reasons.map((reason) => reason?.retryInSeconds ?? 0));
-        const tryAgainAt = waitS > 0 ? Math.floor(Date.now() / 1000) + waitS : 0;
-        return deps.resultMarkup?.({ jobId: job.id, locale, failed: 0, delivered: [], tryAgainAt });
+        return deps.resultMarkup?.({ jobId: job.id, locale, failed: 0, delivered: [], tryAgainAt: retryAt(waitS) });
       };
 
       return {

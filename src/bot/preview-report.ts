@@ -6,17 +6,26 @@ import type { StylePreview } from '../db/previews.js';
 import { findUserById } from '../db/users.js';
 import type { Logger } from '../logger.js';
 import type { PreviewReporter } from '../photoshoot/preview.js';
-import { sourceData } from './callback-data/photoshoot.js';
+import { retryAt } from './busy-wait.js';
+import { reanalyseData, sourceData } from './callback-data/photoshoot.js';
 import type { Texts } from './keyboards/photoshoot-setup.js';
 import type { Translator } from './photoshoot-report.js';
 import { describeBotApiError } from './telegram-error.js';
 import { confirmStep } from './views/confirm.js';
 import { failureText } from './views/failures.js';
 
-/** Under a preview that failed (not for its photo): analyse again, or take random or saved styles. */
-const previewFailedKeyboard = (texts: Texts, draft: number) =>
+/**
+ * Under a preview that failed (not for its photo): analyse again (once a busy service is tried
+ * again, `retryInSeconds` from now), or take random or saved styles.
+ */
+const previewFailedKeyboard = (texts: Texts, draft: number, retryInSeconds = 0) =>
   new InlineKeyboard()
-    .text(texts.t('button-analyse-again'), sourceData.pack({ draft, source: 'analysis' }))
+    .text(
+      texts.t('button-analyse-again'),
+      retryInSeconds > 0
+        ? reanalyseData.pack({ draft, at: retryAt(retryInSeconds) })
+        : sourceData.pack({ draft, source: 'analysis' }),
+    )
     .row()
     .text(texts.t('source-random'), sourceData.pack({ draft, source: 'random' }))
     .row()
@@ -60,7 +69,7 @@ export function createTelegramPreviewReporter(deps: {
       const reason = failureText(err);
       if (reason?.photo) return edit(preview, `${texts.t(reason.key)}\n\n${texts.t('failure-new-photo')}`);
       const text = reason ? texts.t(reason.key, reason.variables) : texts.t('preview-failed');
-      await edit(preview, text, previewFailedKeyboard(texts, preview.draftId));
+      await edit(preview, text, previewFailedKeyboard(texts, preview.draftId, reason?.retryInSeconds));
     },
   };
 }

@@ -402,6 +402,7 @@ describe.each(LOCALES)('a style preview that failed (%s)', (locale) => {
     const failed = await shown(new Error('vision refused'));
     expect(String(failed?.payload.text)).toContain(words.previewFailed);
     expect(buttonTexts(failed)).toEqual([words.analyseAgain, words.random, words.saved]);
+    vi.useFakeTimers({ toFake: ['Date'] });
     const busy = await shown(new AiUnavailableError('vision', 20));
     expect(String(busy?.payload.text)).toMatch(words.busy('20'));
     expect(buttonTexts(busy)).toEqual([words.analyseAgain, words.random, words.saved]);
@@ -409,8 +410,17 @@ describe.each(LOCALES)('a style preview that failed (%s)', (locale) => {
     expect(String(photo?.payload.text)).toContain(words.newPhoto);
     expect(photo?.payload.reply_markup).toBeUndefined();
 
-    const again = await handle(h, callbackQuery(seller, buttonData(failed, words.analyseAgain)));
+    // Busy: until the service is tried again, Analyse again answers the wait and queues nothing.
+    const early = await handle(h, callbackQuery(seller, buttonData(busy, words.analyseAgain)));
+    expect(answerOf(early)).toMatchObject({ text: expect.stringMatching(words.busy('20')), show_alert: true });
+    expect(last(early, 'editMessageText')).toBeUndefined();
+    vi.setSystemTime(Date.now() + 21_000);
+    const again = await handle(h, callbackQuery(seller, buttonData(busy, words.analyseAgain)));
     expect(String(last(again, 'editMessageText')?.payload.text)).toContain(words.analysing);
+    // The failed one's Analyse again is the style source's own button.
+    expect(buttonData(failed, words.analyseAgain)).toBe(
+      sourceData.pack({ draft: draft?.id ?? -1, source: 'analysis' }),
+    );
     const random = await handle(h, callbackQuery(seller, buttonData(busy, words.random)));
     expect(buttonTexts(last(random, 'editMessageText'))).toEqual([words.generate, words.back]);
   });

@@ -17,6 +17,14 @@ export const sourceData = createCallbackData('ps-src', { draft: id, source: z.en
 export const savedData = createCallbackData('ps-saved', { draft: id, slot: z.coerce.number().int().min(1).max(4) });
 export const backData = createCallbackData('ps-back', { draft: id, to: z.enum(['ratio', 'source']) });
 export const generateData = createCallbackData('ps-go', { draft: id });
+/** A time in a payload: Unix seconds (0: none). */
+const unixSeconds = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 40);
+/** "Analyse again" under a style preview a busy service stopped: not before `at`. */
+export const reanalyseData = createCallbackData('ps-reprev', { draft: id, at: unixSeconds });
 /** Back to a set-up draft's confirm step (after a payment). */
 export const continueData = createCallbackData('ps-cont', { draft: id });
 
@@ -29,11 +37,4 @@ export const saveData = createCallbackData('ps-save', { job: id, position });
 export const keepNameData = createCallbackData('ps-keep', { job: id, position });
 // Under a photoshoot that delivered nothing: the same photo and choices again, not before `at`
 // (Unix seconds; 0: at once) when a service was busy.
-export const tryAgainData = createCallbackData('ps-redo', {
-  job: id,
-  at: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 40),
-});
+export const tryAgainData = createCallbackData('ps-redo', { job: id, at: unixSeconds });

@@ -7,6 +7,7 @@ import { queuePhotoshoot } from '../../../db/queue.js';
 import { MAX_SAVED_STYLES, savedStylesOf, saveStyle } from '../../../db/saved-styles.js';
 import { wasDeclined } from '../../../services/ai-errors.js';
 import { saferStyle } from '../../../services/prompts.js';
+import { answeredWait } from '../../busy-wait.js';
 import {
   againData,
   keepNameData,
@@ -120,9 +121,7 @@ export function createResultsFeature(enqueue: Enqueue) {
     const data = tryAgainData.unpack(ctx.callbackQuery.data);
     const job = await ownJob(ctx, data);
     if (!data || !job) return;
-    const waitS = data.at - Math.floor(Date.now() / 1000);
-    if (waitS > 0)
-      return ctx.answerCallbackQuery({ text: ctx.t('progress-busy', { seconds: waitS }), show_alert: true });
+    if (await answeredWait(ctx, data.at)) return;
     const images = await imagesOf(ctx.db, job.id);
     if (!tryAgainOffered(job, images)) {
       return ctx.answerCallbackQuery({ text: ctx.t('result-not-offered'), show_alert: true });

@@ -4,7 +4,16 @@ import type { Photoshoot } from '../../../db/photoshoots.js';
 import { queuePreview } from '../../../db/previews.js';
 import { queuePhotoshoot } from '../../../db/queue.js';
 import { savedStylesOf } from '../../../db/saved-styles.js';
-import { backData, generateData, ratioData, savedData, sourceData, toRatio } from '../../callback-data/photoshoot.js';
+import { answeredWait } from '../../busy-wait.js';
+import {
+  backData,
+  generateData,
+  ratioData,
+  reanalyseData,
+  savedData,
+  sourceData,
+  toRatio,
+} from '../../callback-data/photoshoot.js';
 import type { BotContext } from '../../context.js';
 import { ratioKeyboard, savedStylesKeyboard, sourceKeyboard } from '../../keyboards/photoshoot-setup.js';
 import { confirmStep } from '../../views/confirm.js';
@@ -58,8 +67,11 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     }
   });
 
-  feature.callbackQuery(sourceData.filter, async (ctx) => {
-    const data = sourceData.unpack(ctx.callbackQuery.data);
+  feature.callbackQuery([sourceData.filter, reanalyseData.filter], async (ctx) => {
+    const again = reanalyseData.unpack(ctx.callbackQuery.data);
+    // "Analyse again" under a busy preview: until the service is tried again, the wait is said.
+    if (again && (await answeredWait(ctx, again.at))) return;
+    const data = again ? { draft: again.draft, source: 'analysis' } : sourceData.unpack(ctx.callbackQuery.data);
     const draft = await draftFor(ctx, data?.draft);
     if (!data || !draft) return;
     const ratio = draft.aspectRatio ?? '1:1';
