@@ -17,11 +17,12 @@ import type {
 } from '../photoshoot/report.js';
 import { ContentRejectedError } from '../services/ai-errors.js';
 import { pause } from '../with-timeout.js';
+import { retryAt } from './busy-wait.js';
 import { buyData } from './callback-data/buy.js';
 import { resolveLocale } from './i18n.js';
 import { resultFileName } from './result-file-name.js';
 import { telegramError } from './telegram-error.js';
-import { failureText } from './views/failures.js';
+import { type FailureText, failureText } from './views/failures.js';
 
 /** Texts by locale (the bot's I18n instance fits). */
 export interface Translator {
@@ -36,6 +37,11 @@ export type ResultMarkup = (result: {
   failed: number;
   /** Names of the styles delivered, by position. */
   delivered: { position: number; name: string }[];
+  /**
+   * Set when nothing was delivered and the credit was released: only "Try again", which works
+   * from this time on (Unix seconds; 0: at once, later when a service was busy).
+   */
+  tryAgainAt?: number;
 }) => InlineKeyboardMarkup | undefined;
 
 /** A wait for the image budget shorter than this is the normal pace, not worth a message. */
@@ -108,6 +114,16 @@ export function createTelegramPhotoshootReporter(deps: {
         return `${text}\n\n${retryOffered ? `${line} ${t('retry-declined-neutral')}` : line}`;
       };
 
+      /**
+       * "Try again" under a photoshoot that delivered nothing (credit released), unless only its
+       * photo failed; when a service was busy, it works once the service is tried again.
+       */
+      const tryAgain = (reasons: (FailureText | undefined)[]) => {
+        if (reasons.length > 0 && reasons.every((reason) => reason?.photo)) return undefined;
+        const waitS = Math.max(0, ...reasons.map((reason) => reason?.retryInSeconds ?? 0));
+        return deps.resultMarkup?.({ jobId: job.id, locale, failed: 0, delivered: [], tryAgainAt: retryAt(waitS) });
+      };
+
       return {
         analysing: () => show(t('progress-analysing')),
         generating: (done, total) => show(t('progress-generating', { done, total })),
@@ -121,36 +137,37 @@ export function createTelegramPhotoshootReporter(deps: {
         async finished({ images, ready, delivered, failures, product }: PhotoshootOutcome) {
           // Nothing delivered because a service was busy: say so, and when to try again.
           const busy = failures.map((f) => failureText(f.err)).find((reason) => reason && !reason.photo);
+          const failed = images.length - delivered;
           const text =
             delivered === images.length
               ? t('progress-done', { count: delivered })
               : delivered > 0
-                ? t('progress-partial', { delivered, total: images.length, failed: images.length - delivered })
+                ? t('progress-partial', { delivered, total: images.length, failed })
                 : busy
                   ? t(busy.key, busy.variables)
                   : t('progress-failed');
           const markup =
             delivered > 0
-              ? deps.resultMarkup?.({
-                  jobId: job.id,
-                  locale,
-                  failed: images.length - delivered,
-                  delivered: deliveredStyles(images, ready),
-                })
-              : undefined;
+              ? deps.resultMarkup?.({ jobId: job.id, locale, failed, delivered: deliveredStyles(images, ready) })
+              : tryAgain(failures.map((f) => failureText(f.err)));
           const named = delivered > 0 ? withProduct(t, text, product?.[locale]) : text;
-          await show(withDeclined(named, failures, delivered > 0), markup, true);
+          // Try again, like the free retry, renders a declined style in the neutral studio scene.
+          await show(withDeclined(named, failures, delivered > 0 || markup !== undefined), markup, true);
         },
         async ended({ err, canceled, settlement }) {
           let text: string;
+          let markup: InlineKeyboardMarkup | undefined;
           if (canceled) text = t('progress-canceled', { charged: settlement === 'committed' ? 'yes' : 'no' });
           else {
             const reason = failureText(err);
             if (!reason) text = t('progress-failed');
-            else if (reason.photo) text = t('progress-rejected', { reason: t(reason.key) });
+            // Another photo is needed: no button to try this one again.
+            else if (reason.photo)
+              text = `${t('progress-rejected', { reason: t(reason.key) })}\n\n${t('failure-new-photo')}`;
             else text = t(reason.key, reason.variables);
+            if (settlement === 'released') markup = tryAgain([reason]);
           }
-          await show(text, undefined, true);
+          await show(text, markup, true);
         },
       };
     },

@@ -21,3 +21,11 @@ export function resultOffer(job: Photoshoot, images: ProcessedImage[]): ResultOf
   if (job.status !== 'done' || delivered.length === 0) return { kind: 'nothing-delivered' };
   return { kind: 'offered', images, delivered, undelivered: images.filter((image) => image.status !== 'done') };
 }
+
+/**
+ * Whether "Try again" is offered under a photoshoot: it failed with nothing delivered and its
+ * credit released (not cancelled, not a photo we cannot use: the report leaves the button out
+ * then). The same photo, ratio and styles are queued again as a new, charged photoshoot.
+ */
+export const tryAgainOffered = (job: Photoshoot, images: ProcessedImage[]) =>
+  job.status === 'failed' && job.creditState === 'released' && images.every((image) => image.status !== 'done');

@@ -134,6 +134,32 @@ export async function usersWithStartableDrafts(db: Database, limit = 100): Promi
   return rows.map((r) => r.userId);
 }
 
+/** How long a draft set up to its confirm step is offered again after a payment. */
+export const RESUMABLE_DRAFT_HOURS = 24;
+
+/**
+ * The user's newest draft set up to its confirm step (ratio and styles chosen), neither
+ * submitted nor waiting to start, made in the last RESUMABLE_DRAFT_HOURS.
+ */
+export async function resumableDraft(db: Database, userId: number): Promise<Draft | undefined> {
+  const [row] = await db
+    .select()
+    .from(photoshootDrafts)
+    .where(
+      and(
+        eq(photoshootDrafts.userId, userId),
+        isNull(photoshootDrafts.submittedAt),
+        isNull(photoshootDrafts.waitingSince),
+        isNotNull(photoshootDrafts.aspectRatio),
+        sql`jsonb_array_length(coalesce(${photoshootDrafts.styles}, '[]'::jsonb)) > 0`,
+        sql`${photoshootDrafts.createdAt} > now() - make_interval(hours => ${RESUMABLE_DRAFT_HOURS}::int)`,
+      ),
+    )
+    .orderBy(desc(photoshootDrafts.createdAt))
+    .limit(1);
+  return row;
+}
+
 /** Most photos one batch takes (a Telegram album holds at most 10). */
 export const MAX_BATCH_PHOTOS = 10;
 

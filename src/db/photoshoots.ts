@@ -34,12 +34,19 @@ export function activePhotoshoots(db: Database, userId: number): Promise<Photosh
     .where(and(eq(photoshoots.userId, userId), inArray(photoshoots.status, ['queued', 'running'])));
 }
 
-/** Whether the failed styles of this job were already retried (a free retry is offered once). */
-export async function hasRetry(db: Database, parentId: number): Promise<boolean> {
+/**
+ * Whether the failed styles of this job were already retried (a free retry is offered once), or,
+ * with 'same', a photoshoot that delivered nothing was tried again (offered once too).
+ */
+export async function hasRetry(
+  db: Database,
+  parentId: number,
+  styleSource: 'retry' | 'same' = 'retry',
+): Promise<boolean> {
   const [row] = await db
     .select({ id: photoshoots.id })
     .from(photoshoots)
-    .where(and(eq(photoshoots.parentId, parentId), eq(photoshoots.styleSource, 'retry')))
+    .where(and(eq(photoshoots.parentId, parentId), eq(photoshoots.styleSource, styleSource)))
     .limit(1);
   return row !== undefined;
 }

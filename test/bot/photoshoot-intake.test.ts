@@ -3,6 +3,7 @@ import type { Update } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buyData } from '../../src/bot/callback-data/buy.js';
 import { generateData, keepNameData, ratioData, saveData, sourceData } from '../../src/bot/callback-data/photoshoot.js';
+import { cancelQuestionData } from '../../src/bot/callback-data/questions.js';
 import { STYLE_NAME_MAX } from '../../src/bot/style-name.js';
 import { savedStylesOf } from '../../src/db/saved-styles.js';
 import { photoshootDrafts, photoshoots } from '../../src/db/schema.js';
@@ -221,7 +222,10 @@ describe('saving a style', () => {
     await h.handle(withId(callbackQuery({ id: 720 }, saveData.pack({ job: job.id, position: 1 }))));
     const prompt = h.sent().at(-1);
     expect(String(prompt?.payload.text)).toContain('What should I call this style?');
-    expect(buttons(prompt).map((b) => b.callback_data)).toEqual([keepNameData.pack({ job: job.id, position: 1 })]);
+    expect(buttons(prompt).map((b) => b.callback_data)).toEqual([
+      keepNameData.pack({ job: job.id, position: 1 }),
+      cancelQuestionData.pack({ kind: 'style-name' }),
+    ]);
     await h.handle(withId(textMessage({ id: 720 }, 'x'.repeat(STYLE_NAME_MAX + 1))));
     expect(lastText(h)).toContain(`1 to ${STYLE_NAME_MAX} characters`);
     await h.handle(withId(textMessage({ id: 720 }, '   ')));

@@ -93,7 +93,7 @@ function account(telegramId: number) {
   });
 }
 
-const { press, toConfirm } = buttonPresses(() => telegram);
+const { press, pressForAnswer, toConfirm } = buttonPresses(() => telegram);
 
 /** Resolves when the seller's documents album (the PNG files) has arrived; returns it. */
 function resultsOf(sellerId: number, { from = 0, timeoutMs = 30_000 } = {}) {
@@ -397,6 +397,12 @@ describe('a photoshoot, end to end', () => {
       { timeoutMs: 5000 },
     );
     expect(busy.at - pressedAt).toBeLessThan(1000);
+    // Its Try again answers with the wait until the service is tried again, charging nothing.
+    const early = await pressForAnswer(second, button(busy, /Try again/));
+    expect(early.payload).toMatchObject({
+      text: expect.stringMatching(/try again in about 1\d\d s/),
+      show_alert: true,
+    });
     expect(openai().requestsTo('chat')).toHaveLength(1);
     expect(await account(first.id)).toMatchObject({ balance: 2, ledger: 2 });
     expect(await account(second.id)).toMatchObject({ balance: 2, ledger: 2, delivered: 0 });

@@ -9,6 +9,7 @@ describe('what a seller is told of a failure', () => {
     expect(failureText(new AiUnavailableError('images', 42))).toEqual({
       key: 'progress-busy',
       variables: { seconds: 42 },
+      retryInSeconds: 42,
     });
   });
 

@@ -20,6 +20,16 @@ export const generateData = createCallbackData('ps-go', { draft: id });
 // The style gallery (every catalogue style's example) and the examples of a draft's chosen styles.
 export const galleryData = createCallbackData('ps-gallery', {});
 export const examplesData = createCallbackData('ps-examples', { draft: id });
+/** A time in a payload: Unix seconds (0: none). */
+const unixSeconds = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 40);
+/** "Analyse again" under a style preview a busy service stopped: not before `at`. */
+export const reanalyseData = createCallbackData('ps-reprev', { draft: id, at: unixSeconds });
+/** Back to a set-up draft's confirm step (after a payment). */
+export const continueData = createCallbackData('ps-cont', { draft: id });
 
 // The buttons under a finished photoshoot.
 export const againData = createCallbackData('ps-again', { job: id });
@@ -28,3 +38,6 @@ export const retryData = createCallbackData('ps-retry', { job: id });
 const position = z.coerce.number().int().min(0).max(9);
 export const saveData = createCallbackData('ps-save', { job: id, position });
 export const keepNameData = createCallbackData('ps-keep', { job: id, position });
+// Under a photoshoot that delivered nothing: the same photo and choices again, not before `at`
+// (Unix seconds; 0: at once) when a service was busy.
+export const tryAgainData = createCallbackData('ps-redo', { job: id, at: unixSeconds });

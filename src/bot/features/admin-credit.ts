@@ -1,7 +1,9 @@
 import { Composer } from 'grammy';
+import { resumableDraft } from '../../db/drafts.js';
 import { recordPayment, STARS_CURRENCY } from '../../db/orders.js';
 import { findUserByTelegramId } from '../../db/users.js';
 import { isAdmin } from '../admins.js';
+import { continueData } from '../callback-data/photoshoot.js';
 import type { BotContext } from '../context.js';
 import { tellAfterCommit } from '../tell-user.js';
 import { userLabel } from '../views/user-label.js';
@@ -74,10 +76,13 @@ export function createAdminCreditFeature() {
       { order_id: order.id, stars: order.amount, photoshoots: order.photoshoots, flag, admin_id: ctx.from.id },
       'payment credited by an admin',
     );
+    // As after a payment the bot recorded itself: the photoshoot the seller was setting up is one tap away.
+    const draft = await resumableDraft(ctx.db, owner.id);
+    const button = draft && { key: 'button-continue', data: continueData.pack({ draft: draft.id }) };
     tellAfterCommit(
       ctx,
       owner,
-      { key: 'payment-credited-late', variables: { count: order.photoshoots, balance } },
+      { key: 'payment-credited-late', variables: { count: order.photoshoots, balance }, ...(button && { button }) },
       'a credit',
       { order_id: order.id },
     );

@@ -3,6 +3,7 @@ import { recentOrders } from '../../db/orders.js';
 import { awaitInput, clearInput } from '../../db/pending-inputs.js';
 import { notifyAdmins } from '../admins.js';
 import type { BotContext } from '../context.js';
+import { cancelQuestionKeyboard } from '../keyboards/questions.js';
 import { clip } from '../telegram-text.js';
 import { orderLine } from '../views/payments.js';
 import { senderLabel } from '../views/user-label.js';
@@ -39,14 +40,17 @@ async function forwardToSupport(ctx: BotContext, text: string) {
 const composer = new Composer<BotContext>();
 const feature = composer.chatType('private');
 
-/** /paysupport <text>, or /paysupport and then the text: a payment question sent to the admins. */
+/**
+ * /paysupport <text>, or /paysupport and then the text: a payment question sent to the admins.
+ * The question can be left with its Cancel button or /cancel.
+ */
 feature.command('paysupport', async (ctx) => {
   const user = ctx.user;
   if (!user) return;
   const text = ctx.match.trim();
   if (text) return forwardToSupport(ctx, text);
   await awaitInput(ctx.db, user.id, { kind: 'paysupport', data: {} });
-  await ctx.reply(ctx.t('paysupport-prompt'));
+  await ctx.reply(ctx.t('paysupport-prompt'), { reply_markup: cancelQuestionKeyboard(ctx, 'paysupport') });
 });
 
 feature.on('message:text').filter(

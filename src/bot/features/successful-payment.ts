@@ -1,11 +1,13 @@
-import { Composer } from 'grammy';
+import { Composer, InlineKeyboard } from 'grammy';
 import type { SuccessfulPayment } from 'grammy/types';
 import type { Pool } from '../../db/client.js';
+import { resumableDraft } from '../../db/drafts.js';
 import { isTransientDbError } from '../../db/failures.js';
 import { type PaymentOutcome, recordPayment } from '../../db/orders.js';
 import { describeError } from '../../errors.js';
 import { pause, withTimeout } from '../../with-timeout.js';
 import { alertAdmins } from '../admins.js';
+import { continueData } from '../callback-data/photoshoot.js';
 import type { BotContext } from '../context.js';
 import { registerSender } from '../middlewares/user.js';
 import { UpdateDeferredError } from '../update-deferred.js';
@@ -51,6 +53,7 @@ function within<T>(work: Promise<T>, ms: number, signal: AbortSignal | undefined
 /** What the payer and the admins are told once a payment is recorded (and committed). */
 async function announcePayment(
   ctx: BotContext,
+  pool: Pool,
   outcome: PaymentOutcome,
   payment: SuccessfulPayment,
   waited: { delayed: boolean; adminsTold: boolean },
@@ -61,8 +64,16 @@ async function announcePayment(
   }
   const { order, balance, flag } = outcome;
   const charge = payment.telegram_payment_charge_id;
+  // The photoshoot the payer was setting up (stopped at "Buy photoshoots") is one tap away.
+  const draft = await resumableDraft(pool, order.userId).catch((err: unknown) => {
+    ctx.logger.warn({ reason: describeError(err) }, 'could not look for a draft to continue after a payment');
+    return undefined;
+  });
   await ctx.reply(
     ctx.t(waited.delayed ? 'payment-credited-late' : 'payment-received', { count: order.photoshoots, balance }),
+    draft
+      ? { reply_markup: new InlineKeyboard().text(ctx.t('button-continue'), continueData.pack({ draft: draft.id })) }
+      : {},
   );
   if (waited.adminsTold) {
     await alertAdmins(ctx, 'admin-payment-recovered', { order: String(order.id), stars: order.amount, charge });
@@ -188,7 +199,7 @@ export function createSuccessfulPaymentFeature(deps: {
         );
       }
       // Credited and committed: a failing message must not look like a failed payment.
-      await announcePayment(ctx, outcome, payment, waited).catch((err: unknown) =>
+      await announcePayment(ctx, deps.pool, outcome, payment, waited).catch((err: unknown) =>
         ctx.logger.warn({ reason: describeError(err), order_id: outcome.order.id }, 'could not confirm a payment'),
       );
       return;

@@ -1,5 +1,6 @@
 import { InlineKeyboard } from 'grammy';
 import { ASPECT_RATIOS } from '../../services/aspect-ratio.js';
+import { buyData } from '../callback-data/buy.js';
 import {
   backData,
   examplesData,
@@ -42,9 +43,15 @@ export function savedStylesKeyboard(ctx: Texts, draftId: number, saved: readonly
   return keyboard.text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
 }
 
-/** Generate (which charges) or back to the style source; `examples`: a row showing the chosen styles' examples. */
-export function confirmKeyboard(ctx: Texts, draftId: number, examples?: boolean) {
-  const keyboard = new InlineKeyboard().text(ctx.t('button-generate'), generateData.pack({ draft: draftId })).row();
+/**
+ * Generate (which charges), or Buy when the balance does not cover it; `examples`: a row showing
+ * the chosen styles' examples; and back to the style source.
+ */
+export function confirmKeyboard(ctx: Texts, draftId: number, { affordable = true, examples = false } = {}) {
+  const keyboard = affordable
+    ? new InlineKeyboard().text(ctx.t('button-generate'), generateData.pack({ draft: draftId }))
+    : new InlineKeyboard().text(ctx.t('button-buy'), buyData.pack({}));
+  keyboard.row();
   if (examples) keyboard.text(ctx.t('gallery-examples-button'), examplesData.pack({ draft: draftId })).row();
   return keyboard.text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
 }

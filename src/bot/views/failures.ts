@@ -16,6 +16,8 @@ export interface FailureText {
   variables?: Record<string, string | number>;
   /** The photo itself is the problem (another photo helps, trying again does not). */
   photo?: boolean;
+  /** A service is busy for this long: trying again helps after it. */
+  retryInSeconds?: number;
 }
 
 /**
@@ -24,7 +26,10 @@ export interface FailureText {
  * converter or database full for a moment, a photo we cannot use. Undefined: say the generic text.
  */
 export function failureText(err: unknown): FailureText | undefined {
-  if (err instanceof AiUnavailableError) return { key: 'progress-busy', variables: { seconds: err.retryInSeconds } };
+  if (err instanceof AiUnavailableError) {
+    const seconds = err.retryInSeconds;
+    return { key: 'progress-busy', variables: { seconds }, retryInSeconds: seconds };
+  }
   if (err instanceof ConverterBusyError || isDatabaseBusy(err)) return { key: 'error-busy' };
   const photo = photoProblemKey(err);
   return photo ? { key: photo, photo: true } : undefined;

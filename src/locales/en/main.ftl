@@ -79,7 +79,6 @@ button-save = ⭐ Save “{ $name }”
 style-saved = ⭐ Saved “{ $name }”. Pick it under “My saved styles” next time.
 styles-full = You already have 4 saved styles. Delete one with /styles first.
 already-retried = These styles were already retried.
-cancel-none = There is no photoshoot to cancel.
 cancel-done = ✖️ { $count ->
     [1] Photoshoot cancelled.
    *[other] { $count } photoshoots cancelled.

@@ -2,6 +2,7 @@ import { Composer } from 'grammy';
 import type { BotContext } from '../../context.js';
 import { createCancelFeature } from './cancel.js';
 import { createEnqueue } from './charge.js';
+import { createContinueFeature } from './continue.js';
 import type { PhotoshootFeatureDeps } from './deps.js';
 import { createIntakeFeature } from './intake.js';
 import { createResultsFeature } from './results.js';
@@ -17,6 +18,7 @@ export function createPhotoshootFeature(deps: PhotoshootFeatureDeps) {
   return new Composer<BotContext>(
     createIntakeFeature(deps),
     createSetupFeature(deps, enqueue),
+    createContinueFeature(),
     createResultsFeature(enqueue),
     createCancelFeature(deps),
   );

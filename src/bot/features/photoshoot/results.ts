@@ -8,15 +8,31 @@ import { MAX_SAVED_STYLES, savedStyleName, savedStylesOf, saveStyle } from '../.
 import { withoutVariation } from '../../../photoshoot/variations.js';
 import { wasDeclined } from '../../../services/ai-errors.js';
 import { saferStyle } from '../../../services/prompts.js';
-import { againData, keepNameData, otherData, retryData, saveData } from '../../callback-data/photoshoot.js';
+import { answeredWait } from '../../busy-wait.js';
+import {
+  againData,
+  keepNameData,
+  otherData,
+  retryData,
+  saveData,
+  tryAgainData,
+} from '../../callback-data/photoshoot.js';
 import type { BotContext } from '../../context.js';
 import { keepNameKeyboard } from '../../keyboards/photoshoot-results.js';
 import { sourceKeyboard } from '../../keyboards/photoshoot-setup.js';
-import { type ResultOffer, resultOffer } from '../../result-offer.js';
+import { type ResultOffer, resultOffer, tryAgainOffered } from '../../result-offer.js';
 import { readStyleName, STYLE_NAME_MAX } from '../../style-name.js';
 import type { Enqueue } from './charge.js';
 
 type Offered = { parent: Photoshoot } & Omit<Extract<ResultOffer, { kind: 'offered' }>, 'kind'>;
+
+/** The sender's photoshoot behind a button; otherwise the button is answered. */
+async function ownJob(ctx: BotContext, data: { job: number } | undefined): Promise<Photoshoot | undefined> {
+  const job = data && (await findPhotoshoot(ctx.db, data.job));
+  if (job && job.userId === ctx.user?.id) return job;
+  await ctx.answerCallbackQuery({ text: job ? ctx.t('not-your-button') : ctx.t('button-expired') });
+  return undefined;
+}
 
 /** The sender's finished photoshoot behind a results button; otherwise the button is answered. */
 async function parentJob(
@@ -24,11 +40,8 @@ async function parentJob(
   data: { job: number } | undefined,
   nothingDelivered = 'result-not-offered',
 ): Promise<Offered | undefined> {
-  const job = data && (await findPhotoshoot(ctx.db, data.job));
-  if (!job || job.userId !== ctx.user?.id) {
-    await ctx.answerCallbackQuery({ text: job ? ctx.t('not-your-button') : ctx.t('button-expired') });
-    return undefined;
-  }
+  const job = await ownJob(ctx, data);
+  if (!job) return undefined;
   // Only what the result keyboard offered: a forged payload is checked, not trusted.
   const offer = resultOffer(job, await imagesOf(ctx.db, job.id));
   if (offer.kind === 'offered') return { ...offer, parent: job };
@@ -44,6 +57,13 @@ type SavableImage = Pick<ProcessedImage, 'userId' | 'style' | 'prompt' | 'previe
 
 /** The style an image was made in: its scene, without the variation of a saved style's photoshoot. */
 const sceneOf = (image: SavableImage) => withoutVariation(image.prompt ?? image.style);
+
+/**
+ * A style to render again. One the image service declined is not sent unchanged: it would be
+ * declined again; it is rendered in the neutral studio scene (named in the seller's language).
+ */
+const styleAgain = (locale: string) => (image: ProcessedImage) =>
+  wasDeclined(image.error) ? saferStyle(locale) : { name: image.style, prompt: image.prompt };
 
 /** The delivered image behind a save button, if the sender owns its photoshoot; otherwise the button is answered. */
 async function imageToSave(ctx: BotContext, data: { job: number; position: number } | undefined) {
@@ -98,14 +118,26 @@ export function createResultsFeature(enqueue: Enqueue) {
     const { parent, undelivered: failed } = found;
     if (failed.length === 0) return ctx.answerCallbackQuery({ text: ctx.t('retry-nothing-failed'), show_alert: true });
     if (await hasRetry(ctx.db, parent.id)) return ctx.answerCallbackQuery({ text: ctx.t('already-retried') });
-    // A style the image service declined is not sent unchanged again: it would be declined
-    // again (and a retry is given once); it is retried in the neutral studio scene instead.
-    const safer = saferStyle(await ctx.i18n.getLocale());
     await repeat(ctx, parent, {
       styleSource: 'retry',
       free: true,
-      styles: failed.map((i) => (wasDeclined(i.error) ? safer : { name: i.style, prompt: i.prompt })),
+      styles: failed.map(styleAgain(await ctx.i18n.getLocale())),
     });
+  });
+
+  // Under a photoshoot that delivered nothing: the same photo, ratio and styles as a new,
+  // charged photoshoot, once; while a service is busy, the wait is said and nothing is charged.
+  feature.callbackQuery(tryAgainData.filter, async (ctx) => {
+    const data = tryAgainData.unpack(ctx.callbackQuery.data);
+    const job = await ownJob(ctx, data);
+    if (!data || !job) return;
+    if (await answeredWait(ctx, data.at)) return;
+    const images = await imagesOf(ctx.db, job.id);
+    if (!tryAgainOffered(job, images)) {
+      return ctx.answerCallbackQuery({ text: ctx.t('result-not-offered'), show_alert: true });
+    }
+    if (await hasRetry(ctx.db, job.id, 'same')) return ctx.answerCallbackQuery({ text: ctx.t('try-again-used') });
+    await repeat(ctx, job, { styleSource: 'same', styles: images.map(styleAgain(await ctx.i18n.getLocale())) });
   });
 
   feature.callbackQuery(otherData.filter, async (ctx) => {

@@ -4,7 +4,16 @@ import { queuePreview } from '../../../db/previews.js';
 import { savedStylesOf } from '../../../db/saved-styles.js';
 import { queueDraft, runsPhotoshoot } from '../../../photoshoot/drafts.js';
 import { variationsOf } from '../../../photoshoot/variations.js';
-import { backData, generateData, ratioData, savedData, sourceData, toRatio } from '../../callback-data/photoshoot.js';
+import { answeredWait } from '../../busy-wait.js';
+import {
+  backData,
+  generateData,
+  ratioData,
+  reanalyseData,
+  savedData,
+  sourceData,
+  toRatio,
+} from '../../callback-data/photoshoot.js';
 import type { BotContext } from '../../context.js';
 import {
   confirmKeyboard,
@@ -12,7 +21,7 @@ import {
   savedStylesKeyboard,
   sourceKeyboard,
 } from '../../keyboards/photoshoot-setup.js';
-import { confirmText } from '../../views/confirm.js';
+import { confirmStep } from '../../views/confirm.js';
 import { showSavedExamples } from '../gallery-albums.js';
 import { answerUnavailable, type Enqueue } from './charge.js';
 import type { PhotoshootFeatureDeps } from './deps.js';
@@ -64,8 +73,11 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     }
   });
 
-  feature.callbackQuery(sourceData.filter, async (ctx) => {
-    const data = sourceData.unpack(ctx.callbackQuery.data);
+  feature.callbackQuery([sourceData.filter, reanalyseData.filter], async (ctx) => {
+    const again = reanalyseData.unpack(ctx.callbackQuery.data);
+    // "Analyse again" under a busy preview: until the service is tried again, the wait is said.
+    if (again && (await answeredWait(ctx, again.at))) return;
+    const data = again ? { draft: again.draft, source: 'analysis' } : sourceData.unpack(ctx.callbackQuery.data);
     const draft = await draftFor(ctx, data?.draft);
     if (!data || !draft) return;
     const ratio = draft.aspectRatio ?? '1:1';
@@ -73,12 +85,8 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
       const styles = deps.prompts.randomCreative(await ctx.i18n.getLocale());
       await updateDraft(ctx.db, draft.id, { styleSource: 'random', styles });
       await ctx.answerCallbackQuery();
-      await ctx.editMessageText(
-        confirmText(ctx, { styles, ratio, balance: ctx.user?.balance ?? 0, photos: draft.photos.length }),
-        {
-          reply_markup: confirmKeyboard(ctx, draft.id, true),
-        },
-      );
+      const step = confirmStep(ctx, { ...draft, styleSource: 'random', styles }, ctx.user?.balance ?? 0);
+      await ctx.editMessageText(step.text, { reply_markup: step.reply_markup });
       return;
     }
     if (data.source === 'saved') {
@@ -121,17 +129,8 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const styles = variationsOf(style);
     await updateDraft(ctx.db, draft.id, { styleSource: 'saved', styles });
     await ctx.answerCallbackQuery();
-    await ctx.editMessageText(
-      confirmText(ctx, {
-        styles,
-        ratio: draft.aspectRatio ?? '1:1',
-        balance: ctx.user?.balance ?? 0,
-        photos: draft.photos.length,
-      }),
-      {
-        reply_markup: confirmKeyboard(ctx, draft.id),
-      },
-    );
+    const step = confirmStep(ctx, { ...draft, styleSource: 'saved', styles }, ctx.user?.balance ?? 0);
+    await ctx.editMessageText(step.text, { reply_markup: step.reply_markup });
   });
 
   feature.callbackQuery(generateData.filter, async (ctx) => {
