@@ -29,8 +29,14 @@ beforeAll(async () => {
 });
 afterAll(() => telegram.close());
 
+/** The admin who builds the style gallery before the sellers come. */
+const ADMIN = 41_500;
+
 const bots = useBotProcesses('bot-journey-', {
   BOT_TOKEN: TOKEN,
+  ADMIN_IDS: String(ADMIN),
+  // One free photoshoot: the second photo meets the empty balance, the purchase and "Continue".
+  FREE_PHOTOSHOOTS: '1',
   OPENAI_API_KEY: 'sk-e2e-test',
   AI_BACKOFF_INITIAL_MS: '10',
   JOB_POLL_MS: '100',
@@ -85,19 +91,22 @@ const STEPS: { name: string; run: (j: Journey) => Promise<unknown> }[] = [
     run: (j) =>
       seller(j, '/start', () => telegram.pushUpdate(textMessage(j.seller, '/start')), texted(j, j.seller.first_name)),
   },
+  { name: 'photo', run: sendPhoto },
+  { name: 'ratio', run: (j) => seller(j, 'taps [1:1]', tap(j, '1:1'), texted(j, j.t('choose-source'))) },
   {
-    name: 'photo',
+    name: 'the style gallery',
     run: (j) => {
-      const file = telegram.addFile(fixture('flowers.jpeg'));
+      // The last album holds the catalogue's last style.
+      const last = STYLE_CATALOGUE.at(-1)?.name[j.locale] ?? '';
       return seller(
         j,
-        'sends a product photo',
-        () => telegram.pushUpdate(photoMessage(j.seller, file)),
-        texted(j, j.t('choose-ratio')),
+        `taps [${j.t('gallery-button')}]`,
+        tap(j, j.t('gallery-button')),
+        (c) =>
+          j.transcript.toChat(c) && c.method === 'sendMediaGroup' && JSON.stringify(c.payload.media).includes(last),
       );
     },
   },
-  { name: 'ratio', run: (j) => seller(j, 'taps [1:1]', tap(j, '1:1'), texted(j, j.t('choose-source'))) },
   {
     name: 'styles',
     run: (j) =>
@@ -131,14 +140,20 @@ const STEPS: { name: string; run: (j: Journey) => Promise<unknown> }[] = [
         texted(j, j.t('history-title')),
       ),
   },
+  { name: 'a second photo', run: sendPhoto },
+  { name: 'its ratio', run: (j) => seller(j, 'taps [3:4]', tap(j, '3:4'), texted(j, j.t('choose-source'))) },
   {
-    name: '/buy',
+    name: 'its styles, with the balance spent',
+    run: (j) => seller(j, `taps [${j.t('source-random')}]`, tap(j, j.t('source-random')), offers(j, j.t('button-buy'))),
+  },
+  {
+    name: 'buy from the confirm step',
     run: (j) =>
       seller(
         j,
-        '/buy',
-        () => telegram.pushUpdate(textMessage(j.seller, '/buy')),
-        (c) => j.transcript.toChat(c) && c.method === 'sendMessage',
+        `taps [${j.t('button-buy')}]`,
+        tap(j, j.t('button-buy')),
+        (c) => j.transcript.toChat(c) && c.method === 'sendMessage' && labelOf(c, /⭐/) !== '',
       ),
   },
   {
@@ -165,11 +180,51 @@ const STEPS: { name: string; run: (j: Journey) => Promise<unknown> }[] = [
         j,
         '(Telegram confirms the payment)',
         () => telegram.pushUpdate(successfulPayment(j.seller, payment)),
-        texted(j, '✅'),
+        offers(j, j.t('button-continue')),
       );
     },
   },
+  {
+    name: 'continue the photoshoot',
+    run: (j) =>
+      seller(j, `taps [${j.t('button-continue')}]`, tap(j, j.t('button-continue')), offers(j, j.t('button-generate'))),
+  },
+  {
+    name: 'generate it',
+    run: (j) =>
+      seller(
+        j,
+        `taps [${j.t('button-generate')}]`,
+        tap(j, j.t('button-generate')),
+        texted(j, j.t('progress-done', { count: 4 })),
+      ),
+  },
 ];
+
+/** The seller sends a product photo and is asked for the ratio. */
+function sendPhoto(j: Journey) {
+  const file = telegram.addFile(fixture('flowers.jpeg'));
+  return seller(
+    j,
+    'sends a product photo',
+    () => telegram.pushUpdate(photoMessage(j.seller, file)),
+    texted(j, j.t('choose-ratio')),
+  );
+}
+
+/** An admin builds the style gallery from a sample product photo (once per deployment). */
+async function buildGallery() {
+  const photo = photoMessage({ id: ADMIN }, telegram.addFile(fixture('flowers.jpeg')));
+  Object.assign(photo.message as object, {
+    caption: '/gallery build',
+    caption_entities: [{ type: 'bot_command', offset: 0, length: 8 }],
+  });
+  const from = telegram.calls.length;
+  telegram.pushUpdate(photo);
+  const built = (c: RecordedCall) =>
+    c.method === 'sendMessage' && Number(c.payload.chat_id) === ADMIN && String(c.payload.text).startsWith('✅');
+  await expect.poll(() => telegram.calls.slice(from).some(built), { timeout: 60_000, interval: 100 }).toBe(true);
+}
 
 /** Words a Russian seller may read in Latin letters (sellers' times are said in UTC). */
 const ALLOWED_LATIN = new Set(['PNG', 'JPEG', 'WebP', 'Telegram', 'Stars', 'UTC']);
@@ -220,13 +275,14 @@ describe.each([
   ['en', { id: 41_501, first_name: 'Ann', language_code: 'en' }],
   ['ru', { id: 41_502, first_name: 'Аня', language_code: 'ru' }],
 ] as const)('a seller journey in %s', (locale, sellerInfo) => {
-  it('photo -> ratio -> styles -> Generate -> results -> free retry -> /history -> /buy -> pay', async () => {
+  it('photo -> gallery -> styles -> Generate -> results -> free retry -> /history -> photo -> Buy -> pay -> Continue -> Generate', async () => {
     bots.start({
       TELEGRAM_API_ROOT: telegram.apiRoot,
       OPENAI_BASE_URL: openai().baseUrl,
       ...(await bots.freshDatabaseEnv()),
     });
     await expect.poll(() => telegram.callsOf('getUpdates').length, { timeout: 30_000 }).toBeGreaterThan(0);
+    await buildGallery();
     const j: Journey = {
       locale,
       seller: { ...sellerInfo },
@@ -243,8 +299,9 @@ describe.each([
     j.transcript.read();
     if (process.env.REPORT_TRANSCRIPT) process.stdout.write(`\n— ${locale} —\n${j.transcript.seen.lines.join('\n')}\n`);
 
-    expect(j.transcript.seen.styleNames).toHaveLength(4);
-    expect(j.transcript.seen.fileNames).toHaveLength(4);
+    // 3 images, the free retry's 1, then the paid photoshoot's 4: each a preview and a file.
+    expect(j.transcript.seen.styleNames).toHaveLength(8);
+    expect(j.transcript.seen.fileNames).toHaveLength(8);
     if (locale === 'en') {
       const cyrillic = [
         ...j.transcript.seen.texts,
@@ -259,5 +316,5 @@ describe.each([
     } else {
       expect(notRussian(j.transcript.seen)).toEqual([]);
     }
-  });
+  }, 180_000);
 });
