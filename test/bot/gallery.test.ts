@@ -209,7 +209,7 @@ describe('/gallery for admins', () => {
     from = telegram.calls.length;
     await h.handle(captionedPhoto({ ...admin, language_code: 'ru' }, '/gallery rebuild'));
     expect(String((await result(from)).payload.text)).toBe(
-      `✅ Галерея стилей: ${TOTAL} новых примеров; пример теперь есть у ${TOTAL} из ${TOTAL} стилей.`,
+      `✅ Галерея стилей: ${TOTAL} новых примеров; стилей с примером теперь ${TOTAL} из ${TOTAL}.`,
     );
     const ru = to(ADMIN, 'sendPhoto', from).map((c) => String(c.payload.caption));
     expect(ru).toHaveLength(TOTAL);

@@ -300,7 +300,7 @@ describe('a question about the price', () => {
     const ru = seller('ru');
     for (const text of UNRELATED.slice(4)) {
       expect((await ru.say(text))[0]?.text).toBe(
-        'Я не понял сообщение. Пришлите фото товара или /help, чтобы узнать, что я умею.',
+        'Не понимаю это сообщение. Пришлите фото товара или откройте /help, чтобы узнать, что я умею.',
       );
     }
   });

@@ -21,6 +21,7 @@ async function sellerAt(telegramId: number, languageCode: string) {
   const from = { id: telegramId, first_name: 'T', language_code: languageCode };
   const { user } = await sellerWithHistory(db, from, 2);
   await db.execute(sql`update processed_images set created_at = ${AT} where user_id = ${user.id}`);
+  await db.execute(sql`update photoshoots set created_at = ${AT} where user_id = ${user.id}`);
   await db.execute(sql`update balance_ledger set created_at = ${AT} where user_id = ${user.id}`);
   await db.execute(sql`update users set created_at = ${AT} where id = ${user.id}`);
   return from;
@@ -44,7 +45,7 @@ describe('times in messages', () => {
     const seller = await sellerAt(id, locale);
     // The admins' zone is not the sellers'.
     const h = createBotHarness({ db: database.handle.db, timeZone: 'Europe/Moscow' });
-    expect(await answer(h, seller, '/history')).toMatch(new RegExp(`· 2026-11-29 17:40 UTC · 1:1 · ${images}`));
+    expect(await answer(h, seller, '/history')).toMatch(new RegExp(`· 2026-11-29 17:40 UTC · 1:1 · A, B, C, D · ${images}`));
     expect(await answer(h, seller, '/balance')).toContain('2026-11-29 17:40 UTC · +2 · ');
   });
 
@@ -53,7 +54,7 @@ describe('times in messages', () => {
     const h = createBotHarness({ db: database.handle.db, timeZone: 'Europe/Moscow', adminIds: [ADMIN] });
     const text = await answer(h, { id: ADMIN }, '/user 9613');
     expect(text).toContain('Joined 2026-11-29 20:40 Europe/Moscow · last seen ');
-    expect(text).toContain('2026-11-29 20:40 Europe/Moscow +2 ');
+    expect(text).toContain('2026-11-29 20:40 Europe/Moscow · +2 · ');
     expect(text).not.toMatch(/\d\d:\d\d(?! [A-Z][\w/]+)/);
   });
 });

@@ -82,7 +82,8 @@ function generateForDocuments(seller: { id: number }, data: string, timeoutMs = 
 
 /** Resolves with the final progress text of the seller's photoshoot matching `text`. */
 function progressSaying(sellerId: number, text: string | RegExp, timeoutMs = 30_000) {
-  const matches = (s: string) => (typeof text === 'string' ? s === text : text.test(s));
+  // A finished photoshoot's text opens with the product's name on a line of its own.
+  const matches = (s: string) => (typeof text === 'string' ? s === text || s.endsWith(`\n${text}`) : text.test(s));
   return telegram.waitForCall(
     'editMessageText',
     (c) => Number(c.payload.chat_id) === sellerId && matches(String(c.payload.text)),
