@@ -45,7 +45,9 @@ describe('times in messages', () => {
     const seller = await sellerAt(id, locale);
     // The admins' zone is not the sellers'.
     const h = createBotHarness({ db: database.handle.db, timeZone: 'Europe/Moscow' });
-    expect(await answer(h, seller, '/history')).toMatch(new RegExp(`· 2026-11-29 17:40 UTC · 1:1 · A, B, C, D · ${images}`));
+    expect(await answer(h, seller, '/history')).toMatch(
+      new RegExp(`· 2026-11-29 17:40 UTC · 1:1 · A, B, C, D · ${images}`),
+    );
     expect(await answer(h, seller, '/balance')).toContain('2026-11-29 17:40 UTC · +2 · ');
   });
 
