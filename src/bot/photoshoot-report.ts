@@ -1,4 +1,4 @@
-import { type Api, InlineKeyboard, InputFile } from 'grammy';
+import { type Api, InputFile } from 'grammy';
 import type { InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto } from 'grammy/types';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/client.js';
@@ -18,8 +18,8 @@ import type {
 import { ContentRejectedError } from '../services/ai-errors.js';
 import { pause } from '../with-timeout.js';
 import { retryAt } from './busy-wait.js';
-import { buyData } from './callback-data/buy.js';
 import { resolveLocale } from './i18n.js';
+import { buyKeyboard } from './keyboards/buy.js';
 import { resultFileName } from './result-file-name.js';
 import { telegramError } from './telegram-error.js';
 import { type FailureText, failureText } from './views/failures.js';
@@ -69,7 +69,7 @@ export function createTelegramPhotoshootReporter(deps: {
     async noBalanceForNext(draft) {
       const locale = resolveLocale(await sellerLocale(db, draft.userId), config.defaultLocale);
       const t = (key: string) => deps.i18n.t(locale, key);
-      const reply_markup = new InlineKeyboard().text(t('button-buy'), buyData.pack({}));
+      const reply_markup = buyKeyboard({ t });
       try {
         await api.sendMessage(draft.chatId, t('intake-next-no-balance'), { reply_markup });
       } catch (err) {

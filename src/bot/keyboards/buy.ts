@@ -3,8 +3,9 @@ import { buyData, packageData } from '../callback-data/buy.js';
 import type { BotContext } from '../context.js';
 import { packagePrices } from '../views/prices.js';
 
-/** The "buy photoshoots" button shown wherever the balance matters. */
-export const buyKeyboard = (ctx: BotContext) => new InlineKeyboard().text(ctx.t('button-buy'), buyData.pack({}));
+/** The "buy photoshoots" button shown wherever the balance matters (in an update, or from the worker). */
+export const buyKeyboard = (texts: { t(key: string): string }) =>
+  new InlineKeyboard().text(texts.t('button-buy'), buyData.pack({}));
 
 /** One button per package on sale (from the config), with its saving against the smallest. */
 export function packagesKeyboard(ctx: BotContext) {

@@ -1,6 +1,5 @@
 import { InlineKeyboard } from 'grammy';
 import { ASPECT_RATIOS } from '../../services/aspect-ratio.js';
-import { buyData } from '../callback-data/buy.js';
 import {
   backData,
   examplesData,
@@ -11,6 +10,7 @@ import {
   sourceData,
   toRatioCode,
 } from '../callback-data/photoshoot.js';
+import { buyKeyboard } from './buy.js';
 
 /** Texts in the reader's language: an update's context, or a translator bound to a locale. */
 export interface Texts {
@@ -50,7 +50,7 @@ export function savedStylesKeyboard(ctx: Texts, draftId: number, saved: readonly
 export function confirmKeyboard(ctx: Texts, draftId: number, { affordable = true, examples = false } = {}) {
   const keyboard = affordable
     ? new InlineKeyboard().text(ctx.t('button-generate'), generateData.pack({ draft: draftId }))
-    : new InlineKeyboard().text(ctx.t('button-buy'), buyData.pack({}));
+    : buyKeyboard(ctx);
   keyboard.row();
   if (examples) keyboard.text(ctx.t('gallery-examples-button'), examplesData.pack({ draft: draftId })).row();
   return keyboard.text(ctx.t('button-back'), backData.pack({ draft: draftId, to: 'source' }));
