@@ -3,7 +3,7 @@ import type { InlineKeyboardMarkup, InputMediaDocument, InputMediaPhoto } from '
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/client.js';
 import type { Photoshoot } from '../db/photoshoots.js';
-import { type ProcessedImage, type RenderedImage, recordImage, recordPreview } from '../db/processed-images.js';
+import { type RenderedImage, recordImage, recordPreview } from '../db/processed-images.js';
 import { recordProgressMessage } from '../db/queue.js';
 import { sellerLocale } from '../db/users.js';
 import type { Logger } from '../logger.js';
@@ -22,7 +22,9 @@ import { resolveLocale } from './i18n.js';
 import { buyKeyboard } from './keyboards/buy.js';
 import { resultFileName } from './result-file-name.js';
 import { telegramError } from './telegram-error.js';
+import { complianceLine } from './views/compliance.js';
 import { type FailureText, failureText } from './views/failures.js';
+import { deliveredStyles, outcomeText, withProduct } from './views/photoshoot-outcome.js';
 
 /** Texts by locale (the bot's I18n instance fits). */
 export interface Translator {
@@ -133,19 +135,11 @@ export function createTelegramPhotoshootReporter(deps: {
           }
         },
         delivering: () => show(t('progress-delivering')),
-        deliver: (ready, run) => deliver(job, ready, run),
-        async finished({ images, ready, delivered, failures, product }: PhotoshootOutcome) {
+        deliver: (ready, run) => deliver(job, ready, run, { t }),
+        async finished({ images, ready, delivered, failures, product, settlement }: PhotoshootOutcome) {
           // Nothing delivered because a service was busy: say so, and when to try again.
           const busy = failures.map((f) => failureText(f.err)).find((reason) => reason && !reason.photo);
-          const failed = images.length - delivered;
-          const text =
-            delivered === images.length
-              ? t('progress-done', { count: delivered })
-              : delivered > 0
-                ? t('progress-partial', { delivered, total: images.length, failed })
-                : busy
-                  ? t(busy.key, busy.variables)
-                  : t('progress-failed');
+          const { text, failed } = outcomeText({ t }, { images, ready, delivered, settlement, busy }, job.marketplace);
           const markup =
             delivered > 0
               ? deps.resultMarkup?.({ jobId: job.id, locale, failed, delivered: deliveredStyles(images, ready) })
@@ -206,9 +200,18 @@ export function createTelegramPhotoshootReporter(deps: {
    * missing: preview ids once the album is out, then the file ids (which drops the kept PNG).
    * Returns how many images were delivered.
    */
-  async function deliver(job: Photoshoot, ready: RenderedImage[], run: DeliveryRun): Promise<number> {
+  async function deliver(
+    job: Photoshoot,
+    ready: RenderedImage[],
+    run: DeliveryRun,
+    texts: Parameters<typeof complianceLine>[0],
+  ): Promise<number> {
     const chatId = job.chatId;
-    const name = (image: RenderedImage) => resultFileName(image.position, image.style);
+    const name = (image: RenderedImage) =>
+      resultFileName(image.position, image.style, image.compliance?.image.format === 'jpeg' ? 'jpeg' : 'png');
+    // A marketplace file carries its checks, in the seller's language.
+    const checked = (image: RenderedImage) =>
+      image.compliance ? { caption: complianceLine(texts, image.compliance) } : {};
     // Under the seller's photo; a photo deleted since does not fail the delivery (Bot API, ReplyParameters).
     const reply =
       job.sourceMessageId === null
@@ -246,12 +249,14 @@ export function createTelegramPhotoshootReporter(deps: {
     let documents: string[];
     if (ready.length === 1) {
       const [only] = ready as [RenderedImage];
-      const document = await send(() => api.sendDocument(chatId, new InputFile(only.png, name(only)), reply, signal));
+      const file = new InputFile(only.png, name(only));
+      const document = await send(() => api.sendDocument(chatId, file, { ...reply, ...checked(only) }, signal));
       documents = [document.document?.file_id ?? ''];
     } else {
       const files: InputMediaDocument[] = ready.map((image) => ({
         type: 'document',
         media: new InputFile(image.png, name(image)),
+        ...checked(image),
       }));
       const sent = await send(() => api.sendMediaGroup(chatId, files, reply, signal));
       documents = sent.map((m) => ('document' in m && m.document ? m.document.file_id : ''));
@@ -267,21 +272,4 @@ export function createTelegramPhotoshootReporter(deps: {
     }
     return count;
   }
-}
-
-/** Styles delivered now or by an earlier attempt, by position. */
-function deliveredStyles(images: ProcessedImage[], rendered: { id: number }[]) {
-  const now = new Set(rendered.map((r) => r.id));
-  return images
-    .filter((image) => image.status === 'done' || now.has(image.id))
-    .map((image) => ({ position: image.position, name: image.style }));
-}
-
-/** The final text under a line naming the product, when the run knows its name in the seller's language. */
-function withProduct(
-  t: (key: string, variables?: Record<string, string | number>) => string,
-  text: string,
-  product: string | undefined,
-): string {
-  return product ? `${t('result-product', { product })}\n${text}` : text;
 }

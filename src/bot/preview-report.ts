@@ -59,8 +59,16 @@ export function createTelegramPreviewReporter(deps: {
     async ready(preview, styles) {
       const texts = textsFor(preview.locale);
       const balance = (await findUserById(db, preview.userId))?.balance ?? 0;
-      const photos = (await findDraft(db, preview.draftId))?.photos ?? [];
-      const draft = { id: preview.draftId, styleSource: 'analysis' as const, aspectRatio: preview.aspectRatio, photos };
+      const found = await findDraft(db, preview.draftId);
+      const photos = found?.photos ?? [];
+      const marketplace = found?.marketplace ?? null;
+      const draft = {
+        id: preview.draftId,
+        styleSource: 'analysis' as const,
+        aspectRatio: preview.aspectRatio,
+        photos,
+        marketplace,
+      };
       const step = confirmStep(texts, { ...draft, styles }, balance);
       await edit(preview, step.text, step.reply_markup);
     },

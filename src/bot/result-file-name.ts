@@ -61,9 +61,11 @@ export function asciiSlug(text: string): string {
 
 /**
  * The file name of a result: its position and the style's slug ("1-studiynyy-sofboks.png"),
- * never empty, ASCII only, so every client and file system keeps it as it is.
+ * never empty, ASCII only, so every client and file system keeps it as it is; a marketplace's
+ * JPEG ends in .jpg.
  */
-export function resultFileName(position: number, style: string): string {
+export function resultFileName(position: number, style: string, format: 'png' | 'jpeg' = 'png'): string {
   const slug = asciiSlug(style);
-  return slug ? `${position + 1}-${slug}.png` : `${position + 1}-style.png`;
+  const extension = format === 'jpeg' ? 'jpg' : 'png';
+  return slug ? `${position + 1}-${slug}.${extension}` : `${position + 1}-style.${extension}`;
 }

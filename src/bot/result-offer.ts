@@ -6,7 +6,8 @@ import type { ProcessedImage } from '../db/processed-images.js';
  * press is checked against the same rule that drew the keyboard (a forged or stale payload is
  * refused, not trusted). The worker shows the result keyboard only when a job ends 'done' with
  * at least one image delivered: then "same again", "other styles" and "save" for each
- * delivered style, and "retry" for the styles not delivered.
+ * delivered style, and "retry" for the styles not delivered (or delivered off their
+ * marketplace's rules, in a charged photoshoot).
  */
 export type ResultOffer =
   | { kind: 'offered'; images: ProcessedImage[]; delivered: ProcessedImage[]; undelivered: ProcessedImage[] }
@@ -19,7 +20,10 @@ export function resultOffer(job: Photoshoot, images: ProcessedImage[]): ResultOf
   if (job.status === 'queued' || job.status === 'running') return { kind: 'not-finished' };
   const delivered = images.filter((image) => image.status === 'done');
   if (job.status !== 'done' || delivered.length === 0) return { kind: 'nothing-delivered' };
-  return { kind: 'offered', images, delivered, undelivered: images.filter((image) => image.status !== 'done') };
+  // A marketplace file delivered off its rules was not charged: retried free when the rest was.
+  const offRules = (image: ProcessedImage) => image.compliance?.ok === false && job.creditState === 'committed';
+  const undelivered = images.filter((image) => image.status !== 'done' || offRules(image));
+  return { kind: 'offered', images, delivered, undelivered };
 }
 
 /**

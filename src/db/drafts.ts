@@ -52,7 +52,7 @@ export async function findDraft(db: Database, id: number): Promise<Draft | undef
 export async function updateDraft(
   db: Database,
   id: number,
-  patch: Partial<Pick<Draft, 'aspectRatio' | 'styleSource' | 'styles' | 'messageId'>>,
+  patch: Partial<Pick<Draft, 'aspectRatio' | 'styleSource' | 'styles' | 'messageId' | 'marketplace'>>,
 ): Promise<void> {
   await db.update(photoshootDrafts).set(patch).where(eq(photoshootDrafts.id, id));
 }

@@ -1,4 +1,5 @@
 import { and, asc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import type { ComplianceSummary } from '../services/image-compliance.js';
 import { type Database, queryRows } from './client.js';
 import { ownedBy, type RunToken } from './queue.js';
 import { photoshoots, processedImages } from './schema.js';
@@ -53,13 +54,20 @@ export async function recordImage(
 }
 
 /**
- * Keeps a rendered PNG until it is delivered, so a failed delivery, a shutdown or a crash
- * resumes from it instead of paying for it again. False: the run no longer holds the job.
+ * Keeps a rendered file (PNG, or a marketplace's JPEG with its checks) until it is delivered,
+ * so a failed delivery, a shutdown or a crash resumes from it instead of paying for it again.
+ * False: the run no longer holds the job.
  */
-export async function storeRendered(db: Database, imageId: number, png: Buffer, token: RunToken): Promise<boolean> {
+export async function storeRendered(
+  db: Database,
+  imageId: number,
+  png: Buffer,
+  token: RunToken,
+  compliance: ComplianceSummary | null = null,
+): Promise<boolean> {
   const rows = await db
     .update(processedImages)
-    .set({ rendered: png, error: null })
+    .set({ rendered: png, error: null, compliance })
     .where(and(eq(processedImages.id, imageId), eq(processedImages.status, 'pending'), imageOwnedBy(token)))
     .returning({ id: processedImages.id });
   return rows.length > 0;
@@ -86,7 +94,10 @@ export interface RenderedImage {
   style: string;
   /** Set once its preview went out in the album (a delivery cut short after the album). */
   previewFileId: string | null;
+  /** The file: a PNG, or a marketplace preset's JPEG or PNG. */
   png: Buffer;
+  /** The marketplace preset's checks of the file; null: no preset. */
+  compliance: ComplianceSummary | null;
 }
 
 /** The job's rendered images not yet delivered, by position, with their PNGs. */
@@ -98,6 +109,7 @@ export async function renderedImages(db: Database, photoshootId: number): Promis
       style: processedImages.style,
       previewFileId: processedImages.previewFileId,
       png: processedImages.rendered,
+      compliance: processedImages.compliance,
     })
     .from(processedImages)
     .where(

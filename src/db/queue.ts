@@ -44,6 +44,8 @@ export interface NewPhotoshoot {
   sourceMessageId?: number | null;
   /** The message that shows the job's progress from the start (a waiting draft's set-up message). */
   progressMessageId?: number | null;
+  /** The marketplace preset the images are made for; a repeat takes its parent's. */
+  marketplace?: string | null;
 }
 
 /**
@@ -73,6 +75,9 @@ export async function queuePhotoshoot(db: Database, job: NewPhotoshoot): Promise
             job.sourceMessageId ??
             (job.parentId ? sql`(select source_message_id from photoshoots where id = ${job.parentId})` : null),
           progressMessageId: job.progressMessageId ?? null,
+          marketplace:
+            job.marketplace ??
+            (job.parentId ? sql`(select marketplace from photoshoots where id = ${job.parentId})` : null),
         })
         .returning();
       if (!created) throw new Error('Inserting a photoshoot returned no row');

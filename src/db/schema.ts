@@ -14,6 +14,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { ComplianceSummary } from '../services/image-compliance.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -129,7 +130,7 @@ export const orders = pgTable(
   ],
 );
 
-export const styleSource = pgEnum('style_source', ['analysis', 'random', 'saved', 'same', 'retry']);
+export const styleSource = pgEnum('style_source', ['analysis', 'random', 'saved', 'same', 'retry', 'packshot']);
 
 export const creditState = pgEnum('credit_state', ['reserved', 'committed', 'released', 'free']);
 
@@ -177,6 +178,8 @@ export const photoshoots = pgTable(
     owner: text('owner'),
     /** The seller's message with the source photo: the results reply to it. */
     sourceMessageId: integer('source_message_id'),
+    /** The marketplace preset the images are made for (services/marketplace-presets.ts); null: free. */
+    marketplace: text('marketplace'),
   },
   (t) => [
     // At most one active (queued or running) photoshoot per user outside batches: double taps
@@ -232,6 +235,8 @@ export interface DraftStyle {
   name: string;
   scene: string;
   key?: string;
+  /** The product alone on a plain background: the one kind a main-image preset takes. */
+  plain?: boolean;
 }
 
 /**
@@ -262,6 +267,8 @@ export const photoshootDrafts = pgTable(
     messageId: integer('message_id'),
     /** Set when Generate was pressed while another photoshoot ran: the draft starts when that one ends. */
     waitingSince: timestamp('waiting_since', { withTimezone: true }),
+    /** The marketplace preset chosen with the ratio (services/marketplace-presets.ts); null: free. */
+    marketplace: text('marketplace'),
   },
   (t) => [
     index('idx_photoshoot_drafts_user').on(t.userId, t.createdAt),
@@ -352,6 +359,8 @@ export const processedImages = pgTable(
     previewFileId: text('preview_file_id'),
     /** The rendered PNG, kept until it is delivered (then cleared), so it is never generated twice. */
     rendered: bytea('rendered'),
+    /** A marketplace preset's checks of the delivered file (services/image-compliance.ts); null: no preset. */
+    compliance: jsonb('compliance').$type<ComplianceSummary>(),
   },
   (t) => [
     index('idx_processed_images_photoshoot').on(t.photoshootId),

@@ -9,7 +9,8 @@ export type Settlement = 'committed' | 'released' | 'forfeited' | 'unchanged';
 
 /**
  * Ends a job and settles its credit exactly once: committed if at least one image was
- * delivered, released (through the ledger) if none was. The credit_state guard makes a second
+ * delivered (and, for a marketplace preset, passed its rules: a file that still failed one
+ * after its second render is delivered but not charged), released (through the ledger) if none was. The credit_state guard makes a second
  * call, a crash-recovery pass or a concurrent /cancel a no-op, so a job is never both
  * delivered and refunded, nor charged or refunded twice. Rendered images still kept are
  * dropped: nothing will deliver them now. With a token, a run that no longer holds the job
@@ -49,7 +50,9 @@ export async function finishPhotoshoot(
       tx,
       sql`update photoshoots p
              set credit_state = case
-                   when exists (select 1 from processed_images i where i.photoshoot_id = p.id and i.status = 'done')
+                   when exists (select 1 from processed_images i
+                                 where i.photoshoot_id = p.id and i.status = 'done'
+                                   and coalesce((i.compliance ->> 'ok')::boolean, true))
                    then 'committed'::credit_state else 'released'::credit_state end
            where p.id = ${id} and p.credit_state = 'reserved'
        returning p.user_id, p.credit_state, p.order_id`,

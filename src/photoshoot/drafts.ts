@@ -28,10 +28,11 @@ export async function queueDraft(
   const draft = await submitDraft(tx, draftId, userId);
   if (!draft?.styles?.length || !draft.aspectRatio || draft.photos.length === 0) return undefined;
   const batchId = draft.photos.length > 1 ? `draft-${draft.id}` : null;
-  const analysed = draft.styleSource === 'analysis';
+  // Analysed styles were written with the wish; a plain packshot keeps its plain background.
+  const asWritten = draft.styleSource === 'analysis' || draft.styleSource === 'packshot';
   const styles = draft.styles.map((s) => ({
     name: s.name,
-    prompt: analysed ? s.scene : sceneWithWish(s.scene, draft.wish),
+    prompt: asWritten ? s.scene : sceneWithWish(s.scene, draft.wish),
   }));
   let first: Photoshoot | undefined;
   for (const photo of draft.photos) {
@@ -43,6 +44,7 @@ export async function queueDraft(
       sourceMessageId: photo.messageId ?? null,
       aspectRatio: draft.aspectRatio,
       styleSource: draft.styleSource ?? 'random',
+      marketplace: draft.marketplace,
       batchId,
       styles,
       // A batch's jobs each show their own progress; a single one continues in the given message.

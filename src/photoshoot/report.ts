@@ -43,6 +43,8 @@ export interface PhotoshootOutcome {
   ready: RenderedImage[];
   delivered: number;
   failures: StyleFailure[];
+  /** How the credit was settled ('released': nothing charged, e.g. no file passed its marketplace's rules). */
+  settlement: Settlement;
   /** The product's name by language (the analysis'), when this run analysed it. */
   product?: Readonly<Record<string, string>>;
 }

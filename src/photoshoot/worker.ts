@@ -11,6 +11,7 @@ import { abortable } from '../services/abortable.js';
 import type { AiServices } from '../services/ai.js';
 import type { AspectRatio } from '../services/aspect-ratio.js';
 import type { ImageBudget } from '../services/image-budget.js';
+import { marketplacePreset } from '../services/marketplace-presets.js';
 import type { Metrics } from '../services/metrics.js';
 import { imagePrompt } from '../services/prompts.js';
 import { usageScope } from '../services/usage.js';
@@ -167,14 +168,18 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
         let finished = images.length - toRender.length;
         await report.generating(finished, images.length);
         const ratio = job.aspectRatio as AspectRatio;
+        const preset = marketplacePreset(job.marketplace);
         await Promise.all(
           toRender.map(async (image: ProcessedImage) => {
             try {
               // A paid call starts only while the database says the job is still this run's.
               await held(() => heartbeat(db, job.id, token));
               const prompt = imagePrompt({ name: image.style, scene: image.prompt ?? image.style }, analysis, ratio);
-              const png = await ai.images.generate(photo, prompt, ratio, controller.signal);
-              await held(() => storeRendered(db, image.id, png, token));
+              // For a marketplace: its file, checked (and rendered once more if it failed a rule).
+              const made = preset
+                ? await ai.images.generateFor(photo, prompt, ratio, preset, controller.signal)
+                : { file: await ai.images.generate(photo, prompt, ratio, controller.signal), compliance: null };
+              await held(() => storeRendered(db, image.id, made.file, token, made.compliance));
               finished += 1;
               void report.generating(finished, images.length);
             } catch (err) {
@@ -218,10 +223,10 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
       const settlement = await finishPhotoshoot(db, job.id, delivered > 0 ? 'done' : 'failed', undefined, token);
       if (settlement === 'lost') {
         stop('lost');
-        throwIfStopped();
+        throw new JobStoppedError('lost');
       }
       deps.metrics?.job.finished(delivered > 0 ? 'done' : 'failed', age(), delivered > 0);
-      await report.finished({ images, ready, delivered, failures, ...(product && { product }) });
+      await report.finished({ images, ready, delivered, failures, settlement, ...(product && { product }) });
       log.info({ delivered, failed: failures.length, settlement, ms: Date.now() - started }, 'photoshoot finished');
     } catch (err) {
       await endEarly(err);

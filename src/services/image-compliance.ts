@@ -41,6 +41,20 @@ export interface ComplianceReport {
 }
 
 /**
+ * What a marketplace image's checks found, as kept with it until it is shown: the preset,
+ * the report, and what the compose step did to get there.
+ */
+export interface ComplianceSummary extends ComplianceReport {
+  preset: string;
+  /** The render was smaller than the delivered size and enlarged. */
+  upscaled: boolean;
+  /** The render's own size. */
+  rendered: { width: number; height: number };
+  /** The first render failed a rule (or had no product) and was rendered once more. */
+  rerendered: boolean;
+}
+
+/**
  * Checks an encoded image against a marketplace preset, measuring what the marketplace reads:
  * size and ratio, format, colour space, transparency, file size, the white of the border band
  * and the product's bounding box. Returns data, one entry per rule the preset sets, for the

@@ -110,9 +110,13 @@ function centring(width: number, height: number, frame: Frame) {
  * A product rendered on a transparent background, on pure RGB 255 white at exactly `width` x
  * `height`: trimmed to its bounding box (alpha above PRODUCT_ALPHA_THRESHOLD), scaled
  * (lanczos3) until it fills `fill` of the frame on its limiting side, centred, flattened.
+ * `scale` above 1: the product was enlarged (the render was smaller than the delivered size).
  * An image with no product pixel at all is refused with ImageComposeError.
  */
-export async function composeOnWhite(input: ImageInput, frame: Frame & { fill: number }): Promise<RawImage> {
+export async function composeOnWhite(
+  input: ImageInput,
+  frame: Frame & { fill: number },
+): Promise<RawImage & { scale: number }> {
   checkFrame(frame);
   if (!(frame.fill > 0 && frame.fill <= 1)) throw new RangeError(`fill is a share of the frame, not ${frame.fill}`);
   const rgba = await decode(input, true);
@@ -123,13 +127,14 @@ export async function composeOnWhite(input: ImageInput, frame: Frame & { fill: n
   const scale = Math.min((frame.fill * frame.width) / box.width, (frame.fill * frame.height) / box.height);
   const width = Math.min(frame.width, Math.max(1, Math.round(box.width * scale)));
   const height = Math.min(frame.height, Math.max(1, Math.round(box.height * scale)));
-  return toRaw(
+  const composed = await toRaw(
     load(rgba)
       .extract(box)
       .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
       .flatten({ background: WHITE })
       .extend({ ...centring(width, height, frame), background: WHITE }),
   );
+  return { ...composed, scale };
 }
 
 /**
@@ -138,12 +143,14 @@ export async function composeOnWhite(input: ImageInput, frame: Frame & { fill: n
  * to exactly 255,255,255. A breadth-first flood fill over 4-connected neighbours, each pixel
  * queued at most once (linear time, no recursion); a pixel not connected to the border, such
  * as a white label inside the product's outline, is never touched. `snapped` counts the
- * pixels the fill reached.
+ * pixels the fill reached, `borderShare` the share of the outermost ring it started from (low:
+ * the backdrop is not white at all). With `cutOut` the result is RGBA instead: the reached
+ * backdrop transparent, everything else opaque, ready for composeOnWhite.
  */
 export async function snapNearWhiteBackground(
   input: ImageInput,
-  { tolerance }: { tolerance: number },
-): Promise<RawImage & { snapped: number }> {
+  { tolerance, cutOut = false }: { tolerance: number; cutOut?: boolean },
+): Promise<RawImage & { snapped: number; borderShare: number }> {
   if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > 254) {
     throw new RangeError(`tolerance is 0 to 254 channel values, not ${tolerance}`);
   }
@@ -172,6 +179,8 @@ export async function snapNearWhiteBackground(
     visit(y * width);
     visit(y * width + width - 1);
   }
+  const ring = Math.max(1, 2 * width + 2 * Math.max(0, height - 2));
+  const borderShare = Math.min(1, tail / ring);
   for (let head = 0; head < tail; head++) {
     const p = queue[head] ?? 0;
     const x = p % width;
@@ -180,13 +189,23 @@ export async function snapNearWhiteBackground(
     if (p >= width) visit(p - width);
     if (p < count - width) visit(p + width);
   }
+  if (cutOut) {
+    const rgba = Buffer.alloc(count * 4, 255);
+    for (let p = 0; p < count; p++) {
+      rgba[p * 4] = data[p * 3] ?? 0;
+      rgba[p * 4 + 1] = data[p * 3 + 1] ?? 0;
+      rgba[p * 4 + 2] = data[p * 3 + 2] ?? 0;
+    }
+    for (let k = 0; k < tail; k++) rgba[(queue[k] ?? 0) * 4 + 3] = 0;
+    return { data: rgba, info: { width, height, channels: 4 }, snapped: tail, borderShare };
+  }
   for (let k = 0; k < tail; k++) {
     const i = (queue[k] ?? 0) * 3;
     data[i] = 255;
     data[i + 1] = 255;
     data[i + 2] = 255;
   }
-  return { ...image, snapped: tail };
+  return { ...image, snapped: tail, borderShare };
 }
 
 /** The per-channel median of the outermost ring of an RGB image: its backdrop, robust to a product touching an edge. */

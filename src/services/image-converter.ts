@@ -3,12 +3,22 @@ import { BulkheadRejectedError, bulkhead } from 'cockatiel';
 import sharp, { type Metadata } from 'sharp';
 import type { ImagesConfig } from '../config/index.js';
 import { type AspectRatio, paddedSize } from './aspect-ratio.js';
+import { ImageComposeError } from './image-compose.js';
+import { type MarketplaceFile, makeMarketplaceFile } from './marketplace-file.js';
+import type { MarketplacePreset } from './marketplace-presets.js';
 import type { Metrics } from './metrics.js';
 
 /** Formats a seller may send; anything else is refused before it is decoded. */
 export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp'] as const;
 
-export type ImageRejection = 'not_an_image' | 'unsupported_format' | 'too_many_pixels' | 'corrupt' | 'unexpected_size';
+export type ImageRejection =
+  | 'not_an_image'
+  | 'unsupported_format'
+  | 'too_many_pixels'
+  | 'corrupt'
+  | 'unexpected_size'
+  /** A cut-out render with no product in it: every pixel transparent. */
+  | 'no_product';
 
 /**
  * Sides a generated image may have: every model we serve renders 768 to 1536 px a side (gpt-image
@@ -99,7 +109,23 @@ export function createImageConverter(config: ConverterConfig, metrics?: Metrics)
   const decodeFailure = (err: unknown) =>
     err instanceof ImageRejectedError
       ? err
-      : new ImageRejectedError('corrupt', 'The image is damaged or incomplete', { cause: err });
+      : err instanceof ImageComposeError
+        ? new ImageRejectedError('no_product', err.message, { cause: err })
+        : new ImageRejectedError('corrupt', 'The image is damaged or incomplete', { cause: err });
+
+  /** A generated image's header, checked: a wrong format or a size no model renders is refused before decoding. */
+  async function inspectRendered(input: Buffer) {
+    const meta = await inspect(input);
+    const width = meta.width ?? 0;
+    const height = meta.pageHeight ?? meta.height ?? 0;
+    if (Math.min(width, height) < RENDERED_SIDE.min || Math.max(width, height) > RENDERED_SIDE.max) {
+      throw new ImageRejectedError(
+        'unexpected_size',
+        `The image is ${width}x${height} pixels; a render has sides of ${RENDERED_SIDE.min} to ${RENDERED_SIDE.max}`,
+      );
+    }
+    return { meta, width, height };
+  }
 
   return {
     concurrency,
@@ -152,15 +178,7 @@ export function createImageConverter(config: ConverterConfig, metrics?: Metrics)
      */
     renderedToPng(input: Buffer, ratio: AspectRatio): Promise<Buffer> {
       return run('rendered_to_png', async () => {
-        const meta = await inspect(input);
-        const width = meta.width ?? 0;
-        const height = meta.pageHeight ?? meta.height ?? 0;
-        if (Math.min(width, height) < RENDERED_SIDE.min || Math.max(width, height) > RENDERED_SIDE.max) {
-          throw new ImageRejectedError(
-            'unexpected_size',
-            `The image is ${width}x${height} pixels; a render has sides of ${RENDERED_SIDE.min} to ${RENDERED_SIDE.max}`,
-          );
-        }
+        const { meta, width, height } = await inspectRendered(input);
         const target = paddedSize(width, height, ratio);
         const left = Math.floor((target.width - width) / 2);
         const top = Math.floor((target.height - height) / 2);
@@ -182,6 +200,22 @@ export function createImageConverter(config: ConverterConfig, metrics?: Metrics)
           // Compositing adds an alpha channel; an opaque render stays opaque.
           const result = sharp(composed.data, { raw: composed.info });
           return await (meta.hasAlpha ? result : result.removeAlpha()).png(png).toBuffer();
+        } catch (err) {
+          throw decodeFailure(err);
+        }
+      });
+    },
+
+    /**
+     * A generated image made into a marketplace's file (marketplace-file.ts: composed on pure
+     * white or fitted to the exact size, encoded, checked), after the same header checks as
+     * renderedToPng, on the same bounded slots.
+     */
+    forMarketplace(input: Buffer, preset: MarketplacePreset, ratio: AspectRatio): Promise<MarketplaceFile> {
+      return run('marketplace', async () => {
+        await inspectRendered(input);
+        try {
+          return await makeMarketplaceFile(input, preset, ratio);
         } catch (err) {
           throw decodeFailure(err);
         }

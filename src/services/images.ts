@@ -1,8 +1,9 @@
-import type OpenAI from 'openai';
-import { toFile } from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { ContentRejectedError, UpstreamError } from './ai-errors.js';
 import { type AspectRatio, renderSize } from './aspect-ratio.js';
+import type { ComplianceSummary } from './image-compliance.js';
 import { type ImageConverter, ImageRejectedError, type NormalisedPhoto } from './image-converter.js';
+import type { MarketplacePreset } from './marketplace-presets.js';
 import type { AiPolicy } from './resilience.js';
 import { chatUsage } from './structured-output.js';
 import { type AiUsageReport, secondsSince, type UsageSink } from './usage.js';
@@ -39,6 +40,19 @@ const notAnImage = (why: string) => new UpstreamError('images', why);
 
 const DATA_URL = /^data:image\/(?:png|jpeg|webp);base64,(.+)$/s;
 
+/** A marketplace file and its checks. */
+export interface MarketplaceRender {
+  file: Buffer;
+  format: 'jpeg' | 'png';
+  compliance: ComplianceSummary;
+}
+
+/** Renders of one marketplace image at most: the first, and once more when it fails a rule. */
+const MARKETPLACE_RENDERS = 2;
+
+const unusable = (err: ImageRejectedError) =>
+  new UpstreamError('images', `the generated image could not be used: ${err.message}`, undefined, { cause: err });
+
 /**
  * Renders the seller's product in one style and returns a PNG of exactly the ratio: the model
  * renders at its size nearest the ratio, the render is checked (a broken answer is an
@@ -62,29 +76,47 @@ export function createImageService(deps: {
   const { openai, policy, model, converter, onUsage } = deps;
   const quality = deps.quality ?? 'medium';
   const fidelity = acceptsInputFidelity(model) ? { input_fidelity: deps.inputFidelity ?? 'high' } : {};
+  /**
+   * Set once the model refused `background: "transparent"` (400 on that parameter: "Transparent
+   * background is not supported for this model.", as gpt-image-2 answered before its preview,
+   * Wei-Shaw/sub2api #7150): later renders ask for white and are snapped instead.
+   */
+  let transparencyRefused = false;
 
   async function viaImagesApi(
     photo: NormalisedPhoto,
     prompt: string,
     ratio: AspectRatio,
     signal: AbortSignal,
+    transparent = false,
   ): Promise<Answer> {
     const { model: size } = renderSize(ratio);
     const extension = photo.mime === 'image/png' ? 'png' : 'jpg';
     const image = await toFile(photo.data, `product.${extension}`, { type: photo.mime });
-    const result = await openai.images.edit(
-      {
-        model,
-        image,
-        prompt,
-        n: 1,
-        size: `${size.width}x${size.height}` as OpenAI.ImageEditParams['size'],
-        output_format: 'webp',
-        quality,
-        ...fidelity,
-      },
-      { signal },
-    );
+    let result: OpenAI.ImagesResponse;
+    try {
+      result = await openai.images.edit(
+        {
+          model,
+          image,
+          prompt,
+          n: 1,
+          size: `${size.width}x${size.height}` as OpenAI.ImageEditParams['size'],
+          // WebP keeps an alpha channel: the reference allows transparency with png or webp only.
+          output_format: 'webp',
+          quality,
+          ...fidelity,
+          ...(transparent && { background: 'transparent' as const }),
+        },
+        { signal },
+      );
+    } catch (err) {
+      if (transparent && err instanceof OpenAI.BadRequestError && err.param === 'background') {
+        transparencyRefused = true;
+        return viaImagesApi(photo, prompt, ratio, signal);
+      }
+      throw err;
+    }
     const usage: AiUsageReport = {
       upstream: 'images',
       model,
@@ -103,6 +135,7 @@ export function createImageService(deps: {
     prompt: string,
     ratio: AspectRatio,
     signal: AbortSignal,
+    _transparent?: boolean,
   ): Promise<Answer> {
     const request = {
       model,
@@ -145,27 +178,66 @@ export function createImageService(deps: {
 
   const render = deps.api === 'chat' ? viaChat : viaImagesApi;
 
+  /** One render through the policy (breaker, retries, budget), its usage told; the image's bytes. */
+  const rendered = (
+    photo: NormalisedPhoto,
+    prompt: string,
+    ratio: AspectRatio,
+    transparent: boolean,
+    cancel?: AbortSignal,
+  ) =>
+    policy.execute(async (signal) => {
+      const started = performance.now();
+      const answer = await render(photo, prompt, ratio, signal, transparent);
+      onUsage?.({ ...answer.usage, seconds: secondsSince(started) });
+      if (answer.failure) throw answer.failure;
+      if (!answer.data?.length) throw notAnImage('the image was empty');
+      return answer.data;
+    }, cancel);
+
   return {
     /** `cancel` aborts the request (the seller cancelled): it then fails with AiCanceledError. */
     async generate(photo: NormalisedPhoto, prompt: string, ratio: AspectRatio, cancel?: AbortSignal): Promise<Buffer> {
-      const data = await policy.execute(async (signal) => {
-        const started = performance.now();
-        const answer = await render(photo, prompt, ratio, signal);
-        onUsage?.({ ...answer.usage, seconds: secondsSince(started) });
-        if (answer.failure) throw answer.failure;
-        if (!answer.data?.length) throw notAnImage('the image was empty');
-        return answer.data;
-      }, cancel);
+      const data = await rendered(photo, prompt, ratio, false, cancel);
       try {
         return await converter.renderedToPng(data, ratio);
       } catch (err) {
-        if (err instanceof ImageRejectedError) {
-          throw new UpstreamError('images', `the generated image could not be used: ${err.message}`, undefined, {
-            cause: err,
-          });
-        }
-        throw err;
+        throw err instanceof ImageRejectedError ? unusable(err) : err;
       }
+    },
+
+    /**
+     * The product rendered for a marketplace and made into its file (converter.forMarketplace):
+     * white-background presets ask images.edit for a transparent backdrop (the chat backend has
+     * none: its white is snapped). A file that fails a rule, or a cut-out with no product, is
+     * rendered once more; a second failing file is returned with its report (the seller is
+     * told which rule), a second unusable render fails as UpstreamError.
+     */
+    async generateFor(
+      photo: NormalisedPhoto,
+      prompt: string,
+      ratio: AspectRatio,
+      preset: MarketplacePreset,
+      cancel?: AbortSignal,
+    ): Promise<MarketplaceRender> {
+      let failing: MarketplaceRender | undefined;
+      for (let attempt = 1; attempt <= MARKETPLACE_RENDERS; attempt++) {
+        const transparent = preset.whiteBackground !== null && deps.api !== 'chat' && !transparencyRefused;
+        const data = await rendered(photo, prompt, ratio, transparent, cancel);
+        const rerendered = attempt > 1;
+        try {
+          const made = await converter.forMarketplace(data, preset, ratio);
+          const { file, format, report, upscaled } = made;
+          const compliance = { ...report, preset: preset.key, upscaled, rendered: made.rendered, rerendered };
+          if (report.ok) return { file, format, compliance };
+          failing = { file, format, compliance };
+        } catch (err) {
+          if (!(err instanceof ImageRejectedError)) throw err;
+          if (attempt === MARKETPLACE_RENDERS) throw unusable(err);
+        }
+      }
+      if (!failing) throw notAnImage('no render could be used');
+      return failing;
     },
   };
 }

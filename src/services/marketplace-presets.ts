@@ -1,3 +1,5 @@
+import { type AspectRatio, ratioParts } from './aspect-ratio.js';
+
 /**
  * Where a photoshoot's images will be uploaded, and the rules each marketplace sets for them.
  * One row per preset; a new marketplace is a new row. Sources: the "Marketplaces" table of
@@ -43,6 +45,11 @@ export interface MarketplacePreset {
   key: MarketplacePresetKey;
   /** Width:height the file must have (within a pixel), or none. */
   ratio: readonly [number, number] | null;
+  /**
+   * The aspect ratio a photoshoot for this marketplace is made in (the seller picks the preset
+   * instead of a ratio): the required one, else the shape the marketplace shows listings in.
+   */
+  photoshootRatio: AspectRatio | null;
   dimensions: DimensionRule;
   deliverSize: DeliverySize;
   /** Formats the marketplace accepts; null: any. */
@@ -78,6 +85,7 @@ const JPEG: DeliveryFormat = { format: 'jpeg', quality: 92, chromaSubsampling: '
 
 const BASE = {
   ratio: null,
+  photoshootRatio: null,
   dimensions: {},
   deliverSize: { kind: 'as-rendered' },
   formats: ['jpeg', 'png'],
@@ -98,6 +106,7 @@ export const MARKETPLACE_PRESETS: Readonly<Record<MarketplacePresetKey, Marketpl
   'amazon-main': {
     ...BASE,
     key: 'amazon-main',
+    photoshootRatio: '1:1',
     ratio: [1, 1],
     dimensions: { minLongestSide: 1600 },
     deliverSize: { kind: 'exact', width: 2000, height: 2000 },
@@ -110,6 +119,7 @@ export const MARKETPLACE_PRESETS: Readonly<Record<MarketplacePresetKey, Marketpl
   wildberries: {
     ...BASE,
     key: 'wildberries',
+    photoshootRatio: '3:4',
     ratio: [3, 4],
     dimensions: { minWidth: 900, minHeight: 1200, maxSide: 8000 },
     deliverSize: { kind: 'exact', width: 1200, height: 1600 },
@@ -118,14 +128,16 @@ export const MARKETPLACE_PRESETS: Readonly<Record<MarketplacePresetKey, Marketpl
   ozon: {
     ...BASE,
     key: 'ozon',
+    photoshootRatio: '3:4',
     ratio: [3, 4],
     deliverSize: { kind: 'exact', width: 1200, height: 1600 },
   },
-  // Issue and CONTRACTS.md: shortest side >= 2000 recommended (first photo >= 635), JPG/PNG/GIF,
+  // Issue and CONTRACTS.md: shortest side >= 2000; made 4:3, the shape Etsy's listing thumbnails show; recommended (first photo >= 635), JPG/PNG/GIF,
   // transparency renders black, under 1 MB where possible (larger files may not upload).
   etsy: {
     ...BASE,
     key: 'etsy',
+    photoshootRatio: '4:3',
     dimensions: { minShortestSide: 2000 },
     deliverSize: { kind: 'shortest-side', px: 2000 },
     formats: ['jpeg', 'png', 'gif'],
@@ -136,15 +148,18 @@ export const MARKETPLACE_PRESETS: Readonly<Record<MarketplacePresetKey, Marketpl
   shopify: {
     ...BASE,
     key: 'shopify',
+    photoshootRatio: '1:1',
     ratio: [1, 1],
     dimensions: { maxSide: 4472, maxPixels: 20_000_000 },
     deliverSize: { kind: 'exact', width: 2048, height: 2048 },
     maxBytes: 20 * MB,
   },
-  // Issue: longest side >= 1600 (CONTRACTS.md: >= 500, 1600 recommended); no borders, text or watermarks.
+  // Issue: longest side >= 1600 (CONTRACTS.md: >= 500, 1600 recommended); no borders, text or
+  // watermarks; made square, the shape of eBay's gallery.
   ebay: {
     ...BASE,
     key: 'ebay',
+    photoshootRatio: '1:1',
     dimensions: { minLongestSide: 1600 },
     deliverSize: { kind: 'longest-side', px: 1600 },
   },
@@ -161,3 +176,21 @@ export const MARKETPLACE_PRESETS: Readonly<Record<MarketplacePresetKey, Marketpl
 
 export const isMarketplacePresetKey = (value: string): value is MarketplacePresetKey =>
   (MARKETPLACE_PRESET_KEYS as readonly string[]).includes(value);
+
+/** The preset a stored key names; null, an unknown key and 'free' all mean no marketplace rule. */
+export function marketplacePreset(key: string | null | undefined): MarketplacePreset | null {
+  return key && key !== 'free' && isMarketplacePresetKey(key) ? MARKETPLACE_PRESETS[key] : null;
+}
+
+/**
+ * The exact size a preset's file is delivered at for a photoshoot of `ratio`: the preset's own
+ * size, or the ratio scaled so its longest or shortest side is the preset's; null: as rendered.
+ */
+export function deliveryFrame(preset: MarketplacePreset, ratio: AspectRatio): { width: number; height: number } | null {
+  const size = preset.deliverSize;
+  if (size.kind === 'exact') return { width: size.width, height: size.height };
+  if (size.kind === 'as-rendered') return null;
+  const [a, b] = ratioParts(ratio);
+  const side = size.kind === 'longest-side' ? Math.max(a, b) : Math.min(a, b);
+  return { width: Math.round((size.px * a) / side), height: Math.round((size.px * b) / side) };
+}

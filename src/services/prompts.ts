@@ -16,6 +16,8 @@ export interface StyleChoice {
   scene: string;
   /** The catalogue style it is (services/style-catalogue.ts), for its gallery example; absent for others. */
   key?: string;
+  /** The product alone on a plain background (services/packshot-styles.ts): what a main-image preset takes. */
+  plain?: boolean;
 }
 
 export const STYLES_PER_PHOTOSHOOT = 4;

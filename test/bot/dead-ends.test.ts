@@ -283,7 +283,8 @@ async function report(h: Harness, job: Awaited<ReturnType<typeof failedPhotoshoo
   return {
     async finished(images: Awaited<ReturnType<typeof imagesOf>>, err: unknown) {
       const from = h.calls.length;
-      await run.finished({ images, ready: [], delivered: 0, failures: images.map((image) => ({ image, err })) });
+      const failures = images.map((image) => ({ image, err }));
+      await run.finished({ images, ready: [], delivered: 0, failures, settlement: 'released' });
       return last(h.calls.slice(from), 'editMessageText');
     },
     async ended(err: unknown, canceled = false) {

@@ -37,7 +37,7 @@ describe('npm run db:migrate', () => {
     const first = await migrate();
     expect(first.code).toBe(0);
     expect(first.output).toMatch(
-      /^Applied 13 migration\(s\) to .*: 0000_tables, 0001_performance_indexes, 0002_photoshoot_jobs, 0003_draft_albums, 0004_payments, 0005_admin, 0006_order_remaining, 0007_order_remaining_backfill, 0008_photoshoot_delivering_at, 0009_real_services, 0010_ai_call_duration, 0011_style_previews, 0012_seller_experience$/,
+      /^Applied 14 migration\(s\) to .*: 0000_tables, 0001_performance_indexes, 0002_photoshoot_jobs, 0003_draft_albums, 0004_payments, 0005_admin, 0006_order_remaining, 0007_order_remaining_backfill, 0008_photoshoot_delivering_at, 0009_real_services, 0010_ai_call_duration, 0011_style_previews, 0012_seller_experience, 0013_marketplace_presets$/,
     );
     const second = await migrate();
     expect(second.code).toBe(0);
@@ -67,7 +67,7 @@ describe.runIf(usingPostgres)('npm run db:migrate on PostgreSQL', () => {
       const env = { DATABASE_URL: fresh.url ?? '' };
       const results = await Promise.all([migrate(env), migrate(env), migrate(env)]);
       expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
-      expect(results.filter((r) => r.output.startsWith('Applied 13 migration(s)'))).toHaveLength(1);
+      expect(results.filter((r) => r.output.startsWith('Applied 14 migration(s)'))).toHaveLength(1);
       expect(results.filter((r) => r.output.startsWith('No pending migrations'))).toHaveLength(2);
     } finally {
       await fresh.close();

@@ -198,7 +198,7 @@ describe.runIf(usingPostgres)('the bot process on PostgreSQL', () => {
     running.push(proc);
     expect(await exitWithin(proc, 15_000)).toBe(1);
     expect(proc.stderr().trim()).toMatch(
-      /has 13 pending migration\(s\) \(0000_tables, 0001_performance_indexes, 0002_photoshoot_jobs, 0003_draft_albums, 0004_payments, 0005_admin, 0006_order_remaining, 0007_order_remaining_backfill, 0008_photoshoot_delivering_at, 0009_real_services, 0010_ai_call_duration, 0011_style_previews, 0012_seller_experience\); run `npm run db:migrate` first$/,
+      /has 14 pending migration\(s\) \(0000_tables, 0001_performance_indexes, 0002_photoshoot_jobs, 0003_draft_albums, 0004_payments, 0005_admin, 0006_order_remaining, 0007_order_remaining_backfill, 0008_photoshoot_delivering_at, 0009_real_services, 0010_ai_call_duration, 0011_style_previews, 0012_seller_experience, 0013_marketplace_presets\); run `npm run db:migrate` first$/,
     );
   });
 

@@ -113,7 +113,10 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
       const photoshoots = createPhotoshootWorker({
         db,
         photos,
-        ai: { vision: ai.vision, images: { generate: options.images?.(generate) ?? generate } },
+        ai: {
+          vision: ai.vision,
+          images: { generate: options.images?.(generate) ?? generate, generateFor: ai.images.generateFor },
+        },
         reporter: createTelegramPhotoshootReporter({ db, api, i18n, logger: silentLogger, config }),
         logger: silentLogger,
         config: config.worker,

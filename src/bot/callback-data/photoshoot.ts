@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ASPECT_RATIOS, type AspectRatio } from '../../services/aspect-ratio.js';
+import { MARKETPLACE_PRESET_KEYS } from '../../services/marketplace-presets.js';
 import { createCallbackData, rowId } from './codec.js';
 
 const id = rowId;
@@ -13,7 +14,16 @@ export const toRatio = (code: string) => code.replace('x', ':') as AspectRatio;
 
 // The set-up of a draft: ratio -> style source (-> a saved style) -> confirm -> Generate.
 export const ratioData = createCallbackData('ps-ratio', { draft: id, ratio: ratioCode });
-export const sourceData = createCallbackData('ps-src', { draft: id, source: z.enum(['analysis', 'random', 'saved']) });
+export const sourceData = createCallbackData('ps-src', {
+  draft: id,
+  source: z.enum(['analysis', 'random', 'saved', 'packshot']),
+});
+// A marketplace instead of a ratio: the list of presets, and one chosen.
+export const marketplacesData = createCallbackData('ps-mkts', { draft: id });
+export const marketplaceData = createCallbackData('ps-mkt', {
+  draft: id,
+  preset: z.enum(MARKETPLACE_PRESET_KEYS.filter((key) => key !== 'free') as [string, ...string[]]),
+});
 export const savedData = createCallbackData('ps-saved', { draft: id, slot: z.coerce.number().int().min(1).max(4) });
 export const backData = createCallbackData('ps-back', { draft: id, to: z.enum(['ratio', 'source']) });
 export const generateData = createCallbackData('ps-go', { draft: id });

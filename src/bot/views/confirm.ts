@@ -1,6 +1,7 @@
 import type { Draft } from '../../db/drafts.js';
 import type { StyleChoice } from '../../services/prompts.js';
 import { confirmKeyboard, type Texts } from '../keyboards/photoshoot-setup.js';
+import { presetName } from './compliance.js';
 import { styleList } from './style-list.js';
 
 type Translate = Texts & { t(key: string, variables: Record<string, string | number>): string };
@@ -26,13 +27,19 @@ export function confirmText(
  */
 export function confirmStep(
   texts: Translate,
-  draft: Pick<Draft, 'id' | 'styleSource' | 'aspectRatio' | 'photos'> & { styles: readonly StyleChoice[] },
+  draft: Pick<Draft, 'id' | 'styleSource' | 'aspectRatio' | 'photos'> &
+    Partial<Pick<Draft, 'marketplace'>> & { styles: readonly StyleChoice[] },
   balance: number,
 ) {
   const { styles } = draft;
   const photos = draft.photos.length;
+  const aspect = draft.aspectRatio ?? '1:1';
+  // For a marketplace: "1:1 for Amazon main image".
+  const ratio = draft.marketplace
+    ? texts.t('marketplace-confirm-ratio', { ratio: aspect, preset: presetName(texts, draft.marketplace) })
+    : aspect;
   return {
-    text: confirmText(texts, { styles, ratio: draft.aspectRatio ?? '1:1', balance, photos }),
+    text: confirmText(texts, { styles, ratio, balance, photos }),
     reply_markup: confirmKeyboard(texts, draft.id, {
       affordable: balance >= Math.max(1, photos),
       // Catalogue styles have example pictures in the gallery.

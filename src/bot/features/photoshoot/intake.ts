@@ -41,7 +41,7 @@ export function createIntakeFeature(deps: Pick<PhotoshootFeatureDeps, 'photos' |
     if (await runsPhotoshoot(ctx.db, draft.userId)) lines.push(ctx.t('intake-next-draft'));
     if (draft.mediaGroupId) lines.push(ctx.t('batch-offer'));
     lines.push(ctx.t('choose-ratio'));
-    const sent = await ctx.reply(lines.join('\n\n'), { reply_markup: ratioKeyboard(draft.id) });
+    const sent = await ctx.reply(lines.join('\n\n'), { reply_markup: ratioKeyboard(ctx, draft.id) });
     await updateDraft(ctx.db, draft.id, { messageId: sent.message_id });
   }
 

@@ -7,6 +7,7 @@ import { queuePhotoshoot } from '../../../db/queue.js';
 import { MAX_SAVED_STYLES, savedStyleName, savedStylesOf, saveStyle } from '../../../db/saved-styles.js';
 import { withoutVariation } from '../../../photoshoot/variations.js';
 import { wasDeclined } from '../../../services/ai-errors.js';
+import { marketplacePreset } from '../../../services/marketplace-presets.js';
 import { saferStyle } from '../../../services/prompts.js';
 import { answeredWait } from '../../busy-wait.js';
 import {
@@ -148,9 +149,10 @@ export function createResultsFeature(enqueue: Enqueue) {
       chatId: parent.chatId,
       photos: [{ fileId: parent.sourceFileId, fileUniqueId: parent.sourceFileUniqueId ?? parent.sourceFileId }],
     });
-    await updateDraft(ctx.db, draft.id, { aspectRatio: parent.aspectRatio });
+    await updateDraft(ctx.db, draft.id, { aspectRatio: parent.aspectRatio, marketplace: parent.marketplace });
     await ctx.answerCallbackQuery();
-    await ctx.reply(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
+    const preset = marketplacePreset(parent.marketplace);
+    await ctx.reply(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id, preset) });
   });
 
   /** Saves the image's style (its scene without the variation) under `name`; the answer in words. */

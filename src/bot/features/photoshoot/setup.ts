@@ -4,10 +4,14 @@ import { queuePreview } from '../../../db/previews.js';
 import { savedStylesOf } from '../../../db/saved-styles.js';
 import { queueDraft, runsPhotoshoot } from '../../../photoshoot/drafts.js';
 import { variationsOf } from '../../../photoshoot/variations.js';
+import { type MarketplacePreset, marketplacePreset } from '../../../services/marketplace-presets.js';
+import { packshotStyles, stylesAllowed } from '../../../services/packshot-styles.js';
 import { answeredWait } from '../../busy-wait.js';
 import {
   backData,
   generateData,
+  marketplaceData,
+  marketplacesData,
   ratioData,
   reanalyseData,
   savedData,
@@ -17,10 +21,12 @@ import {
 import type { BotContext } from '../../context.js';
 import {
   confirmKeyboard,
+  marketplaceKeyboard,
   ratioKeyboard,
   savedStylesKeyboard,
   sourceKeyboard,
 } from '../../keyboards/photoshoot-setup.js';
+import { presetName } from '../../views/compliance.js';
 import { confirmStep } from '../../views/confirm.js';
 import { showSavedExamples } from '../gallery-albums.js';
 import { answerUnavailable, type Enqueue } from './charge.js';
@@ -42,8 +48,26 @@ export async function draftFor(ctx: BotContext, draftId: number | undefined): Pr
   return undefined;
 }
 
+/** The style-source step: for a marketplace, its rules above the question. */
+function sourceStep(ctx: BotContext, draftId: number, preset: MarketplacePreset | null) {
+  const reply_markup = sourceKeyboard(ctx, draftId, preset);
+  if (!preset) return { text: ctx.t('choose-source'), reply_markup };
+  const text = ctx.t('marketplace-chosen', {
+    preset: presetName(ctx, preset.key),
+    rules: ctx.t(`marketplace-rules-${preset.key}`),
+  });
+  return { text, reply_markup };
+}
+
+/** A main-image preset refuses lifestyle styles, with the reason and the way out. */
+function refusedForPreset(ctx: BotContext, preset: MarketplacePreset | null, styles: readonly { plain?: boolean }[]) {
+  if (stylesAllowed(preset, styles)) return undefined;
+  const text = ctx.t('marketplace-lifestyle-refused', { preset: presetName(ctx, preset?.key ?? '') });
+  return ctx.answerCallbackQuery({ text, show_alert: true });
+}
+
 /**
- * The draft's steps: aspect ratio -> style source (the analysis preview, queued for the worker;
+ * The draft's steps: aspect ratio (or a marketplace preset, which sets it) -> style source (the analysis preview, queued for the worker;
  * random styles; or a saved style) -> confirm -> Generate, which charges and queues the job in the update's
  * transaction. Every step is a draft row, so buttons keep working after a restart and
  * Generate is accepted once.
@@ -56,9 +80,27 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const data = ratioData.unpack(ctx.callbackQuery.data);
     const draft = await draftFor(ctx, data?.draft);
     if (!data || !draft) return;
-    await updateDraft(ctx.db, draft.id, { aspectRatio: toRatio(data.ratio) });
+    await updateDraft(ctx.db, draft.id, { aspectRatio: toRatio(data.ratio), marketplace: null });
     await ctx.answerCallbackQuery();
     await ctx.editMessageText(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
+  });
+
+  feature.callbackQuery(marketplacesData.filter, async (ctx) => {
+    const draft = await draftFor(ctx, marketplacesData.unpack(ctx.callbackQuery.data)?.draft);
+    if (!draft) return;
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(ctx.t('choose-marketplace'), { reply_markup: marketplaceKeyboard(ctx, draft.id) });
+  });
+
+  feature.callbackQuery(marketplaceData.filter, async (ctx) => {
+    const data = marketplaceData.unpack(ctx.callbackQuery.data);
+    const draft = await draftFor(ctx, data?.draft);
+    const preset = marketplacePreset(data?.preset);
+    if (!draft || !preset) return;
+    await updateDraft(ctx.db, draft.id, { marketplace: preset.key, aspectRatio: preset.photoshootRatio });
+    await ctx.answerCallbackQuery();
+    const step = sourceStep(ctx, draft.id, preset);
+    await ctx.editMessageText(step.text, { reply_markup: step.reply_markup });
   });
 
   feature.callbackQuery(backData.filter, async (ctx) => {
@@ -67,9 +109,10 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     if (!data || !draft) return;
     await ctx.answerCallbackQuery();
     if (data.to === 'ratio') {
-      await ctx.editMessageText(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(draft.id) });
+      await ctx.editMessageText(ctx.t('choose-ratio'), { reply_markup: ratioKeyboard(ctx, draft.id) });
     } else {
-      await ctx.editMessageText(ctx.t('choose-source'), { reply_markup: sourceKeyboard(ctx, draft.id) });
+      const step = sourceStep(ctx, draft.id, marketplacePreset(draft.marketplace));
+      await ctx.editMessageText(step.text, { reply_markup: step.reply_markup });
     }
   });
 
@@ -81,6 +124,17 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const draft = await draftFor(ctx, data?.draft);
     if (!data || !draft) return;
     const ratio = draft.aspectRatio ?? '1:1';
+    const preset = marketplacePreset(draft.marketplace);
+    // A main-image preset takes packshots only: any other source is refused, saying why.
+    if (data.source !== 'packshot' && (await refusedForPreset(ctx, preset, [{}]))) return;
+    if (data.source === 'packshot') {
+      const styles = packshotStyles(await ctx.i18n.getLocale());
+      await updateDraft(ctx.db, draft.id, { styleSource: 'packshot', styles });
+      await ctx.answerCallbackQuery();
+      const step = confirmStep(ctx, { ...draft, styleSource: 'packshot', styles }, ctx.user?.balance ?? 0);
+      await ctx.editMessageText(step.text, { reply_markup: step.reply_markup });
+      return;
+    }
     if (data.source === 'random') {
       const styles = deps.prompts.randomCreative(await ctx.i18n.getLocale());
       await updateDraft(ctx.db, draft.id, { styleSource: 'random', styles });
@@ -123,6 +177,7 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const data = savedData.unpack(ctx.callbackQuery.data);
     const draft = await draftFor(ctx, data?.draft);
     if (!data || !draft) return;
+    if (await refusedForPreset(ctx, marketplacePreset(draft.marketplace), [{}])) return;
     const style = (await savedStylesOf(ctx.db, draft.userId)).find((s) => s.slot === data.slot);
     if (!style) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
     // Four shots of the one style (angle, light, composition, distance), never one prompt four times.
@@ -137,6 +192,9 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const data = generateData.unpack(ctx.callbackQuery.data);
     const user = ctx.user;
     if (!data || !user) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
+    // Styles a main-image preset does not take (set up before the preset was chosen) are refused; the draft stays.
+    const open = await openDraft(ctx.db, data.draft, user.id);
+    if (open && (await refusedForPreset(ctx, marketplacePreset(open.marketplace), open.styles ?? []))) return;
     // Another photoshoot of theirs still runs: this one waits for it (the worker starts it), nothing charged yet.
     if (await runsPhotoshoot(ctx.db, user.id)) {
       const draft = await draftFor(ctx, data.draft);
