@@ -175,7 +175,6 @@ export function createPhotoshootWorker(deps: WorkerDeps) {
               // A paid call starts only while the database says the job is still this run's.
               await held(() => heartbeat(db, job.id, token));
               const prompt = imagePrompt({ name: image.style, scene: image.prompt ?? image.style }, analysis, ratio);
-              // For a marketplace: its file, checked (and rendered once more if it failed a rule).
               const made = preset
                 ? await ai.images.generateFor(photo, prompt, ratio, preset, controller.signal)
                 : { file: await ai.images.generate(photo, prompt, ratio, controller.signal), compliance: null };

@@ -71,7 +71,13 @@ describe('photo intake', () => {
     const h = harness();
     await h.handle(withId(photoMessage({ id: 702 }, { file_id: 'big', file_unique_id: 'ubig' })));
     expect(lastText(h)).toContain('aspect ratio');
-    expect(buttons(h.sent().at(-1)).map((b) => b.callback_data)).toHaveLength(5);
+    // The five ratios, and the marketplaces (each sets its own ratio).
+    expect(buttons(h.sent().at(-1)).map((b) => b.callback_data)).toEqual([
+      ...['1x1', '3x4', '4x3', '16x9', '9x16'].map((ratio) =>
+        expect.stringMatching(new RegExp(`^ps-ratio:\\d+:${ratio}$`)),
+      ),
+      expect.stringMatching(/^ps-mkts:\d+$/),
+    ]);
     await h.handle(document(702, 'image/webp'));
     const drafts = await draftsOf(702);
     expect(drafts.map((d) => d.photos[0]?.fileId)).toEqual(['big', 'doc-702']);

@@ -10,7 +10,7 @@ import { queuePhotoshoot } from '../../src/db/queue.js';
 import { photoshootDrafts, photoshoots } from '../../src/db/schema.js';
 import { findUserByTelegramId, registerUser } from '../../src/db/users.js';
 import { createPreviewWorker, type PreviewWorker } from '../../src/photoshoot/preview.js';
-import { createBotHarness, TEST_TOKEN } from '../support/bot-harness.js';
+import { TEST_TOKEN } from '../support/bot-harness.js';
 import type { RecordedCall } from '../support/fake-bot-api.js';
 import { FAKE_ANALYSIS, useFakeOpenAi } from '../support/fake-openai.js';
 import { fixture } from '../support/fixtures.js';
@@ -31,7 +31,7 @@ afterEach(async () => {
 
 /** The worker, the style-preview worker and the bot, over the same fake Bot API and OpenAI, as app.ts wires them. */
 function start(freePhotoshoots = 2) {
-  const { worker, ai, photos, config } = bed.build();
+  const { worker, ai, photos, config, bot: botFor } = bed.build();
   const db = bed.database.handle.db;
   const api = new Api(TOKEN, { apiRoot: bed.telegram.apiRoot });
   api.config.use(treatUnchangedEditAsDone);
@@ -46,21 +46,7 @@ function start(freePhotoshoots = 2) {
   });
   previews.push(preview);
   void preview.start();
-  const bot = createBotHarness({
-    db,
-    apiRoot: bed.telegram.apiRoot,
-    freePhotoshoots,
-    photoshoot: () => ({
-      photos,
-      prompts: ai.prompts,
-      kick: () => worker.kick(),
-      kickPreviews: () => preview.kick(),
-      logger: silentLogger,
-      concurrency: config.worker.concurrency,
-      generationConfigured: true,
-    }),
-  });
-  return { worker, bot };
+  return { worker, bot: botFor({ freePhotoshoots, kickPreviews: () => preview.kick() }) };
 }
 
 type Bot = ReturnType<typeof start>['bot'];

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { createOpenAiClient } from '../../src/services/openai-client.js';
@@ -362,18 +362,64 @@ const asBase64 = (image: Buffer | string) => (typeof image === 'string' ? image 
 
 const images = new Map<string, Promise<Buffer>>();
 
-/** A real image of one colour derived from the prompt (made once per size, format and prompt). */
+/**
+ * A real image derived from the prompt (made once per size, format and prompt): of one colour,
+ * or, when the prompt asks for a plain white background, the product of cutOutImage on a
+ * near-white backdrop (RGB 250,250,249, as models paint "white") with a faint vignette.
+ */
 function solidImage(width: number, height: number, prompt: string, format: 'png' | 'jpeg' | 'webp') {
   const key = `${width}x${height}:${format}:${prompt}`;
   let result = images.get(key);
   if (!result) {
     const digest = createHash('sha256').update(prompt).digest();
     const background = { r: digest[0] ?? 0, g: digest[1] ?? 0, b: digest[2] ?? 0 };
-    result = sharp({ create: { width, height, channels: 3, background } })
-      .toFormat(format, format === 'png' ? { compressionLevel: 1 } : { quality: 80 })
-      .toBuffer();
+    const encode = (image: Sharp) =>
+      image.toFormat(format, format === 'png' ? { compressionLevel: 1 } : { quality: 80 }).toBuffer();
+    result = WHITE_BACKGROUND.test(prompt)
+      ? cutOutImage(width, height, prompt, 'png').then((product) =>
+          encode(
+            sharp({ create: { width, height, channels: 3, background: { r: 250, g: 250, b: 249 } } })
+              .composite([{ input: product }])
+              .flatten({ background: { r: 250, g: 250, b: 249 } }),
+          ),
+        )
+      : encode(sharp({ create: { width, height, channels: 3, background } }));
     images.set(key, result);
     if (images.size > 500) images.delete(images.keys().next().value ?? '');
+  }
+  return result;
+}
+
+/** A prompt asking for the product alone on plain white (the packshots' scene). */
+const WHITE_BACKGROUND = /plain pure white background/i;
+
+const cutOuts = new Map<string, Promise<Buffer>>();
+
+/**
+ * What a gpt-image model answers with `background: "transparent"`: the product on a fully
+ * transparent backdrop. Known content: a rectangle of the prompt's colour (digest) spanning
+ * the middle 50% x 60% of the frame, with a pure white label inside it (touching nothing at
+ * the frame's border), anti-aliased by a 1 px soft edge.
+ */
+export function cutOutImage(width: number, height: number, prompt: string, format: 'png' | 'webp') {
+  const key = `${width}x${height}:${format}:${prompt}`;
+  let result = cutOuts.get(key);
+  if (!result) {
+    const digest = createHash('sha256').update(prompt).digest();
+    // Dark enough to be product, never near-white.
+    const colour = `rgb(${(digest[0] ?? 0) % 160},${(digest[1] ?? 0) % 160},${(digest[2] ?? 0) % 160})`;
+    const w = Math.round(width * 0.5);
+    const h = Math.round(height * 0.6);
+    const x = Math.round((width - w) / 2);
+    const y = Math.round((height - h) / 2);
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+      <rect x="${x}" y="${y}" width="${w}" height="${h}" fill="${colour}"/>
+      <rect x="${x + w / 4}" y="${y + h / 3}" width="${w / 2}" height="${h / 3}" fill="#ffffff"/></svg>`;
+    result = sharp(Buffer.from(svg))
+      .toFormat(format, format === 'png' ? { compressionLevel: 1 } : { quality: 90, alphaQuality: 100 })
+      .toBuffer();
+    cutOuts.set(key, result);
+    if (cutOuts.size > 100) cutOuts.delete(cutOuts.keys().next().value ?? '');
   }
   return result;
 }
@@ -390,14 +436,20 @@ async function imageResult(endpoint: 'edits' | 'generations', body: Record<strin
   const format = String(body.output_format ?? 'png') as 'png' | 'jpeg' | 'webp';
   const quality = String(body.quality ?? 'auto') === 'auto' ? 'medium' : String(body.quality);
   const n = Number(body.n ?? 1);
-  const data = image ?? (await solidImage(width ?? 1024, height ?? 1024, String(body.prompt ?? ''), format));
+  const transparent = body.background === 'transparent';
+  const prompt = String(body.prompt ?? '');
+  const data =
+    image ??
+    (transparent
+      ? await cutOutImage(width ?? 1024, height ?? 1024, prompt, format === 'jpeg' ? 'png' : format)
+      : await solidImage(width ?? 1024, height ?? 1024, prompt, format));
   const text = Math.ceil(String(body.prompt ?? '').length / 4);
   const imageTokens = endpoint === 'generations' ? 0 : body.input_fidelity === 'high' ? 4160 : 323;
   const input = text + imageTokens;
   const output = imageOutputTokens(size, quality) * n;
   return {
     created: Math.floor(Date.now() / 1000),
-    background: 'opaque',
+    background: transparent ? 'transparent' : 'opaque',
     data: Array.from({ length: n }, () => ({ b64_json: asBase64(data) })),
     output_format: format,
     quality,

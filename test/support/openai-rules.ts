@@ -140,6 +140,13 @@ function listed(values: string[]): string {
 /** Models that refuse input_fidelity: gpt-image-1-mini (lobehub PR #9920), gpt-image-2 (pydantic-ai #5413). */
 const NO_FIDELITY = /^gpt-image-(1-mini|2)/;
 
+/**
+ * Models that answer 400 to `background: "transparent"`: DALL·E (the parameter is GPT Image
+ * only, openai-node resources/images.d.ts) and, in tests, a model named to stand for gpt-image-2
+ * before its transparency preview (openai-python PR #3703 documents the preview).
+ */
+const NO_TRANSPARENCY = /^(dall-e|gpt-image-no-transparency)/;
+
 /** The image formats images.edit takes for gpt-image models, and its size limit (API reference: "less than 50MB"). */
 const IMAGE_MIMES = ['image/jpeg', 'image/png', 'image/webp'];
 export const MAX_IMAGE_INPUT_BYTES = 50 * 1024 * 1024;
@@ -176,6 +183,11 @@ export function checkImageRequest(
       'input_fidelity',
       `input_fidelity '${String(body.input_fidelity)}' is only supported for model gpt-model-1`,
     );
+  }
+  if (body.background === 'transparent' && NO_TRANSPARENCY.test(model)) {
+    // The live 400 for a model without transparent backgrounds (gpt-image-2 before its preview
+    // of 2026-08-20, Wei-Shaw/sub2api #7150): invalid_value on `background`.
+    return invalid('background', 'Transparent background is not supported for this model.', 'invalid_value');
   }
   if (body.background === 'transparent' && body.output_format === 'jpeg') {
     // The reference: transparent needs png or webp. The exact wording is not documented.

@@ -13,6 +13,7 @@ import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
 import { createImageBudget } from '../../src/services/image-budget.js';
 import { createUsageRecorder } from '../../src/services/usage-recorder.js';
+import { createBotHarness } from './bot-harness.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { FakeBotApi } from './fake-bot-api.js';
 import type { FakeOpenAi } from './fake-openai.js';
@@ -143,7 +144,24 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
         },
       };
       built.push(worker);
-      return { worker, ai, photos, config, imageBudget, queueEstimate, usage };
+      const running = worker;
+      /** The bot as app.ts wires it to this worker: the same database, AI services and photo source (the token: TEST_TOKEN). */
+      const bot = (bot: { freePhotoshoots?: number; kickPreviews?: () => void } = {}) =>
+        createBotHarness({
+          db: bed.database.handle.db,
+          apiRoot: bed.telegram.apiRoot,
+          freePhotoshoots: bot.freePhotoshoots ?? 2,
+          photoshoot: () => ({
+            photos,
+            prompts: ai.prompts,
+            kick: () => running.kick(),
+            ...(bot.kickPreviews && { kickPreviews: bot.kickPreviews }),
+            logger: silentLogger,
+            concurrency: config.worker.concurrency,
+            generationConfigured: true,
+          }),
+        });
+      return { worker, ai, photos, config, imageBudget, queueEstimate, usage, bot };
     },
   };
   return bed;

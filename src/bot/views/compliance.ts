@@ -20,7 +20,9 @@ const mark = (ok: boolean, advisory: boolean) => (ok ? '✓' : advisory ? '⚠' 
  */
 export function complianceLine(texts: Translate, summary: ComplianceSummary): string {
   const preset = presetName(texts, summary.preset);
-  const { width, height } = summary.image;
+  // As strings: Fluent would group a number's digits ("2,000").
+  const width = String(summary.image.width);
+  const height = String(summary.image.height);
   const format = summary.image.format.toUpperCase();
   const find = <R extends ComplianceCheck['rule']>(rule: R) =>
     summary.checks.find((check): check is Extract<ComplianceCheck, { rule: R }> => check.rule === rule);
@@ -71,6 +73,9 @@ export function complianceLine(texts: Translate, summary: ComplianceSummary): st
       : texts.t('compliance-bytes-failed', { mb: megabytes(bytes.measured), max: megabytes(bytes.required) });
     items.push(`${mark(bytes.ok, bytes.advisory)} ${text}`);
   }
-  if (summary.upscaled) items.push(texts.t('compliance-upscaled', summary.rendered));
+  if (summary.upscaled) {
+    const rendered = { width: String(summary.rendered.width), height: String(summary.rendered.height) };
+    items.push(texts.t('compliance-upscaled', rendered));
+  }
   return `${preset}: ${items.join(' · ')}`;
 }
