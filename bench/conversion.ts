@@ -1,11 +1,17 @@
 /**
  * WebP -> PNG: our bounded converter against raw sharp at the same concurrency, side by side
- * in alternating rounds; event-loop delay while converting; RSS after 50 and after 500.
+ * in alternating rounds; event-loop delay while converting; RSS after 50 and after 500. Then
+ * the marketplace step per image: the plain conversion of a render (renderedToPng) against
+ * the compose + encode + check of each preset (forMarketplace), and the check alone, side by side.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { parseConfig } from '../src/config/index.js';
-import { createImageConverter } from '../src/services/image-converter.js';
+import type { AspectRatio } from '../src/services/aspect-ratio.js';
+import { checkCompliance } from '../src/services/image-compliance.js';
+import { createImageConverter, type ImageConverter } from '../src/services/image-converter.js';
+import { MARKETPLACE_PRESETS, type MarketplacePresetKey } from '../src/services/marketplace-presets.js';
+import { cutOutImage } from '../test/support/fake-openai.js';
 import { fixture } from '../test/support/fixtures.js';
 import { median, printTable, ratio, round1, runPool, writeResult } from './lib.js';
 
@@ -102,6 +108,85 @@ export async function benchConversion(): Promise<void> {
     'peak RSS MB': mb(peakRss),
   };
   printTable('Memory (default pool)', [memory]);
-  const file = writeResult('conversion', { perRun: PER_RUN, rounds: ROUNDS, level: LEVEL, rows, memory });
+  const marketplace = await benchMarketplace(input);
+  printTable(
+    `Marketplace step per image, one at a time (median ms of ${MARKETPLACE_IMAGES} x ${ROUNDS} rounds): plain conversion vs compose + encode + check`,
+    marketplace,
+  );
+  const file = writeResult('conversion', { perRun: PER_RUN, rounds: ROUNDS, level: LEVEL, rows, memory, marketplace });
   process.stdout.write(`  -> ${file}\n`);
+}
+
+const MARKETPLACE_IMAGES = Number(process.env.BENCH_MARKETPLACE_IMAGES ?? (quick ? 6 : 12));
+
+/** Median milliseconds of `n` runs of `work`, one at a time. */
+async function perImage(n: number, work: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await work();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+/**
+ * Each preset on the render its backend returns: a cut-out (transparent WebP) for Amazon over
+ * images.edit, a photo-like render on a near-white backdrop for Amazon over the chat backend,
+ * the photo-like render for the others; in alternating order with the plain conversion.
+ */
+async function benchMarketplace(photoRender: Buffer) {
+  const converter: ImageConverter = converterWith({ CONVERTER_CONCURRENCY: '1', CONVERTER_QUEUE_LIMIT: '10' });
+  const cutOut = await cutOutImage(1024, 1024, 'bench product', 'webp');
+  const onWhite = await sharp({
+    create: { width: 1024, height: 1024, channels: 3, background: { r: 250, g: 250, b: 249 } },
+  })
+    .composite([{ input: await cutOutImage(1024, 1024, 'bench product', 'png') }])
+    .webp({ quality: 90 })
+    .toBuffer();
+  const cases: { label: string; key: Exclude<MarketplacePresetKey, 'free'>; input: Buffer }[] = [
+    { label: 'amazon-main (cut-out)', key: 'amazon-main', input: cutOut },
+    { label: 'amazon-main (snapped white)', key: 'amazon-main', input: onWhite },
+    ...(['wildberries', 'ozon', 'etsy', 'shopify', 'ebay'] as const).map((key) => ({
+      label: key,
+      key,
+      input: photoRender,
+    })),
+  ];
+  const rows = [];
+  for (const { label, key, input } of cases) {
+    const preset = MARKETPLACE_PRESETS[key];
+    const aspect = preset.photoshootRatio as AspectRatio;
+    const plain: number[] = [];
+    const composed: number[] = [];
+    const checked: number[] = [];
+    let file: Buffer = Buffer.alloc(0);
+    for (let round = 0; round < ROUNDS; round++) {
+      const runPlain = async () =>
+        plain.push(...(await perImage(MARKETPLACE_IMAGES, () => converter.renderedToPng(input, aspect))));
+      const runComposed = async () =>
+        composed.push(
+          ...(await perImage(MARKETPLACE_IMAGES, async () => {
+            file = (await converter.forMarketplace(input, preset, aspect)).file;
+          })),
+        );
+      if (round % 2 === 0) {
+        await runPlain();
+        await runComposed();
+      } else {
+        await runComposed();
+        await runPlain();
+      }
+      checked.push(...(await perImage(MARKETPLACE_IMAGES, () => checkCompliance(file, preset))));
+    }
+    rows.push({
+      preset: label,
+      'plain ms': round1(median(plain)),
+      'marketplace ms': round1(median(composed)),
+      'added ms': round1(median(composed) - median(plain)),
+      'marketplace/plain': ratio(median(composed), median(plain)),
+      'of it: check ms': round1(median(checked)),
+    });
+  }
+  return rows;
 }
