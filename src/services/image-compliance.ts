@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { ComplianceRuleName, DimensionRule, ImageFormat, MarketplacePreset } from './marketplace-presets.js';
+import { foregroundBox } from './pixel-box.js';
 
 /**
  * Pixels of the frame's border band read for background purity: a few pixels deep, so one
@@ -130,7 +131,8 @@ function meetsDimensions(width: number, height: number, rule: DimensionRule): bo
  * One decode to sRGB RGBA serves every pixel rule: transparent pixels, the share of the
  * border band that is opaque RGB 255,255,255 exactly, and the product's bounding box (pixels
  * that, flattened onto white, differ from it by more than PRODUCT_TOLERANCE) as shares of
- * the frame's width and height.
+ * the frame's width and height. The whole-frame passes run in libvips (its thread pool, not
+ * the event loop); JavaScript reads only the border band.
  */
 async function measurePixels(file: Buffer) {
   const { data, info } = await sharp(file)
@@ -139,45 +141,45 @@ async function measurePixels(file: Buffer) {
     .raw()
     .toBuffer({ resolveWithObject: true });
   const { width, height } = info;
+  const raw = { raw: { width, height, channels: 4 as const } };
+  // Counted in JavaScript only for a file that has transparent pixels (which fails anyway).
+  const transparentPixels = (await sharp(data, raw).stats()).isOpaque ? 0 : countTransparent(data);
+  // Per channel, flattened onto white: 255 within the tolerance of white, 0 (product) past it.
+  const mask = await sharp(data, raw)
+    .flatten({ background: { r: 255, g: 255, b: 255 } })
+    .threshold(255 - PRODUCT_TOLERANCE, { greyscale: false })
+    .raw()
+    .toBuffer();
+  const box = await foregroundBox(mask, { width, height, channels: 3, background: 255, threshold: 1 });
   const band = Math.min(BORDER_BAND_PX, Math.floor(Math.min(width, height) / 2));
-  let transparentPixels = 0;
   let borderPixels = 0;
   let borderWhite = 0;
-  let left = width;
-  let right = -1;
-  let top = height;
-  let bottom = -1;
-  const threshold = 255 - PRODUCT_TOLERANCE;
+  const visit = (x: number, y: number) => {
+    const i = (y * width + x) * 4;
+    borderPixels++;
+    if (data[i] === 255 && data[i + 1] === 255 && data[i + 2] === 255 && data[i + 3] === 255) borderWhite++;
+  };
   for (let y = 0; y < height; y++) {
-    const inBandRow = y < band || y >= height - band;
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const r = data[i] ?? 0;
-      const g = data[i + 1] ?? 0;
-      const b = data[i + 2] ?? 0;
-      const a = data[i + 3] ?? 0;
-      if (a < 255) transparentPixels++;
-      if (inBandRow || x < band || x >= width - band) {
-        borderPixels++;
-        if (r === 255 && g === 255 && b === 255 && a === 255) borderWhite++;
-      }
-      // Flattened onto white, the darkest channel is 255 - a * (255 - min) / 255.
-      const flat = 255 - (a * (255 - Math.min(r, g, b))) / 255;
-      if (flat < threshold) {
-        if (x < left) left = x;
-        if (x > right) right = x;
-        if (y < top) top = y;
-        if (y > bottom) bottom = y;
-      }
+    if (y < band || y >= height - band) {
+      for (let x = 0; x < width; x++) visit(x, y);
+    } else {
+      for (let x = 0; x < band; x++) visit(x, y);
+      for (let x = Math.max(band, width - band); x < width; x++) visit(x, y);
     }
   }
-  const boxWidth = right >= left ? (right - left + 1) / width : 0;
-  const boxHeight = bottom >= top ? (bottom - top + 1) / height : 0;
+  const boxWidth = box ? box.width / width : 0;
+  const boxHeight = box ? box.height / height : 0;
   return {
     transparentPixels,
     borderWhite: borderPixels > 0 ? borderWhite / borderPixels : 0,
     fill: { width: boxWidth, height: boxHeight, fill: Math.max(boxWidth, boxHeight) },
   };
+}
+
+function countTransparent(rgba: Buffer): number {
+  let count = 0;
+  for (let i = 3; i < rgba.length; i += 4) if ((rgba[i] ?? 0) < 255) count++;
+  return count;
 }
 
 /**

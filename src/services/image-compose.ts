@@ -1,4 +1,5 @@
 import sharp, { type Sharp } from 'sharp';
+import { foregroundBox } from './pixel-box.js';
 
 /**
  * The deterministic steps that make a render pass a marketplace's image rules: a cut-out
@@ -71,32 +72,12 @@ function decode(input: ImageInput, alpha: boolean): Promise<RawImage> {
   return toRaw(alpha ? srgb.ensureAlpha() : srgb.flatten({ background: WHITE }));
 }
 
-/** The smallest rectangle holding every pixel whose alpha is above the threshold, or null. */
-export function productBox({ data, info }: RawImage) {
+/** The smallest rectangle holding every pixel whose alpha is above the threshold, or null (measured by libvips). */
+export async function productBox({ data, info }: RawImage) {
   const { width, height, channels } = info;
   if (channels !== 4) throw new RangeError(`productBox reads RGBA pixels, not ${channels} channels`);
-  let left = width;
-  let right = -1;
-  let top = -1;
-  let bottom = -1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width * 4 + 3;
-    let first = -1;
-    let last = -1;
-    for (let x = 0; x < width; x++) {
-      if ((data[row + x * 4] ?? 0) > PRODUCT_ALPHA_THRESHOLD) {
-        if (first < 0) first = x;
-        last = x;
-      }
-    }
-    if (first < 0) continue;
-    if (top < 0) top = y;
-    bottom = y;
-    left = Math.min(left, first);
-    right = Math.max(right, last);
-  }
-  if (top < 0) return null;
-  return { left, top, width: right - left + 1, height: bottom - top + 1 };
+  const alpha = await sharp(data, { raw: { width, height, channels } }).extractChannel(3).raw().toBuffer();
+  return foregroundBox(alpha, { width, height, channels: 1, background: 0, threshold: PRODUCT_ALPHA_THRESHOLD });
 }
 
 /** Margins that centre a `width` x `height` picture in `frame` (odd pixels go right and bottom). */
@@ -120,7 +101,7 @@ export async function composeOnWhite(
   checkFrame(frame);
   if (!(frame.fill > 0 && frame.fill <= 1)) throw new RangeError(`fill is a share of the frame, not ${frame.fill}`);
   const rgba = await decode(input, true);
-  const box = productBox(rgba);
+  const box = await productBox(rgba);
   if (!box) {
     throw new ImageComposeError('fully_transparent', 'The render has no product: every pixel is transparent');
   }
