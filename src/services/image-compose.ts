@@ -140,17 +140,18 @@ export async function snapNearWhiteBackground(
   const { width, height } = info;
   const floor = 255 - tolerance;
   const count = width * height;
-  // 1 marks a near-white pixel not yet queued: one pass over the pixels, then the fill reads one byte.
-  const open = new Uint8Array(count);
-  for (let p = 0, i = 0; p < count; p++, i += 3) {
-    if ((data[i] ?? 0) >= floor && (data[i + 1] ?? 0) >= floor && (data[i + 2] ?? 0) >= floor) open[p] = 1;
-  }
+  const raw = { raw: { width, height, channels: 3 as const } };
+  // Per channel, 255 where it is at least `floor` (libvips, off the event loop): the fill then
+  // reads only the pixels it reaches and their neighbours, never the whole image.
+  const near = await sharp(data, raw).threshold(floor, { greyscale: false }).raw().toBuffer();
+  const seen = new Uint8Array(count);
   const queue = new Int32Array(count);
   let tail = 0;
   const visit = (p: number) => {
-    if (open[p] !== 1) return;
-    open[p] = 0;
-    queue[tail++] = p;
+    if (seen[p] === 1) return;
+    seen[p] = 1;
+    const i = p * 3;
+    if (near[i] === 255 && near[i + 1] === 255 && near[i + 2] === 255) queue[tail++] = p;
   };
   for (let x = 0; x < width; x++) {
     visit(x);
@@ -171,13 +172,9 @@ export async function snapNearWhiteBackground(
     if (p < count - width) visit(p + width);
   }
   if (cutOut) {
-    const rgba = Buffer.alloc(count * 4, 255);
-    for (let p = 0; p < count; p++) {
-      rgba[p * 4] = data[p * 3] ?? 0;
-      rgba[p * 4 + 1] = data[p * 3 + 1] ?? 0;
-      rgba[p * 4 + 2] = data[p * 3 + 2] ?? 0;
-    }
-    for (let k = 0; k < tail; k++) rgba[(queue[k] ?? 0) * 4 + 3] = 0;
+    const alpha = Buffer.alloc(count, 255);
+    for (let k = 0; k < tail; k++) alpha[queue[k] ?? 0] = 0;
+    const rgba = await sharp(data, raw).joinChannel(alpha, { raw: { width, height, channels: 1 } }).raw().toBuffer();
     return { data: rgba, info: { width, height, channels: 4 }, snapped: tail, borderShare };
   }
   for (let k = 0; k < tail; k++) {

@@ -149,6 +149,24 @@ describe('snapNearWhiteBackground', () => {
     expect(after.snapped).toBe(side * side - product);
   });
 
+  it('with cutOut, makes the reached backdrop transparent and every pixel of the products opaque and unchanged', async () => {
+    const before = render();
+    const cut = await snapNearWhiteBackground(await png(before), { tolerance: 8, cutOut: true });
+    expect(cut.info).toEqual({ width: side, height: side, channels: 4 });
+    let wrong = 0;
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        const p = y * side + x;
+        const inside = inSquare(x, y) || inDiamond(x, y) || contains(speck, x, y);
+        const pixel = [...cut.data.subarray(p * 4, p * 4 + 4)];
+        const expected = inside ? [...before.data.subarray(p * 3, p * 3 + 3), 255] : null;
+        if (expected ? pixel.join() !== expected.join() : pixel[3] !== 0) wrong++;
+      }
+    }
+    expect(wrong).toBe(0);
+    expect(cut.borderShare).toBe(1);
+  });
+
   it('fills a single winding corridor of half a million pixels from one opening (no recursion)', async () => {
     const n = 1001;
     const maze = canvas(n, n, 3, [20, 20, 20]);
