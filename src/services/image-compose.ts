@@ -174,7 +174,10 @@ export async function snapNearWhiteBackground(
   if (cutOut) {
     const alpha = Buffer.alloc(count, 255);
     for (let k = 0; k < tail; k++) alpha[queue[k] ?? 0] = 0;
-    const rgba = await sharp(data, raw).joinChannel(alpha, { raw: { width, height, channels: 1 } }).raw().toBuffer();
+    const rgba = await sharp(data, raw)
+      .joinChannel(alpha, { raw: { width, height, channels: 1 } })
+      .raw()
+      .toBuffer();
     return { data: rgba, info: { width, height, channels: 4 }, snapped: tail, borderShare };
   }
   for (let k = 0; k < tail; k++) {
