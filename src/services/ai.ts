@@ -67,6 +67,7 @@ export function createAiServices(deps: {
       quality: config.imageQuality,
       inputFidelity: config.imageInputFidelity,
       onUsage,
+      ...(metrics && { onMarketplaceFile: metrics.marketplaceFile }),
     }),
   };
 }

@@ -72,6 +72,8 @@ export function createImageService(deps: {
   inputFidelity?: InputFidelity;
   /** Told what every answer consumed, including one whose image turns out unusable (it was billed). */
   onUsage?: UsageSink;
+  /** Told how each marketplace file ended (metrics). */
+  onMarketplaceFile?: (preset: string, result: 'passed' | 'rerendered' | 'failed') => void;
 }) {
   const { openai, policy, model, converter, onUsage } = deps;
   const quality = deps.quality ?? 'medium';
@@ -229,7 +231,10 @@ export function createImageService(deps: {
           const made = await converter.forMarketplace(data, preset, ratio);
           const { file, format, report, upscaled } = made;
           const compliance = { ...report, preset: preset.key, upscaled, rendered: made.rendered, rerendered };
-          if (report.ok) return { file, format, compliance };
+          if (report.ok) {
+            deps.onMarketplaceFile?.(preset.key, rerendered ? 'rerendered' : 'passed');
+            return { file, format, compliance };
+          }
           failing = { file, format, compliance };
         } catch (err) {
           if (!(err instanceof ImageRejectedError)) throw err;
@@ -237,6 +242,7 @@ export function createImageService(deps: {
         }
       }
       if (!failing) throw notAnImage('no render could be used');
+      deps.onMarketplaceFile?.(preset.key, 'failed');
       return failing;
     },
   };

@@ -74,6 +74,12 @@ export function createMetrics() {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
     registers,
   });
+  const marketplaceFiles = new Counter({
+    name: 'marketplace_files_total',
+    help: 'Marketplace files made, by preset and result: passed, passed on the second render, or failed a rule twice',
+    labelNames: ['preset', 'result'] as const,
+    registers,
+  });
   const cacheRequests = new Counter({
     name: 'cache_requests_total',
     help: 'Cache lookups by cache (analysis, prompts, stats) and result (hit, miss, error)',
@@ -184,6 +190,9 @@ export function createMetrics() {
     conversion(operation: string, outcome: 'ok' | 'rejected', seconds: number) {
       imagesConverted.inc({ operation, outcome });
       conversionSeconds.observe({ operation }, seconds);
+    },
+    marketplaceFile(preset: string, result: 'passed' | 'rerendered' | 'failed') {
+      marketplaceFiles.inc({ preset, result });
     },
     cache(name: string, result: 'hit' | 'miss' | 'error') {
       cacheRequests.inc({ cache: name, result });

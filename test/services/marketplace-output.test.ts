@@ -16,6 +16,7 @@ import { photoshootDrafts, photoshoots, processedImages } from '../../src/db/sch
 import { findUserByTelegramId } from '../../src/db/users.js';
 import { checkCompliance } from '../../src/services/image-compliance.js';
 import { MARKETPLACE_PRESETS, type MarketplacePresetKey } from '../../src/services/marketplace-presets.js';
+import { createMetrics } from '../../src/services/metrics.js';
 import { TEST_TOKEN } from '../support/bot-harness.js';
 import type { RecordedCall } from '../support/fake-bot-api.js';
 import { cutOutImage, useFakeOpenAi } from '../support/fake-openai.js';
@@ -32,9 +33,17 @@ const seller = (): Sender => ({ id: nextUser++, language_code: 'en' });
 
 /** The worker and the bot over the same fake Bot API and OpenAI, as app.ts wires them. */
 function start(env: Record<string, string> = {}) {
-  const { worker, bot } = bed.build({ env });
+  const { worker, bot } = bed.build({ env, metrics });
   return { worker, bot: bot() };
 }
+
+/** The AI services' metrics, as /metrics serves them. */
+const metrics = createMetrics();
+const marketplaceFiles = async (result: string) => {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'marketplace_files_total');
+  const values = (metric?.values ?? []) as { labels: Record<string, string>; value: number }[];
+  return values.find((v) => v.labels.preset === 'amazon-main' && v.labels.result === result)?.value ?? 0;
+};
 type Bot = ReturnType<typeof start>['bot'];
 
 const press = (bot: Bot, from: Sender, data: string) => bot.handle(withId(callbackQuery(from, data)));
@@ -215,6 +224,7 @@ describe('marketplace presets end to end', () => {
   });
 
   it('a render that fails a rule is rendered once more; one that fails again is delivered with the rule named and not charged', async () => {
+    const failedBefore = await marketplaceFiles('failed');
     const { worker, from } = await packshots();
     // The analysis answers normally; then every render paints a grey backdrop that no snapping makes white.
     const grey = await greyRender();
@@ -237,6 +247,7 @@ describe('marketplace presets end to end', () => {
     const offer = resultOffer(job as Photoshoot, await imagesOf(bed.database.handle.db, job?.id ?? -1));
     expect(offer.kind === 'offered' && offer.undelivered).toEqual([]);
     report('amazon-main, failing twice', [files[0]?.caption ?? '']);
+    expect((await marketplaceFiles('failed')) - failedBefore).toBe(4);
   });
 
   it('one style failing twice: the others charge the photoshoot, the failing one is retried free', async () => {
@@ -267,12 +278,15 @@ describe('marketplace presets end to end', () => {
   });
 
   it('a render fixed by its second try is charged and says nothing of it', async () => {
+    const before = { passed: await marketplaceFiles('passed'), rerendered: await marketplaceFiles('rerendered') };
     const { worker, from } = await packshots();
     openai().queue('chat', { delayMs: 0 }, { image: await greyRender() });
     const files = await run(worker, from);
     expect(chatRenders()).toHaveLength(5);
     expect(files.every((f) => !f.caption.includes('✗'))).toBe(true);
     expect((await jobsOf(from.id))[0]?.creditState).toBe('committed');
+    expect((await marketplaceFiles('passed')) - before.passed).toBe(3);
+    expect((await marketplaceFiles('rerendered')) - before.rerendered).toBe(1);
   });
 
   it('a model that refuses transparency is asked once, then renders on white that is snapped', async () => {

@@ -12,6 +12,7 @@ import { createPhotoshootWorker, type PhotoshootWorker } from '../../src/photosh
 import { createAiServices } from '../../src/services/ai.js';
 import { createMemoryCache } from '../../src/services/cache.js';
 import { createImageBudget } from '../../src/services/image-budget.js';
+import type { Metrics } from '../../src/services/metrics.js';
 import { createUsageRecorder } from '../../src/services/usage-recorder.js';
 import { createBotHarness } from './bot-harness.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -30,6 +31,8 @@ export interface TestWorkerOptions {
    * pool on the same database, as a second worker process has) or the testbed's pool.
    */
   paced?: { db?: Database };
+  /** The metrics the AI services report to, as app.ts gives them. */
+  metrics?: Metrics;
 }
 
 /**
@@ -99,6 +102,7 @@ export function useWorkerTestbed(token: string, openai: () => FakeOpenAi) {
         cache: createMemoryCache({ maxEntries: 100 }),
         onUsage: usage.record,
         ...(imageBudget && { imageBudget }),
+        ...(options.metrics && { metrics: options.metrics }),
       });
       const api = new Api(token, { apiRoot: bed.telegram.apiRoot });
       // As bot.api does for the worker in app.ts: an edit to what the message already shows is done.
