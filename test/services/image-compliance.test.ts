@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { type ComplianceReport, checkCompliance, iccDescription } from '../../src/services/image-compliance.js';
-import { MARKETPLACE_PRESETS } from '../../src/services/marketplace-presets.js';
+import {
+  type ComplianceReport,
+  iccDescription,
+  checkCompliance as measure,
+} from '../../src/services/image-compliance.js';
+import { MARKETPLACE_PRESETS, type MarketplacePreset } from '../../src/services/marketplace-presets.js';
 import { fixture } from '../support/fixtures.js';
 
 const { 'amazon-main': amazon, wildberries, etsy, shopify, free } = MARKETPLACE_PRESETS;
@@ -31,6 +35,18 @@ async function scene({ width, height, product, background = WHITE, colour = DARK
 
 const jpeg = async (s: Scene) =>
   (await scene(s)).flatten({ background: '#ffffff' }).jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer();
+
+/** The checker, its figures printed for the record with REPORT_COMPLIANCE=1. */
+async function checkCompliance(file: Buffer, preset: MarketplacePreset): Promise<ComplianceReport> {
+  const report = await measure(file, preset);
+  if (process.env.REPORT_COMPLIANCE) {
+    const figures = report.checks.map(
+      (c) => `${c.ok ? '✓' : c.advisory ? '⚠' : '✗'} ${c.rule} ${JSON.stringify(c.measured)}`,
+    );
+    process.stdout.write(`${expect.getState().currentTestName}\n  ${preset.key}: ${figures.join('; ')}\n`);
+  }
+  return report;
+}
 
 const check = (report: ComplianceReport, rule: string) => {
   const found = report.checks.find((c) => c.rule === rule);
