@@ -9,6 +9,7 @@ import {
   snapNearWhiteBackground,
 } from './image-compose.js';
 import { deliveryFrame, type MarketplacePreset } from './marketplace-presets.js';
+import { hasTransparentPixel } from './pixel-box.js';
 
 /**
  * How far from white (per channel) a render's backdrop may be and still be snapped to pure
@@ -35,12 +36,10 @@ export interface MarketplaceFile {
   rendered: { width: number; height: number };
 }
 
-/** Whether a decoded image has any pixel that is not fully opaque. */
+/** Whether an encoded image has any pixel that is not fully opaque. */
 async function hasTransparency(input: Buffer): Promise<boolean> {
   const meta = await sharp(input).metadata();
-  if (!meta.hasAlpha) return false;
-  const { channels } = await sharp(input).stats();
-  return (channels[3]?.min ?? 255) < 255;
+  return meta.hasAlpha === true && hasTransparentPixel(await sharp(input).ensureAlpha().raw().toBuffer());
 }
 
 /**
