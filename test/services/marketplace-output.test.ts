@@ -29,7 +29,7 @@ const openai = useFakeOpenAi();
 const bed = useWorkerTestbed(TEST_TOKEN, openai);
 const i18n = createI18n('en');
 let nextUser = 71_000;
-const seller = (): Sender => ({ id: nextUser++, language_code: 'en' });
+const seller = (locale: 'en' | 'ru' = 'en'): Sender => ({ id: nextUser++, language_code: locale });
 
 /** The worker and the bot over the same fake Bot API and OpenAI, as app.ts wires them. */
 function start(env: Record<string, string> = {}) {
@@ -73,9 +73,9 @@ const CHAT: Record<string, string> = { IMAGE_API: 'chat', IMAGE_MODEL: 'google/g
 async function packshots(
   env: Record<string, string> = CHAT,
   key: Exclude<MarketplacePresetKey, 'free'> = 'amazon-main',
+  from: Sender = seller(),
 ) {
   const { worker, bot } = start(env);
-  const from = seller();
   const draft = await photoFor(bot, from, key);
   await press(bot, from, sourceData.pack({ draft, source: 'packshot' }));
   await press(bot, from, generateData.pack({ draft }));
@@ -201,6 +201,16 @@ describe('marketplace presets end to end', () => {
       });
     }
   }
+
+  it('words the compliance line in the seller language', async () => {
+    const { worker, from } = await packshots({}, 'amazon-main', seller('ru'));
+    const files = await run(worker, from);
+    expect(files[0]?.caption).toBe(
+      'Amazon, главное фото: ✓ чисто белый фон · ✓ товар занимает 87% · ✓ 2000×2000 JPEG · ✓ sRGB · увеличено с 1024×1024',
+    );
+    expect(files[0]?.name).toMatch(/^1-pekshot-anfas\.jpg$/);
+    expect(await finalText(from)).toContain('файлы для «Amazon, главное фото»');
+  });
 
   it('a cut-out render is composed on pure white with its white label intact, filling 87% of the frame', async () => {
     const { worker, from } = await packshots({});
