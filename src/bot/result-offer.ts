@@ -21,6 +21,8 @@ export function resultOffer(job: Photoshoot, images: ProcessedImage[]): ResultOf
   const delivered = images.filter((image) => image.status === 'done');
   if (job.status !== 'done' || delivered.length === 0) return { kind: 'nothing-delivered' };
   // A marketplace file delivered off its rules was not charged: retried free when the rest was.
+  // With nothing charged (no file passed; the credit went back) there is no free retry at all.
+  if (job.creditState === 'released') return { kind: 'offered', images, delivered, undelivered: [] };
   const offRules = (image: ProcessedImage) => image.compliance?.ok === false && job.creditState === 'committed';
   const undelivered = images.filter((image) => image.status !== 'done' || offRules(image));
   return { kind: 'offered', images, delivered, undelivered };

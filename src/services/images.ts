@@ -40,6 +40,13 @@ const notAnImage = (why: string) => new UpstreamError('images', why);
 
 const DATA_URL = /^data:image\/(?:png|jpeg|webp);base64,(.+)$/s;
 
+/**
+ * A 400 refusing the transparent background: named by `param` as the API does for an invalid
+ * value, or, where a gateway leaves `param` out, by its message.
+ */
+const refusesTransparency = (err: unknown) =>
+  err instanceof OpenAI.BadRequestError && (err.param === 'background' || /transparent background/i.test(err.message));
+
 /** A marketplace file and its checks. */
 export interface MarketplaceRender {
   file: Buffer;
@@ -113,7 +120,7 @@ export function createImageService(deps: {
         { signal },
       );
     } catch (err) {
-      if (transparent && err instanceof OpenAI.BadRequestError && err.param === 'background') {
+      if (transparent && refusesTransparency(err)) {
         transparencyRefused = true;
         return viaImagesApi(photo, prompt, ratio, signal);
       }
@@ -238,12 +245,13 @@ export function createImageService(deps: {
           failing = { file, format, compliance };
         } catch (err) {
           if (!(err instanceof ImageRejectedError)) throw err;
-          if (attempt === MARKETPLACE_RENDERS) throw unusable(err);
+          // A second render we cannot use: the first one's file (paid for, off a rule) is still delivered.
+          if (attempt === MARKETPLACE_RENDERS && !failing) throw unusable(err);
         }
       }
       if (!failing) throw notAnImage('no render could be used');
       deps.onMarketplaceFile?.(preset.key, 'failed');
-      return failing;
+      return { ...failing, compliance: { ...failing.compliance, rerendered: true } };
     },
   };
 }

@@ -5,11 +5,11 @@ import {
   composeOnWhite,
   encodeForMarketplace,
   fitToRatio,
+  PRODUCT_ALPHA_THRESHOLD,
   type RawImage,
   snapNearWhiteBackground,
 } from './image-compose.js';
 import { deliveryFrame, type MarketplacePreset } from './marketplace-presets.js';
-import { hasTransparentPixel } from './pixel-box.js';
 
 /**
  * How far from white (per channel) a render's backdrop may be and still be snapped to pure
@@ -19,9 +19,10 @@ import { hasTransparentPixel } from './pixel-box.js';
 export const SNAP_TOLERANCE = 12;
 
 /**
- * The share of a render's outermost ring that must be near-white for its backdrop to count as
- * white: below it the model painted another backdrop, which no snapping makes white; the file
- * is then delivered fitted, fails the background rule, and is rendered again.
+ * The share of a render's outermost ring that must be near-white (or, for a cut-out,
+ * transparent) for its backdrop to count as such: below it the model painted another backdrop,
+ * which no snapping makes white; the file is then delivered fitted, fails the background rule,
+ * and is rendered again.
  */
 export const MIN_WHITE_RING_SHARE = 0.5;
 
@@ -36,10 +37,31 @@ export interface MarketplaceFile {
   rendered: { width: number; height: number };
 }
 
-/** Whether an encoded image has any pixel that is not fully opaque. */
-async function hasTransparency(input: Buffer): Promise<boolean> {
-  const meta = await sharp(input).metadata();
-  return meta.hasAlpha === true && hasTransparentPixel(await sharp(input).ensureAlpha().raw().toBuffer());
+/**
+ * Whether a render is a cut-out: at least MIN_WHITE_RING_SHARE of its outermost ring
+ * transparent (alpha at most PRODUCT_ALPHA_THRESHOLD). A render that ignored the transparent
+ * background and has only a little alpha noise is treated as opaque (snapped), not trimmed
+ * to a box that holds its whole backdrop.
+ */
+async function isCutOut(input: Buffer): Promise<boolean> {
+  if ((await sharp(input).metadata()).hasAlpha !== true) return false;
+  const { data, info } = await sharp(input).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { width, height } = info;
+  let ring = 0;
+  let clear = 0;
+  const look = (x: number, y: number) => {
+    ring++;
+    if ((data[(y * width + x) * 4 + 3] ?? 255) <= PRODUCT_ALPHA_THRESHOLD) clear++;
+  };
+  for (let x = 0; x < width; x++) {
+    look(x, 0);
+    if (height > 1) look(x, height - 1);
+  }
+  for (let y = 1; y < height - 1; y++) {
+    look(0, y);
+    if (width > 1) look(width - 1, y);
+  }
+  return clear >= MIN_WHITE_RING_SHARE * ring;
 }
 
 /**
@@ -65,7 +87,7 @@ export async function makeMarketplaceFile(
   let upscaled: boolean;
   const fill = preset.productFill?.composeTarget;
   if (preset.whiteBackground && fill !== undefined) {
-    let cut: Buffer | RawImage | undefined = (await hasTransparency(input)) ? input : undefined;
+    let cut: Buffer | RawImage | undefined = (await isCutOut(input)) ? input : undefined;
     if (!cut) {
       const snapped = await snapNearWhiteBackground(input, { tolerance: SNAP_TOLERANCE, cutOut: true });
       if (snapped.borderShare >= MIN_WHITE_RING_SHARE) cut = snapped;

@@ -38,8 +38,3 @@ export async function foregroundBox(
   return null;
 }
 
-/** Whether any pixel of an 8-bit RGBA buffer is less than fully opaque (stops at the first). */
-export function hasTransparentPixel(rgba: Buffer): boolean {
-  for (let i = 3; i < rgba.length; i += 4) if ((rgba[i] ?? 255) < 255) return true;
-  return false;
-}

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
   backData,
@@ -222,7 +223,6 @@ describe('marketplace presets end to end', () => {
     const background = checked.checks.find((c) => c.rule === 'background');
     expect(background?.measured).toBe(1);
     // The fake's product is a dark rectangle with a white label at its centre: the label stays white, the body dark.
-    const { default: sharp } = await import('sharp');
     const { data, info } = await sharp(file?.data).raw().toBuffer({ resolveWithObject: true });
     const at = (x: number, y: number) => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
     const centre = { x: info.width / 2, y: info.height / 2 };
@@ -287,6 +287,61 @@ describe('marketplace presets end to end', () => {
     expect(offer.kind === 'offered' && offer.undelivered.map((i) => i.compliance?.ok)).toEqual([false]);
   });
 
+  it('one style failing outright and three off the rules: nothing charged, and no free retry on top', async () => {
+    const { worker, from } = await packshots();
+    const grey = await greyRender();
+    openai().queue('chat', { delayMs: 0 }, { status: 500 }, ...Array.from({ length: 6 }, () => ({ image: grey })));
+    const files = await run(worker, from);
+    expect(files).toHaveLength(3);
+    const [job] = await jobsOf(from.id);
+    expect(job?.creditState).toBe('released');
+    expect(await balanceAndLedger(bed.database.handle.db, from.id)).toEqual({ balance: 2, ledgerSum: 2 });
+    const offer = resultOffer(job as Photoshoot, await imagesOf(bed.database.handle.db, job?.id ?? -1));
+    expect(offer.kind === 'offered' && offer.undelivered).toEqual([]);
+    expect(await finalText(from)).toContain(
+      i18n.t('en', 'marketplace-off-rules', { count: 3, preset: 'Amazon main image', charged: 'no' }),
+    );
+  });
+
+  it('a second render that cannot be used still delivers the first one, marked with its rule', async () => {
+    const { worker, from } = await packshots();
+    const tiny = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#ffffff' } })
+      .png()
+      .toBuffer();
+    openai().queue(
+      'chat',
+      { delayMs: 0 },
+      { image: await greyRender() },
+      { delayMs: 0 },
+      { delayMs: 0 },
+      { delayMs: 0 },
+      {
+        image: tiny,
+      },
+    );
+    const files = await run(worker, from);
+    expect(files).toHaveLength(4);
+    expect(files.filter((f) => f.caption.includes('✗ background not pure white'))).toHaveLength(1);
+    expect((await jobsOf(from.id))[0]?.creditState).toBe('committed');
+  });
+
+  it('a render that ignored the transparent background (opaque white, a little alpha noise) is snapped and passes', async () => {
+    const { worker, from } = await packshots({});
+    const noisy = await opaqueWhiteRender();
+    openai().queue('edits', ...Array.from({ length: 4 }, () => ({ image: noisy })));
+    const files = await run(worker, from);
+    expect(
+      openai()
+        .requestsTo('edits')
+        .filter((r) => r.body.background === 'transparent'),
+    ).toHaveLength(4);
+    for (const file of files) {
+      const checked = await checkCompliance(file.data, MARKETPLACE_PRESETS['amazon-main']);
+      expect(checked.ok).toBe(true);
+      expect(checked.checks.find((c) => c.rule === 'fill')?.measured).toMatchObject({ fill: expect.closeTo(0.87, 2) });
+    }
+  });
+
   it('a render fixed by its second try is charged and says nothing of it', async () => {
     const before = { passed: await marketplaceFiles('passed'), rerendered: await marketplaceFiles('rerendered') };
     const { worker, from } = await packshots();
@@ -346,7 +401,8 @@ describe('lifestyle styles for a main-image preset', () => {
       show_alert: true,
     });
     expect(await jobsOf(from.id)).toEqual([]);
-    expect((await latestDraft(from.id))?.submittedAt).toBeNull();
+    // Choosing Amazon dropped the random styles: nothing lifestyle is left to start.
+    expect(await latestDraft(from.id)).toMatchObject({ submittedAt: null, styles: null });
     expect(await balanceAndLedger(bed.database.handle.db, from.id)).toEqual({ balance: 2, ledgerSum: 2 });
     // Packshots chosen now: Generate is accepted.
     await press(bot, from, sourceData.pack({ draft, source: 'packshot' }));
@@ -365,10 +421,25 @@ describe('lifestyle styles for a main-image preset', () => {
   });
 });
 
+/**
+ * A render that ignored `background: "transparent"`: the product on off-white (248), as a PNG
+ * with an alpha channel that is opaque but for a small patch at 250 in the backdrop.
+ */
+async function opaqueWhiteRender() {
+  const product = await cutOutImage(1024, 1024, 'noisy', 'png');
+  const { data, info } = await sharp({
+    create: { width: 1024, height: 1024, channels: 4, background: { r: 248, g: 248, b: 248, alpha: 1 } },
+  })
+    .composite([{ input: product }])
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  for (let y = 20; y < 23; y++) for (let x = 20; x < 23; x++) data[(y * 1024 + x) * 4 + 3] = 250;
+  return sharp(data, { raw: info }).png().toBuffer();
+}
+
 /** A render that ignored the white: the product on a mid-grey backdrop. */
 async function greyRender() {
   const product = await cutOutImage(1024, 1024, 'grey', 'png');
-  const { default: sharp } = await import('sharp');
   return sharp({ create: { width: 1024, height: 1024, channels: 3, background: { r: 128, g: 128, b: 128 } } })
     .composite([{ input: product }])
     .png()

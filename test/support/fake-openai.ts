@@ -364,8 +364,8 @@ const images = new Map<string, Promise<Buffer>>();
 
 /**
  * A real image derived from the prompt (made once per size, format and prompt): of one colour,
- * or, when the prompt asks for a plain white background, the product of cutOutImage on a
- * near-white backdrop (RGB 250,250,249, as models paint "white") with a faint vignette.
+ * or, when the prompt asks for a plain white background, the product of cutOutImage on the
+ * off-white, vignetted, shadowed backdrop of whiteBackdrop (as models paint "white").
  */
 function solidImage(width: number, height: number, prompt: string, format: 'png' | 'jpeg' | 'webp') {
   const key = `${width}x${height}:${format}:${prompt}`;
@@ -377,17 +377,27 @@ function solidImage(width: number, height: number, prompt: string, format: 'png'
       image.toFormat(format, format === 'png' ? { compressionLevel: 1 } : { quality: 80 }).toBuffer();
     result = WHITE_BACKGROUND.test(prompt)
       ? cutOutImage(width, height, prompt, 'png').then((product) =>
-          encode(
-            sharp({ create: { width, height, channels: 3, background: { r: 250, g: 250, b: 249 } } })
-              .composite([{ input: product }])
-              .flatten({ background: { r: 250, g: 250, b: 249 } }),
-          ),
+          encode(sharp(Buffer.from(whiteBackdrop(width, height))).composite([{ input: product }])),
         )
       : encode(sharp({ create: { width, height, channels: 3, background } }));
     images.set(key, result);
     if (images.size > 500) images.delete(images.keys().next().value ?? '');
   }
   return result;
+}
+
+/**
+ * The "white" a model paints: RGB 250,250,249 at the centre fading to 244,244,243 in the
+ * corners, with a soft contact shadow (RGB 215) under the product of cutOutImage.
+ */
+function whiteBackdrop(width: number, height: number): string {
+  const shadowY = Math.round(height * 0.8);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><radialGradient id="v" cx="50%" cy="50%" r="71%">
+      <stop offset="0%" stop-color="rgb(250,250,249)"/><stop offset="100%" stop-color="rgb(244,244,243)"/>
+    </radialGradient></defs>
+    <rect width="${width}" height="${height}" fill="url(#v)"/>
+    <ellipse cx="${width / 2}" cy="${shadowY}" rx="${Math.round(width * 0.28)}" ry="${Math.round(height * 0.025)}" fill="rgb(215,215,215)"/></svg>`;
 }
 
 /** A prompt asking for the product alone on plain white (the packshots' scene). */

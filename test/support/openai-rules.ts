@@ -186,8 +186,9 @@ export function checkImageRequest(
   }
   if (body.background === 'transparent' && NO_TRANSPARENCY.test(model)) {
     // The live 400 for a model without transparent backgrounds (gpt-image-2 before its preview
-    // of 2026-08-20, Wei-Shaw/sub2api #7150): invalid_value on `background`.
-    return invalid('background', 'Transparent background is not supported for this model.', 'invalid_value');
+    // of 2026-08-20, Wei-Shaw/sub2api #7150, gaoren002/GPT2Image-Pro #2): code invalid_value;
+    // the reports quote no `param`, so none is sent (the client must read the message).
+    return invalid(null, 'Transparent background is not supported for this model.', 'invalid_value');
   }
   if (body.background === 'transparent' && body.output_format === 'jpeg') {
     // The reference: transparent needs png or webp. The exact wording is not documented.

@@ -37,7 +37,9 @@ export function outcomeText(
   const offRules = offRulesOf(images, outcome.ready);
   const passed = delivered - offRules;
   const charged = settlement === 'committed';
-  const failed = total - delivered + (charged ? offRules : 0);
+  // Nothing charged (the credit went back, or its order was refunded): no free retry on top.
+  const released = settlement === 'released' || settlement === 'forfeited';
+  const failed = released ? 0 : total - delivered + (charged ? offRules : 0);
   const preset = marketplace ? presetName(texts, marketplace) : undefined;
   let text: string;
   if (passed === total) {
@@ -51,7 +53,7 @@ export function outcomeText(
   }
   if (preset && offRules > 0) {
     // 'free': a photoshoot that cost nothing (a free retry); 'no': none passed, the credit went back.
-    const cost = charged ? 'yes' : settlement === 'unchanged' ? 'free' : 'no';
+    const cost = charged ? 'yes' : released ? 'no' : 'free';
     const line = t('marketplace-off-rules', { count: offRules, preset, charged: cost });
     text = text ? `${text}\n\n${line}` : line;
   }

@@ -28,7 +28,10 @@ marketplace-off-rules = ⚠️ { $count ->
     [one] { $count } image did
    *[other] { $count } images did
 } not pass the { $preset } rules even after a second render; the rule is marked ✗ under the file. { $charged ->
-    [yes] That is not charged: “Retry failed styles” makes it again for free.
+    [yes] “Retry failed styles” makes { $count ->
+        [one] it
+       *[other] them
+    } again for free.
     [free] This photoshoot was free, so nothing was charged.
    *[no] No image passed, so this photoshoot was not charged.
 }

@@ -18,7 +18,7 @@ marketplace-chosen =
 
     🎨 Откуда взять стили?
 source-packshot = 📦 Пэкшоты на чисто белом
-marketplace-lifestyle-refused = Для «{ $preset }» нужен товар один на чисто белом фоне, поэтому интерьерные сцены там не принимаются. Выберите «Пэкшоты на чисто белом» или вернитесь и выберите другой маркетплейс.
+marketplace-lifestyle-refused = Для «{ $preset }» нужен только товар на чисто белом фоне, поэтому интерьерные сцены там не принимаются. Выберите «Пэкшоты на чисто белом» или вернитесь и выберите другой маркетплейс.
 marketplace-confirm-ratio = { $ratio } для «{ $preset }»
 marketplace-done = ✅ Фотосессия готова: выше { $count ->
     [one] { $count } изображение
@@ -31,17 +31,20 @@ marketplace-off-rules = ⚠️ { $count ->
     [few] { $count } изображения не прошли
     [many] { $count } изображений не прошли
    *[other] { $count } изображения не прошли
-} правила «{ $preset }» даже со второй попытки; правило отмечено ✗ под файлом. { $charged ->
-    [yes] За это не списано: «Переделать неудачные» сделает снова бесплатно.
+} проверку по правилам «{ $preset }» даже со второй попытки; правило отмечено ✗ под файлом. { $charged ->
+    [yes] «Переделать неудачные» сделает { $count ->
+        [one] его
+       *[other] их
+    } заново бесплатно.
     [free] Эта фотосессия была бесплатной, ничего не списано.
-   *[no] Ни одно изображение не прошло, поэтому фотосессия не списана.
+   *[no] Ни одно изображение не прошло проверку, поэтому фотосессия не списана с баланса.
 }
 compliance-background = чисто белый фон
 compliance-background-failed = фон не чисто белый (белого по краю { $percent }%)
 compliance-fill = товар занимает { $percent }%
 compliance-fill-failed = товар занимает { $percent }% (нужно { $min }%)
 compliance-file = { $width }×{ $height } { $format }
-compliance-size-failed = { $width }×{ $height } — не тот размер, что нужен «{ $preset }»
+compliance-size-failed = { $width }×{ $height } — не тот размер, который нужен для «{ $preset }»
 compliance-ratio-failed = { $width }×{ $height } — не { $ratio }
 compliance-format-failed = формат { $format } не принимается
 compliance-colour = sRGB

@@ -8,6 +8,7 @@ import { MAX_SAVED_STYLES, savedStyleName, savedStylesOf, saveStyle } from '../.
 import { withoutVariation } from '../../../photoshoot/variations.js';
 import { wasDeclined } from '../../../services/ai-errors.js';
 import { marketplacePreset } from '../../../services/marketplace-presets.js';
+import { packshotStyles } from '../../../services/packshot-styles.js';
 import { saferStyle } from '../../../services/prompts.js';
 import { answeredWait } from '../../busy-wait.js';
 import {
@@ -61,10 +62,15 @@ const sceneOf = (image: SavableImage) => withoutVariation(image.prompt ?? image.
 
 /**
  * A style to render again. One the image service declined is not sent unchanged: it would be
- * declined again; it is rendered in the neutral studio scene (named in the seller's language).
+ * declined again; it is rendered in the neutral studio scene (named in the seller's language),
+ * or, for a main-image marketplace (which takes the product on white only), the front packshot.
  */
-const styleAgain = (locale: string) => (image: ProcessedImage) =>
-  wasDeclined(image.error) ? saferStyle(locale) : { name: image.style, prompt: image.prompt };
+const styleAgain = (locale: string, job: Photoshoot) => {
+  const plainOnly = marketplacePreset(job.marketplace)?.lifestyleStyles === false;
+  const front = packshotStyles(locale)[0];
+  const safer = plainOnly && front ? { name: front.name, prompt: front.scene } : saferStyle(locale);
+  return (image: ProcessedImage) => (wasDeclined(image.error) ? safer : { name: image.style, prompt: image.prompt });
+};
 
 /** The delivered image behind a save button, if the sender owns its photoshoot; otherwise the button is answered. */
 async function imageToSave(ctx: BotContext, data: { job: number; position: number } | undefined) {
@@ -122,7 +128,7 @@ export function createResultsFeature(enqueue: Enqueue) {
     await repeat(ctx, parent, {
       styleSource: 'retry',
       free: true,
-      styles: failed.map(styleAgain(await ctx.i18n.getLocale())),
+      styles: failed.map(styleAgain(await ctx.i18n.getLocale(), parent)),
     });
   });
 
@@ -138,7 +144,7 @@ export function createResultsFeature(enqueue: Enqueue) {
       return ctx.answerCallbackQuery({ text: ctx.t('result-not-offered'), show_alert: true });
     }
     if (await hasRetry(ctx.db, job.id, 'same')) return ctx.answerCallbackQuery({ text: ctx.t('try-again-used') });
-    await repeat(ctx, job, { styleSource: 'same', styles: images.map(styleAgain(await ctx.i18n.getLocale())) });
+    await repeat(ctx, job, { styleSource: 'same', styles: images.map(styleAgain(await ctx.i18n.getLocale(), job)) });
   });
 
   feature.callbackQuery(otherData.filter, async (ctx) => {

@@ -1,5 +1,5 @@
 import { Composer } from 'grammy';
-import { type Draft, findDraft, markWaiting, openDraft, updateDraft } from '../../../db/drafts.js';
+import { type Draft, findDraft, markWaiting, openDraft, stopWaiting, updateDraft } from '../../../db/drafts.js';
 import { queuePreview } from '../../../db/previews.js';
 import { savedStylesOf } from '../../../db/saved-styles.js';
 import { queueDraft, runsPhotoshoot } from '../../../photoshoot/drafts.js';
@@ -98,6 +98,11 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const preset = marketplacePreset(data?.preset);
     if (!draft || !preset) return;
     await updateDraft(ctx.db, draft.id, { marketplace: preset.key, aspectRatio: preset.photoshootRatio });
+    // Styles chosen before that this preset does not take are dropped, and a draft waiting to start stops waiting.
+    if (!stylesAllowed(preset, draft.styles ?? [])) {
+      await updateDraft(ctx.db, draft.id, { styles: null, styleSource: null });
+      await stopWaiting(ctx.db, draft.id);
+    }
     await ctx.answerCallbackQuery();
     const step = sourceStep(ctx, draft.id, preset);
     await ctx.editMessageText(step.text, { reply_markup: step.reply_markup });
@@ -128,6 +133,8 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     // A main-image preset takes packshots only: any other source is refused, saying why.
     if (data.source !== 'packshot' && (await refusedForPreset(ctx, preset, [{}]))) return;
     if (data.source === 'packshot') {
+      // Offered for a marketplace only.
+      if (!preset) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
       const styles = packshotStyles(await ctx.i18n.getLocale());
       await updateDraft(ctx.db, draft.id, { styleSource: 'packshot', styles });
       await ctx.answerCallbackQuery();
@@ -194,7 +201,10 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     if (!data || !user) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
     // Styles a main-image preset does not take (set up before the preset was chosen) are refused; the draft stays.
     const open = await openDraft(ctx.db, data.draft, user.id);
-    if (open && (await refusedForPreset(ctx, marketplacePreset(open.marketplace), open.styles ?? []))) return;
+    const preset = marketplacePreset(open?.marketplace);
+    // A marketplace draft whose styles were dropped (the preset did not take them) waits for packshots.
+    const styles = open && preset && !open.styles?.length ? [{}] : (open?.styles ?? []);
+    if (open && (await refusedForPreset(ctx, preset, styles))) return;
     // Another photoshoot of theirs still runs: this one waits for it (the worker starts it), nothing charged yet.
     if (await runsPhotoshoot(ctx.db, user.id)) {
       const draft = await draftFor(ctx, data.draft);
