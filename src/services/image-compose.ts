@@ -1,5 +1,5 @@
 import sharp, { type Sharp } from 'sharp';
-import { foregroundBox } from './pixel-box.js';
+import { forEachRingPixel, foregroundBox } from './pixel-box.js';
 
 /**
  * The deterministic steps that make a render pass a marketplace's image rules: a cut-out
@@ -153,16 +153,12 @@ export async function snapNearWhiteBackground(
     const i = p * 3;
     if (near[i] === 255 && near[i + 1] === 255 && near[i + 2] === 255) queue[tail++] = p;
   };
-  for (let x = 0; x < width; x++) {
-    visit(x);
-    visit(count - width + x);
-  }
-  for (let y = 1; y < height - 1; y++) {
-    visit(y * width);
-    visit(y * width + width - 1);
-  }
-  const ring = Math.max(1, 2 * width + 2 * Math.max(0, height - 2));
-  const borderShare = Math.min(1, tail / ring);
+  let ring = 0;
+  forEachRingPixel(width, height, (x, y) => {
+    ring++;
+    visit(y * width + x);
+  });
+  const borderShare = ring > 0 ? tail / ring : 0;
   for (let head = 0; head < tail; head++) {
     const p = queue[head] ?? 0;
     const x = p % width;
@@ -204,14 +200,7 @@ export function borderColour({ data, info }: RawImage) {
     }
     ring++;
   };
-  for (let x = 0; x < width; x++) {
-    add(x, 0);
-    if (height > 1) add(x, height - 1);
-  }
-  for (let y = 1; y < height - 1; y++) {
-    add(0, y);
-    if (width > 1) add(width - 1, y);
-  }
+  forEachRingPixel(width, height, add);
   const median = (c: number) => {
     let seen = 0;
     for (let v = 0; v < 256; v++) {

@@ -10,6 +10,7 @@ import {
   snapNearWhiteBackground,
 } from './image-compose.js';
 import { deliveryFrame, type MarketplacePreset } from './marketplace-presets.js';
+import { forEachRingPixel } from './pixel-box.js';
 
 /**
  * How far from white (per channel) a render's backdrop may be and still be snapped to pure
@@ -49,18 +50,10 @@ async function isCutOut(input: Buffer): Promise<boolean> {
   const { width, height } = info;
   let ring = 0;
   let clear = 0;
-  const look = (x: number, y: number) => {
+  forEachRingPixel(width, height, (x, y) => {
     ring++;
     if ((data[(y * width + x) * 4 + 3] ?? 255) <= PRODUCT_ALPHA_THRESHOLD) clear++;
-  };
-  for (let x = 0; x < width; x++) {
-    look(x, 0);
-    if (height > 1) look(x, height - 1);
-  }
-  for (let y = 1; y < height - 1; y++) {
-    look(0, y);
-    if (width > 1) look(width - 1, y);
-  }
+  });
   return clear >= MIN_WHITE_RING_SHARE * ring;
 }
 

@@ -38,3 +38,14 @@ export async function foregroundBox(
   return null;
 }
 
+/** Calls `visit` once for each pixel of a frame's outermost ring (each corner once). */
+export function forEachRingPixel(width: number, height: number, visit: (x: number, y: number) => void): void {
+  for (let x = 0; x < width; x++) {
+    visit(x, 0);
+    if (height > 1) visit(x, height - 1);
+  }
+  for (let y = 1; y < height - 1; y++) {
+    visit(0, y);
+    if (width > 1) visit(width - 1, y);
+  }
+}
