@@ -7,6 +7,7 @@ import {
   marketplaceData,
   marketplacesData,
   ratioData,
+  retryData,
   sourceData,
 } from '../../src/bot/callback-data/photoshoot.js';
 import { createI18n } from '../../src/bot/i18n.js';
@@ -80,7 +81,7 @@ async function packshots(
   const draft = await photoFor(bot, from, key);
   await press(bot, from, sourceData.pack({ draft, source: 'packshot' }));
   await press(bot, from, generateData.pack({ draft }));
-  return { worker, from };
+  return { worker, from, bot };
 }
 
 /** The image renders asked of the chat backend (the analysis is a chat call too). */
@@ -340,6 +341,21 @@ describe('marketplace presets end to end', () => {
       expect(checked.ok).toBe(true);
       expect(checked.checks.find((c) => c.rule === 'fill')?.measured).toMatchObject({ fill: expect.closeTo(0.87, 2) });
     }
+  });
+
+  it('a packshot the model declined is retried free as the front packshot, not in a studio scene', async () => {
+    const { worker, from, bot } = await packshots();
+    openai().queue('chat', { delayMs: 0 }, { refusal: 'I cannot make this image.' });
+    const files = await run(worker, from);
+    expect(files).toHaveLength(3);
+    const [job] = await jobsOf(from.id);
+    expect(job?.creditState).toBe('committed');
+    await press(bot, from, retryData.pack({ job: job?.id ?? 0 }));
+    const [, retry] = await jobsOf(from.id);
+    expect(retry).toMatchObject({ styleSource: 'retry', marketplace: 'amazon-main', creditState: 'free' });
+    const [again] = await imagesOf(bed.database.handle.db, retry?.id ?? -1);
+    expect(again?.style).toBe('Packshot, front');
+    expect(again?.prompt).toContain('seen straight from the front at eye level, alone on a seamless, plain pure white');
   });
 
   it('a render fixed by its second try is charged and says nothing of it', async () => {
