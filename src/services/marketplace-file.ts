@@ -39,22 +39,27 @@ export interface MarketplaceFile {
 }
 
 /**
- * Whether a render is a cut-out: at least MIN_WHITE_RING_SHARE of its outermost ring
- * transparent (alpha at most PRODUCT_ALPHA_THRESHOLD). A render that ignored the transparent
- * background and has only a little alpha noise is treated as opaque (snapped), not trimmed
- * to a box that holds its whole backdrop.
+ * A render's pixels with its backdrop cut out, ready for composeOnWhite, or undefined when it
+ * has no backdrop to cut: a cut-out render (at least MIN_WHITE_RING_SHARE of its outermost ring
+ * transparent, alpha at most PRODUCT_ALPHA_THRESHOLD) as it is; otherwise (opaque, or a render
+ * that ignored the transparent background and has only a little alpha noise) its near-white
+ * backdrop reached from the edges, made transparent by the flood fill, when at least that share
+ * of the ring was near-white.
  */
-async function isCutOut(input: Buffer): Promise<boolean> {
-  if ((await sharp(input).metadata()).hasAlpha !== true) return false;
-  const { data, info } = await sharp(input).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const { width, height } = info;
-  let ring = 0;
-  let clear = 0;
-  forEachRingPixel(width, height, (x, y) => {
-    ring++;
-    if ((data[(y * width + x) * 4 + 3] ?? 255) <= PRODUCT_ALPHA_THRESHOLD) clear++;
-  });
-  return clear >= MIN_WHITE_RING_SHARE * ring;
+async function cutOutOf(input: Buffer): Promise<RawImage | undefined> {
+  if ((await sharp(input).metadata()).hasAlpha === true) {
+    const { data, info } = await sharp(input).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { width, height } = info;
+    let ring = 0;
+    let clear = 0;
+    forEachRingPixel(width, height, (x, y) => {
+      ring++;
+      if ((data[(y * width + x) * 4 + 3] ?? 255) <= PRODUCT_ALPHA_THRESHOLD) clear++;
+    });
+    if (clear >= MIN_WHITE_RING_SHARE * ring) return { data, info: { width, height, channels: 4 } };
+  }
+  const snapped = await snapNearWhiteBackground(input, { tolerance: SNAP_TOLERANCE, cutOut: true });
+  return snapped.borderShare >= MIN_WHITE_RING_SHARE ? snapped : undefined;
 }
 
 /**
@@ -76,29 +81,11 @@ export async function makeMarketplaceFile(
   const meta = await sharp(input).metadata();
   const rendered = { width: meta.width ?? 0, height: meta.pageHeight ?? meta.height ?? 0 };
   const frame = deliveryFrame(preset, ratio) ?? rendered;
-  let pixels: RawImage;
-  let upscaled: boolean;
   const fill = preset.productFill?.composeTarget;
-  if (preset.whiteBackground && fill !== undefined) {
-    let cut: Buffer | RawImage | undefined = (await isCutOut(input)) ? input : undefined;
-    if (!cut) {
-      const snapped = await snapNearWhiteBackground(input, { tolerance: SNAP_TOLERANCE, cutOut: true });
-      if (snapped.borderShare >= MIN_WHITE_RING_SHARE) cut = snapped;
-    }
-    if (cut) {
-      const composed = await composeOnWhite(cut, { ...frame, fill });
-      pixels = composed;
-      upscaled = composed.scale > 1;
-    } else {
-      const fitted = await fitToRatio(input, frame);
-      pixels = fitted;
-      upscaled = fitted.upscaled;
-    }
-  } else {
-    const fitted = await fitToRatio(input, frame);
-    pixels = fitted;
-    upscaled = fitted.upscaled;
-  }
+  const cut = preset.whiteBackground && fill !== undefined ? await cutOutOf(input) : undefined;
+  const pixels =
+    cut && fill !== undefined ? await composeOnWhite(cut, { ...frame, fill }) : await fitToRatio(input, frame);
+  const upscaled = 'scale' in pixels ? pixels.scale > 1 : pixels.upscaled;
   const { format } = preset.deliverFormat;
   const file = await encodeForMarketplace(pixels, { format });
   return { file, format, report: await checkCompliance(file, preset), upscaled, rendered };

@@ -30,6 +30,6 @@ export function packshotStyles(locale: string): StyleChoice[] {
   return PACKSHOTS.map(({ name, view }) => ({ name: name[language], scene: `${view}, ${PLAIN}`, plain: true }));
 }
 
-/** Whether a preset takes these styles: a main-image preset takes plain packshots only. */
+/** Whether a preset takes these styles: a main-image preset takes plain packshots only (and none is not a choice). */
 export const stylesAllowed = (preset: MarketplacePreset | null, styles: readonly { plain?: boolean }[]) =>
-  !preset || preset.lifestyleStyles || styles.every((style) => style.plain === true);
+  !preset || preset.lifestyleStyles || (styles.length > 0 && styles.every((style) => style.plain === true));

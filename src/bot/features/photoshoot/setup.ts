@@ -59,9 +59,12 @@ function sourceStep(ctx: BotContext, draftId: number, preset: MarketplacePreset 
   return { text, reply_markup };
 }
 
-/** A main-image preset refuses lifestyle styles, with the reason and the way out. */
-function refusedForPreset(ctx: BotContext, preset: MarketplacePreset | null, styles: readonly { plain?: boolean }[]) {
-  if (stylesAllowed(preset, styles)) return undefined;
+/**
+ * A main-image preset refuses lifestyle styles, with the reason and the way out: `styles`
+ * chosen, or, absent, a lifestyle style source the seller pressed.
+ */
+function refusedForPreset(ctx: BotContext, preset: MarketplacePreset | null, styles?: readonly { plain?: boolean }[]) {
+  if (!preset || preset.lifestyleStyles || (styles && stylesAllowed(preset, styles))) return undefined;
   const text = ctx.t('marketplace-lifestyle-refused', { preset: presetName(ctx, preset?.key ?? '') });
   return ctx.answerCallbackQuery({ text, show_alert: true });
 }
@@ -97,12 +100,11 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const draft = await draftFor(ctx, data?.draft);
     const preset = marketplacePreset(data?.preset);
     if (!draft || !preset) return;
-    await updateDraft(ctx.db, draft.id, { marketplace: preset.key, aspectRatio: preset.photoshootRatio });
     // Styles chosen before that this preset does not take are dropped, and a draft waiting to start stops waiting.
-    if (!stylesAllowed(preset, draft.styles ?? [])) {
-      await updateDraft(ctx.db, draft.id, { styles: null, styleSource: null });
-      await stopWaiting(ctx.db, draft.id);
-    }
+    const dropped =
+      draft.styles?.length && !stylesAllowed(preset, draft.styles) ? { styles: null, styleSource: null } : {};
+    await updateDraft(ctx.db, draft.id, { marketplace: preset.key, aspectRatio: preset.photoshootRatio, ...dropped });
+    if (draft.waitingSince && 'styles' in dropped) await stopWaiting(ctx.db, draft.id);
     await ctx.answerCallbackQuery();
     const step = sourceStep(ctx, draft.id, preset);
     await ctx.editMessageText(step.text, { reply_markup: step.reply_markup });
@@ -131,7 +133,7 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const ratio = draft.aspectRatio ?? '1:1';
     const preset = marketplacePreset(draft.marketplace);
     // A main-image preset takes packshots only: any other source is refused, saying why.
-    if (data.source !== 'packshot' && (await refusedForPreset(ctx, preset, [{}]))) return;
+    if (data.source !== 'packshot' && (await refusedForPreset(ctx, preset))) return;
     if (data.source === 'packshot') {
       // Offered for a marketplace only.
       if (!preset) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
@@ -184,7 +186,7 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const data = savedData.unpack(ctx.callbackQuery.data);
     const draft = await draftFor(ctx, data?.draft);
     if (!data || !draft) return;
-    if (await refusedForPreset(ctx, marketplacePreset(draft.marketplace), [{}])) return;
+    if (await refusedForPreset(ctx, marketplacePreset(draft.marketplace))) return;
     const style = (await savedStylesOf(ctx.db, draft.userId)).find((s) => s.slot === data.slot);
     if (!style) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
     // Four shots of the one style (angle, light, composition, distance), never one prompt four times.
@@ -200,11 +202,9 @@ export function createSetupFeature(deps: PhotoshootFeatureDeps, enqueue: Enqueue
     const user = ctx.user;
     if (!data || !user) return ctx.answerCallbackQuery({ text: ctx.t('button-expired') });
     // Styles a main-image preset does not take (set up before the preset was chosen) are refused; the draft stays.
+    // Dropped ones (none left) too: such a draft waits for packshots.
     const open = await openDraft(ctx.db, data.draft, user.id);
-    const preset = marketplacePreset(open?.marketplace);
-    // A marketplace draft whose styles were dropped (the preset did not take them) waits for packshots.
-    const styles = open && preset && !open.styles?.length ? [{}] : (open?.styles ?? []);
-    if (open && (await refusedForPreset(ctx, preset, styles))) return;
+    if (open && (await refusedForPreset(ctx, marketplacePreset(open.marketplace), open.styles ?? []))) return;
     // Another photoshoot of theirs still runs: this one waits for it (the worker starts it), nothing charged yet.
     if (await runsPhotoshoot(ctx.db, user.id)) {
       const draft = await draftFor(ctx, data.draft);
